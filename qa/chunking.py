@@ -1,0 +1,118 @@
+"""Cutting documents into chunks of whole sentences that keep their line numbers.
+
+A paragraph is one non-blank line. Long paragraphs are split between sentences,
+with `overlap` sentences repeated at the start of the next chunk; short
+neighbouring paragraphs are joined while they fit in `chunk_chars`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .corpus import Document
+from .types import Chunk
+
+# A sentence ends at . ! ? (or their CJK forms) followed by space and a capital, digit or quote.
+# A single capital before the period ("U.S. Army", "J. Smith") is an initial, not an end.
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|(?<=[。！？；])")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A sentence inside a document: [start, end) offsets, 1-based line."""
+
+    start: int
+    end: int
+    line: int
+
+
+def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) of one line of text, whitespace trimmed.
+
+    >>> split_sentences("  It rose. Then it fell!")
+    [(2, 10), (11, 24)]
+    """
+    spans = []
+    pos = 0
+    for m in _SENTENCE_END.finditer(text):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    spans.append((pos, len(text)))
+    out = []
+    for a, b in spans:
+        piece = text[a:b]
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece) - len(piece.rstrip())
+        if b - trail > a + lead:
+            out.append((offset + a + lead, offset + b - trail))
+    return out
+
+
+def sentence_spans(doc: Document) -> list[Span]:
+    """Every sentence of a document, in order."""
+    spans = []
+    for number, start in enumerate(doc.line_starts, 1):
+        line = doc.line(number)
+        spans.extend(Span(a, b, number) for a, b in split_sentences(line, start))
+    return spans
+
+
+def _pieces(sentences: list[Span], chunk_chars: int, overlap: int) -> list[list[Span]]:
+    """Groups of consecutive sentences of one paragraph, each up to chunk_chars long."""
+    groups: list[list[Span]] = []
+    i = 0
+    while i < len(sentences):
+        group = [sentences[i]]
+        j = i + 1
+        while j < len(sentences) and sentences[j].end - group[0].start <= chunk_chars:
+            group.append(sentences[j])
+            j += 1
+        groups.append(group)
+        if j >= len(sentences):
+            break
+        i = max(j - overlap, i + 1)  # always move forward, even when overlap >= group size
+    return groups
+
+
+def chunk_document(doc: Document, chunk_chars: int = 700, overlap: int = 1) -> list[Chunk]:
+    """Chunks of whole sentences; chunk.text is exactly doc.text[start:end].
+
+    Does not split inside a sentence, so one sentence longer than chunk_chars
+    becomes one long chunk.
+    """
+    paragraphs: dict[int, list[Span]] = {}
+    for span in sentence_spans(doc):
+        paragraphs.setdefault(span.line, []).append(span)
+
+    groups: list[list[Span]] = []
+    for line in sorted(paragraphs):
+        for group in _pieces(paragraphs[line], chunk_chars, overlap):
+            previous = groups[-1] if groups else None
+            joinable = (
+                previous is not None
+                and len(paragraphs[line]) == len(group)  # a whole paragraph, not part of a long one
+                and len(paragraphs[previous[0].line]) == len(previous)
+                and group[-1].end - previous[0].start <= chunk_chars // 2
+            )
+            if joinable:
+                previous.extend(group)
+            else:
+                groups.append(group)
+
+    return [
+        Chunk(
+            id=f"{doc.file}#{n}",
+            file=doc.file,
+            first_line=g[0].line,
+            last_line=g[-1].line,
+            start=g[0].start,
+            end=g[-1].end,
+            text=doc.text[g[0].start : g[-1].end],
+        )
+        for n, g in enumerate(groups)
+    ]
+
+
+def chunk_corpus(docs: list[Document], chunk_chars: int = 700, overlap: int = 1) -> list[Chunk]:
+    return [c for d in docs for c in chunk_document(d, chunk_chars, overlap)]

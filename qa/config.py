@@ -1,0 +1,85 @@
+"""All settings in one frozen dataclass, built at the entry points.
+
+Precedence: explicit overrides (CLI flags) > environment variables (QA_*) > defaults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+
+DEFAULT_EMBEDDING = "packaged:all-MiniLM-L6-v2"
+DEFAULT_GENERATOR = "packaged:qwen2.5-coder-0.5b-instruct"
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "qa"
+
+
+@dataclass(frozen=True)
+class Settings:
+    docs_dir: Path = Path("seeds")  # folder of .txt/.md articles
+    index_dir: Path = Path("index")  # where the built index lives
+    cache_dir: Path = dataclasses.field(default_factory=_default_cache_dir)  # converted models
+    embedding_model: str = DEFAULT_EMBEDDING  # "packaged:...", a hub id or a local folder
+    generator_model: str = DEFAULT_GENERATOR  # "packaged:...", "none", a hub id or a local folder
+    generator_dtype: str = "auto"  # auto | float32 | bfloat16
+    retrieval: str = "hybrid"  # hybrid | dense | bm25
+    top_k: int = 5  # passages retrieved per question
+    evidence_sentences: int = 4  # sentences handed to the generator
+    chunk_chars: int = 700  # target chunk size in characters
+    chunk_overlap: int = 1  # sentences shared by neighbouring chunks of one paragraph
+    max_new_tokens: int = 48
+    max_question_chars: int = 2000
+    pipeline: str = "verified"  # verified | plain (the baseline: passages in, answer out)
+    threads: int = 0  # torch threads; 0 = all cores
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    def __post_init__(self) -> None:
+        choices = {
+            "retrieval": ("hybrid", "dense", "bm25"),
+            "pipeline": ("verified", "plain"),
+            "generator_dtype": ("auto", "float32", "bfloat16"),
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise InputError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
+        for name in ("top_k", "evidence_sentences", "chunk_chars", "max_new_tokens", "max_question_chars"):
+            if getattr(self, name) < 1:
+                raise InputError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.chunk_overlap < 0:
+            raise InputError("chunk_overlap must be 0 or more")
+
+    def replace(self, **changes) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _convert(field: dataclasses.Field, raw: str):
+    kind = field.type if isinstance(field.type, type) else str(field.type)
+    if kind in (int, "int"):
+        try:
+            return int(raw)
+        except ValueError:
+            raise InputError(f"QA_{field.name.upper()} must be a whole number, not {raw!r}") from None
+    if kind in (Path, "Path"):
+        return Path(raw).expanduser()
+    return raw
+
+
+def load_settings(**overrides) -> Settings:
+    """Defaults, then QA_<NAME> environment variables, then non-None overrides."""
+    values = {}
+    for f in dataclasses.fields(Settings):
+        raw = os.environ.get(f"QA_{f.name.upper()}")
+        if raw not in (None, ""):
+            values[f.name] = _convert(f, raw)
+    for name, value in overrides.items():
+        if value is not None:
+            values[name] = Path(value) if isinstance(value, str) and name.endswith("_dir") else value
+    return Settings(**values)

@@ -1,0 +1,129 @@
+"""Reading a folder of articles into Documents with 1-based line numbering."""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CorpusError
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (".txt", ".md")
+MAX_FILE_BYTES = 50 * 1024 * 1024  # bigger files are skipped, not read into memory
+# Tried in order; utf-8 covers nearly everything, gb18030 covers Chinese legacy files,
+# latin-1 never fails, so a file always decodes (odd bytes become odd letters, not a crash).
+ENCODINGS = ("utf-8", "utf-16", "gb18030", "latin-1")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file. `text` has "\\n" line ends; line n is text.split("\\n")[n-1]."""
+
+    file: str  # path relative to the corpus folder, "/"-separated
+    text: str
+    sha256: str  # of the raw bytes on disk
+    encoding: str
+
+    @functools.cached_property
+    def line_starts(self) -> list[int]:
+        """Offset of the first character of each line (index 0 is line 1)."""
+        starts = [0]
+        starts.extend(i + 1 for i, ch in enumerate(self.text) if ch == "\n")
+        return starts
+
+    def line_of(self, offset: int) -> int:
+        """1-based line number of a character offset.
+
+        >>> Document("a", "x\\n\\ny", "", "utf-8").line_of(3)
+        3
+        """
+        return bisect.bisect_right(self.line_starts, offset)
+
+    def line(self, number: int) -> str:
+        """Text of a 1-based line, without its line end."""
+        starts = self.line_starts
+        if not 1 <= number <= len(starts):
+            raise IndexError(f"{self.file} has {len(starts)} lines, not {number}")
+        end = starts[number] - 1 if number < len(starts) else len(self.text)
+        return self.text[starts[number - 1] : end]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    file: str
+    reason: str
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """Bytes to text with normalised line ends; returns (text, encoding).
+
+    >>> decode(b"a\\r\\nb")
+    ('a\\nb', 'utf-8')
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    for encoding in ENCODINGS:
+        if encoding == "utf-16" and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            continue  # without a BOM almost any even-length bytes "decode" as utf-16
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), encoding
+    raise AssertionError("latin-1 decodes any bytes")
+
+
+def looks_binary(raw: bytes) -> bool:
+    """NUL bytes in the first 8 kB mean a binary file (utf-16 text has a BOM and is let through)."""
+    head = raw[:8192]
+    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def read_document(path: Path, root: Path) -> Document | Skipped:
+    name = path.relative_to(root).as_posix()
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return Skipped(name, f"larger than {MAX_FILE_BYTES // 2**20} MB")
+    raw = path.read_bytes()
+    if looks_binary(raw):
+        return Skipped(name, "binary file")
+    text, encoding = decode(raw)
+    if not text.strip():
+        return Skipped(name, "empty file")
+    if encoding not in ("utf-8", "utf-16"):
+        log.warning("%s is not UTF-8; read it as %s", name, encoding)
+    return Document(name, text, hashlib.sha256(raw).hexdigest(), encoding)
+
+
+def list_sources(root: Path) -> list[Path]:
+    """Every .txt/.md file under root, sorted, hidden files and folders left out."""
+    if not root.is_dir():
+        raise CorpusError(f"document folder {root} does not exist: pass --docs DIR or set QA_DOCS_DIR")
+    paths = [
+        p
+        for p in root.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in EXTENSIONS
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    ]
+    return sorted(paths, key=lambda p: p.relative_to(root).as_posix())
+
+
+def load_corpus(root: Path) -> tuple[list[Document], list[Skipped]]:
+    """Read every article under root; files that cannot be used are returned as Skipped."""
+    root = Path(root)
+    docs: list[Document] = []
+    skipped: list[Skipped] = []
+    for path in list_sources(root):
+        result = read_document(path, root)
+        (docs if isinstance(result, Document) else skipped).append(result)
+    for s in skipped:
+        log.warning("skipped %s: %s", s.file, s.reason)
+    if not docs:
+        raise CorpusError(f"no readable .txt or .md files in {root}")
+    return docs, skipped

@@ -1,0 +1,115 @@
+"""Picking the few sentences (or clauses) of the retrieved chunks that answer a question.
+
+Small generators do far better with four short, numbered statements than with
+whole passages, and each statement maps to exactly one source line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .chunking import split_sentences
+from .embedding import Embedder
+from .lexical import tokenize
+from .types import Hit
+
+LONG_SENTENCE_CHARS = 220  # longer sentences are cut at semicolons into clauses
+LEXICAL_WEIGHT = 0.6  # the rest is embedding similarity; names and numbers are lexical
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_QUESTION_WORDS = frozenset("what which who whom whose when where why how is are was were do does did".split())
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A sentence or clause on one source line, scored against the question."""
+
+    file: str
+    line: int
+    start: int  # offsets in the file text
+    end: int
+    text: str
+    score: float
+    coverage: float  # idf-weighted share of the question's terms in the unit (70%) and its line (30%)
+    hit_rank: int  # rank of the chunk it came from
+
+
+def units(hit: Hit) -> list[tuple[int, int, int, str]]:
+    """(line, start, end, text) of every sentence of a chunk; long ones cut at "; "."""
+    chunk = hit.chunk
+    out = []
+    for a, b in split_sentences(chunk.text):
+        line = chunk.first_line + chunk.text.count("\n", 0, a)
+        pieces = [(a, b)]
+        if b - a > LONG_SENTENCE_CHARS:
+            cuts = [m.end() for m in re.finditer(r";\s*", chunk.text[a:b])]
+            bounds = [a] + [a + c for c in cuts] + [b]
+            pieces = [(x, y) for x, y in zip(bounds, bounds[1:]) if chunk.text[x:y].strip(" ;")]
+        for x, y in pieces:
+            text = chunk.text[x:y].rstrip("; ").strip()
+            out.append((line, chunk.start + x, chunk.start + x + len(text), text))
+    return out
+
+
+def key_terms(question: str) -> dict[str, set[str]]:
+    """Years, other numbers and capitalised names in a question, as tokens.
+
+    >>> sorted(key_terms("What was Jiangxi's 2030 fund of 5 million?")["years"])
+    ['2030']
+    """
+    tokens = re.findall(r"[A-Za-z][\w'-]*|\d[\d,.]*%?", question)
+    names = set()
+    for word in tokens[1:]:  # a question's first word is capitalised whatever it is
+        if word[0].isupper() and word.lower() not in _QUESTION_WORDS:
+            names.update(tokenize(word))
+    years = set(_YEAR.findall(question))
+    numbers = {t for t in tokenize(question) if t[0].isdigit()} - years
+    return {"years": years, "numbers": numbers, "names": names}
+
+
+def coverage(question_terms: list[str], text_terms: set[str], idf: dict[str, float]) -> float:
+    """Share of the question's terms (weighted by idf) that occur in the text."""
+    weights = {t: idf.get(t, 1.0) for t in question_terms}
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in text_terms) / total if total else 0.0
+
+
+def select_evidence(
+    question: str,
+    hits: list[Hit],
+    embedder: Embedder | None,
+    idf: dict[str, float],
+    line_text: dict[tuple[str, int], str],
+    n: int = 4,
+) -> list[Evidence]:
+    """The n best evidence units from the hits, best first.
+
+    line_text maps (file, line) to the line's text, so coverage is judged on the
+    whole line (a clause's subject is often earlier on its line).
+    """
+    seen = set()
+    candidates = []
+    for hit in hits:
+        for line, start, end, text in units(hit):
+            if (hit.chunk.file, start) not in seen:
+                seen.add((hit.chunk.file, start))
+                candidates.append((hit, line, start, end, text))
+    if not candidates:
+        return []
+    q_terms = tokenize(question)
+    dense = np.zeros(len(candidates), dtype=np.float32)
+    if embedder is not None:
+        vectors = embedder.embed([question] + [c[4] for c in candidates])
+        dense = vectors[1:] @ vectors[0]
+    scored = []
+    for (hit, line, start, end, text), cos in zip(candidates, dense):
+        own = coverage(q_terms, set(tokenize(text)), idf)
+        full = line_text.get((hit.chunk.file, line), text)
+        line_cov = coverage(q_terms, set(tokenize(full)), idf)
+        lexical = 0.7 * own + 0.3 * line_cov
+        score = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * float(cos) + 0.02 / hit.rank
+        scored.append(Evidence(hit.chunk.file, line, start, end, text, score, lexical, hit.rank))
+    scored.sort(key=lambda e: -e.score)
+    return scored[:n]

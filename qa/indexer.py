@@ -1,0 +1,83 @@
+"""Building the index from the documents, and telling when it is stale."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .chunking import chunk_corpus
+from .config import Settings
+from .corpus import Skipped, list_sources, load_corpus
+from .embedding import Embedder
+from .errors import IndexStaleError
+from .hashing import sha256_file
+from .store import FORMAT_VERSION, FaissStore, Manifest, build_faiss, read_manifest
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    path: Path
+    files: int
+    chunks: int
+    skipped: tuple[Skipped, ...]
+    seconds: float
+
+
+def build_index(settings: Settings, embedder: Embedder, progress: bool = True) -> BuildReport:
+    """Read, chunk and embed every document, then save the index atomically."""
+    started = time.perf_counter()
+    docs, skipped = load_corpus(settings.docs_dir)
+    chunks = chunk_corpus(docs, settings.chunk_chars, settings.chunk_overlap)
+    log.info("embedding %d chunks from %d files", len(chunks), len(docs))
+    vectors = embedder.embed([c.text for c in chunks], progress=progress)
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        embedding_model=embedder.name,
+        dim=int(vectors.shape[1]),
+        chunk_chars=settings.chunk_chars,
+        chunk_overlap=settings.chunk_overlap,
+        sources={d.file: d.sha256 for d in docs},
+        files={},
+        count=len(chunks),
+        index_type="flat",
+    )
+    lines = {
+        (d.file, n): text.strip() for d in docs for n, text in enumerate(d.text.split("\n"), 1) if text.strip()
+    }
+    path = FaissStore(manifest, build_faiss(vectors), chunks, lines).save(settings.index_dir)
+    return BuildReport(path, len(docs), len(chunks), tuple(skipped), time.perf_counter() - started)
+
+
+def stale_reasons(settings: Settings, manifest: Manifest | None = None) -> list[str]:
+    """Why the index no longer matches the documents and settings (empty when it is fresh)."""
+    manifest = manifest or read_manifest(settings.index_dir)
+    reasons = []
+    if manifest.format_version != FORMAT_VERSION:
+        reasons.append(f"index format {manifest.format_version} is not the current {FORMAT_VERSION}")
+    if manifest.embedding_model != settings.embedding_model:
+        reasons.append(f"built with embedding model {manifest.embedding_model}, not {settings.embedding_model}")
+    if (manifest.chunk_chars, manifest.chunk_overlap) != (settings.chunk_chars, settings.chunk_overlap):
+        reasons.append("chunking settings changed")
+    root = Path(settings.docs_dir)
+    current = {p.relative_to(root).as_posix(): p for p in list_sources(root)}
+    added = sorted(set(current) - set(manifest.sources))
+    removed = sorted(set(manifest.sources) - set(current))
+    changed = sorted(f for f in set(current) & set(manifest.sources) if sha256_file(current[f]) != manifest.sources[f])
+    # A file skipped at build time (empty, binary) is in `current` but not in the manifest;
+    # it only counts as added when it has become readable since.
+    added = [f for f in added if current[f].stat().st_size > 0]
+    for label, files in (("new", added), ("removed", removed), ("changed", changed)):
+        if files:
+            reasons.append(f"{label} files: {', '.join(files[:5])}{' …' if len(files) > 5 else ''}")
+    return reasons
+
+
+def ensure_fresh(settings: Settings) -> None:
+    reasons = stale_reasons(settings)
+    if reasons:
+        raise IndexStaleError(f"index is stale ({'; '.join(reasons)}): run `qa index`")

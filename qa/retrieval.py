@@ -1,0 +1,81 @@
+"""Finding the chunks that answer a question: dense (FAISS), BM25, or both fused."""
+
+from __future__ import annotations
+
+import logging
+
+from .config import Settings
+from .embedding import Embedder, SentenceTransformerEmbedder
+from .errors import IndexMissingError, IndexStaleError
+from .indexer import build_index, stale_reasons
+from .inputs import clean_question
+from .lexical import BM25
+from .store import FaissStore
+from .types import Hit
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60  # the usual reciprocal-rank-fusion constant; damps the weight of rank 1 vs rank 2
+
+
+def fuse(rankings: list[list[Hit]], k: int) -> list[Hit]:
+    """Reciprocal-rank fusion: score = sum over rankings of 1 / (RRF_K + rank).
+
+    Ties keep the order of the first ranking that has the chunk.
+    """
+    scores: dict[str, float] = {}
+    chunks = {}
+    for hits in rankings:
+        for hit in hits:
+            scores[hit.chunk.id] = scores.get(hit.chunk.id, 0.0) + 1.0 / (RRF_K + hit.rank)
+            chunks.setdefault(hit.chunk.id, hit.chunk)
+    best = sorted(scores, key=lambda cid: -scores[cid])[:k]
+    return [Hit(chunks[cid], scores[cid], rank) for rank, cid in enumerate(best, 1)]
+
+
+class Retriever:
+    """search(query, k) over one index; usable on its own, without any generator."""
+
+    def __init__(self, store: FaissStore, embedder: Embedder, mode: str = "hybrid", max_query_chars: int = 2000):
+        self.store = store
+        self.embedder = embedder
+        self.mode = mode
+        self.max_query_chars = max_query_chars
+        self.bm25 = BM25(store.chunks)  # built once; a search only reads it
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, embedder: Embedder | None = None, build: bool = True, progress: bool = True
+    ) -> Retriever:
+        """Load the index; when it is missing or stale, rebuild it (build=True) or raise."""
+        embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model)
+        try:
+            reasons = stale_reasons(settings)
+        except IndexMissingError:
+            if not build:
+                raise
+            reasons = ["no index yet"]
+        if reasons:
+            if not build:
+                raise IndexStaleError(f"index is stale ({'; '.join(reasons)}): run `qa index`")
+            log.warning("building the index: %s", "; ".join(reasons))
+            build_index(settings, embedder, progress=progress)
+        store = FaissStore.load(settings.index_dir)
+        return cls(store, embedder, settings.retrieval, settings.max_question_chars)
+
+    @property
+    def chunks(self):
+        return self.store.chunks
+
+    def search(self, query: str, k: int = 5) -> list[Hit]:
+        """The k best chunks for the query, best first (rank 1)."""
+        query = clean_question(query, self.max_query_chars)
+        if k < 1:
+            return []
+        depth = max(4 * k, 30)  # fusion needs candidates beyond k from each side
+        if self.mode == "bm25":
+            return self.bm25.search(query, k)
+        dense = self.store.search(self.embedder.embed([query])[0], depth if self.mode == "hybrid" else k)
+        if self.mode == "dense":
+            return dense
+        return fuse([self.bm25.search(query, depth), dense], k)
