@@ -1,0 +1,153 @@
+"""The Gradio page: a streaming chat with cited lines, plus JSON endpoints for search and ask."""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+
+import gradio as gr
+
+from .config import Settings
+from .errors import QAError
+from .pipeline import Pipeline
+from .types import Answer
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "What was Jiangxi's 2020 recovered fund amount?",
+    "What is the 2023 financing standard for residents' medical insurance?",
+    "Which provinces have established long-term care insurance systems?",
+    "What was Jiangxi's 2030 recovered fund amount?",
+]
+GENERATION_SLOTS = 1  # one generation at a time: two on 2 cores only slow each other down
+
+
+def render_answer(answer: Answer) -> str:
+    """Markdown of an answer with its citations as file:line and the quoted line."""
+    parts = [html.escape(answer.text)]
+    if answer.citations:
+        parts.append("")
+        parts.append("**Sources**")
+        for c in answer.citations:
+            parts.append(f"- `{c.file}:{c.line}` — “{html.escape(c.text)}”")
+    return "\n".join(parts)
+
+
+def render_passages(answer: Answer) -> str:
+    if not answer.hits:
+        return "_No passages retrieved._"
+    blocks = []
+    for h in answer.hits:
+        c = h.chunk
+        blocks.append(
+            f"**{h.rank}. `{c.file}` lines {c.first_line}–{c.last_line}** (score {h.score:.4f})\n\n"
+            f"> {html.escape(c.text)}"
+        )
+    return "\n\n".join(blocks)
+
+
+def build_app(pipeline: Pipeline) -> gr.Blocks:
+    """The page; every handler uses the one pipeline, so models load once."""
+
+    def respond(message: str, chat: list, history: list):
+        chat = list(chat or [])
+        history = list(history or [])
+        chat.append({"role": "user", "content": html.escape(message or "")})
+        chat.append({"role": "assistant", "content": "…"})
+        yield chat, history, gr.update(), ""
+        try:
+            draft = ""
+            for event in pipeline.stream(message, [tuple(h) for h in history]):
+                if event.kind == "token":
+                    draft += event.text
+                    chat[-1] = {"role": "assistant", "content": html.escape(draft) + " …"}
+                    yield chat, history, gr.update(), ""
+                else:
+                    answer = event.answer
+                    chat[-1] = {"role": "assistant", "content": render_answer(answer)}
+                    history.append([answer.standalone_question or answer.question, answer.text])
+                    yield chat, history, render_passages(answer), ""
+        except QAError as e:
+            chat = chat[:-2]
+            raise gr.Error(str(e)) from e
+
+    def search(query: str, k: int = 5) -> list[dict]:
+        """Retrieved passages for a query, best first."""
+        try:
+            hits = pipeline.retriever.search(query, int(k))
+        except QAError as e:
+            raise gr.Error(str(e)) from e
+        return [
+            {"rank": h.rank, "file": h.chunk.file, "lines": [h.chunk.first_line, h.chunk.last_line],
+             "score": h.score, "text": h.chunk.text}
+            for h in hits
+        ]
+
+    def ask(question: str) -> dict:
+        """Answer one question: the same JSON object as `qa ask --json`."""
+        try:
+            return pipeline.ask(question).to_dict()
+        except QAError as e:
+            raise gr.Error(str(e)) from e
+
+    with gr.Blocks(title="Ask the articles") as demo:
+        gr.Markdown(
+            "## Ask the articles\nAnswers come only from the indexed articles and cite the exact lines "
+            "they rest on. When the articles don't say, the bot says so."
+        )
+        chatbot = gr.Chatbot(label="Conversation", height=440, elem_id="chat")
+        history = gr.State([])
+        with gr.Row():
+            box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, scale=8,
+                             elem_id="question", max_length=pipeline.settings.max_question_chars)
+            send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+        gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[box], label="Examples")
+        with gr.Accordion("Retrieved passages", open=False, elem_id="passages-box"):
+            passages = gr.Markdown("_Ask a question to see the passages._", elem_id="passages")
+        clear = gr.Button("New conversation", size="sm")
+
+        outputs = [chatbot, history, passages, box]
+        for trigger in (send.click, box.submit):
+            trigger(respond, [box, chatbot, history], outputs, api_visibility="private",
+                    concurrency_limit=GENERATION_SLOTS, concurrency_id="generate")
+        clear.click(lambda: ([], [], "_Ask a question to see the passages._"), None,
+                    [chatbot, history, passages], api_visibility="private")
+        # Search never waits behind generation: it has its own, wider queue.
+        gr.api(search, api_name="search", concurrency_limit=4, concurrency_id="search")
+        gr.api(ask, api_name="ask", concurrency_limit=GENERATION_SLOTS, concurrency_id="generate")
+    demo.queue(default_concurrency_limit=GENERATION_SLOTS, max_size=64)
+    return demo
+
+
+def auth_from_env() -> list[tuple[str, str]] | None:
+    """QA_AUTH="user:password" turns on Gradio's login."""
+    raw = os.environ.get("QA_AUTH", "")
+    if not raw:
+        return None
+    user, sep, password = raw.partition(":")
+    if not sep or not user or not password:
+        raise QAError('QA_AUTH must look like "user:password"')
+    return [(user, password)]
+
+
+def serve(settings: Settings, share: bool = False, prevent_thread_lock: bool = False):
+    """Build what is missing (index, model cache), then serve the page."""
+    logging.getLogger("qa").setLevel(logging.INFO)
+    pipeline = Pipeline(settings)
+    log.info("preparing the index and models (the first start builds them; later starts take seconds)")
+    pipeline.warm_up()
+    auth = auth_from_env()
+    if settings.host not in ("127.0.0.1", "localhost", "::1") and auth is None:
+        log.warning("serving on %s without a login: set QA_AUTH=user:password to require one", settings.host)
+    demo = build_app(pipeline)
+    demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        share=share,
+        auth=auth,
+        prevent_thread_lock=prevent_thread_lock,
+        footer_links=["api"],
+    )
+    return demo

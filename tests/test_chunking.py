@@ -1,0 +1,202 @@
+"""Chunking: properties over generated documents, the seed articles, and sentence splitting."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qa.chunking import chunk_corpus, chunk_document, sentence_spans, split_sentences
+from qa.corpus import Document, load_corpus
+from qa.types import Chunk
+
+JIANGXI_FILE = "001_5c3b6ceae2eb49f9.txt"
+
+# --- generated documents -----------------------------------------------------------------------------
+
+_WORD = st.sampled_from(
+    "the province handled illegal medical institutions and recovered million yuan in funds a of to "
+    "rate stable Hebei Fujian 2020 16,687 2.816 80% e.g. U.S. Dr. (note) 'quoted' x I 2023. end. it's".split()
+)
+_FIRST = st.sampled_from(["The", "It", "Jiangxi", "In", "A", "2020", "Medical", "J.", "Long", "\u201cWe"])
+_END = st.sampled_from([".", ".", ".", "!", "?", "", ";", ",", "。"])
+_LEAD = st.sampled_from(["", "", "", " ", "  ", "\t", "\u3000"])
+_TRAIL = st.sampled_from(["", "", " ", "  \t"])
+_SEP = st.sampled_from([" ", " ", "  ", " \t "])
+
+
+@st.composite
+def sentences(draw) -> str:
+    words = draw(st.lists(_WORD, max_size=14))
+    return " ".join([draw(_FIRST), *words]) + draw(_END)
+
+
+@st.composite
+def paragraphs(draw) -> str:
+    body = ""
+    for sentence in draw(st.lists(sentences(), min_size=1, max_size=8)):
+        body += (draw(_SEP) if body else "") + sentence
+    return draw(_LEAD) + body + draw(_TRAIL)
+
+
+@st.composite
+def documents(draw) -> Document:
+    lines = draw(
+        st.lists(st.one_of(paragraphs(), paragraphs(), st.sampled_from(["", "", "   ", "\t"])), max_size=10)
+    )
+    text = "\n".join(lines) + draw(st.sampled_from(["", "\n", "\n\n"]))
+    return Document("gen.txt", text, "", "utf-8")
+
+
+CHUNK_CHARS = st.integers(min_value=10, max_value=800)
+OVERLAP = st.integers(min_value=0, max_value=3)
+
+
+def check_chunks(doc: Document, chunks: list[Chunk], chunk_chars: int) -> None:
+    """Every invariant a list of chunks of one document must hold."""
+    spans = sentence_spans(doc)
+    starts = {s.start for s in spans}
+    ends = {s.end for s in spans}
+    for n, c in enumerate(chunks):
+        assert c.id == f"{doc.file}#{n}"
+        assert c.file == doc.file
+        assert c.text == doc.text[c.start : c.end]
+        assert c.text and c.text == c.text.strip()
+        assert c.first_line == doc.line_of(c.start)
+        assert c.last_line == doc.line_of(c.end - 1)
+        assert c.first_line <= c.last_line
+        # whole sentences only: a chunk starts where a sentence starts and ends where one ends
+        assert c.start in starts and c.end in ends
+        if len(c.text) > chunk_chars:  # only a single over-long sentence may exceed the budget
+            assert (c.start, c.end) in {(s.start, s.end) for s in spans}
+    assert len({c.id for c in chunks}) == len(chunks)
+    assert all(a.start < b.start and a.end <= b.end for a, b in pairwise(chunks))
+    for s in spans:  # nothing lost
+        assert any(c.start <= s.start and s.end <= c.end for c in chunks), s
+
+
+@settings(max_examples=80, deadline=None, database=None)
+@given(documents(), CHUNK_CHARS, OVERLAP)
+def test_chunks_of_generated_documents_hold_every_invariant(doc, chunk_chars, overlap):
+    check_chunks(doc, chunk_document(doc, chunk_chars, overlap), chunk_chars)
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(documents(), CHUNK_CHARS)
+def test_sentence_spans_are_trimmed_ordered_and_on_their_line(doc, chunk_chars):
+    spans = sentence_spans(doc)
+    for s in spans:
+        piece = doc.text[s.start : s.end]
+        assert piece and piece == piece.strip()
+        assert "\n" not in piece
+        assert doc.line_of(s.start) == s.line
+    assert all(a.end <= b.start for a, b in pairwise(spans))
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(st.lists(documents(), min_size=1, max_size=2), CHUNK_CHARS, OVERLAP)
+def test_chunk_corpus_keeps_files_apart_and_in_order(docs, chunk_chars, overlap):
+    docs = [Document(f"{n:03d}.txt", d.text, "", "utf-8") for n, d in enumerate(docs)]
+    chunks = chunk_corpus(docs, chunk_chars, overlap)
+    assert len({c.id for c in chunks}) == len(chunks)
+    assert [c.file for c in chunks] == sorted(c.file for c in chunks)
+    for doc in docs:
+        check_chunks(doc, [c for c in chunks if c.file == doc.file], chunk_chars)
+
+
+def test_blank_document_has_no_chunks():
+    assert chunk_document(Document("e.txt", "\n  \n\t\n", "", "utf-8")) == []
+
+
+def test_one_sentence_longer_than_chunk_chars_is_one_chunk():
+    sentence = "The " + "very " * 50 + "long sentence."
+    doc = Document("l.txt", f"Short one. {sentence} Short two.", "", "utf-8")
+    chunks = chunk_document(doc, chunk_chars=40, overlap=0)
+    assert sentence in [c.text for c in chunks]
+    check_chunks(doc, chunks, 40)
+
+
+def test_overlap_repeats_sentences_between_neighbouring_chunks():
+    doc = Document("o.txt", " ".join(f"Sentence number {n} is here." for n in range(10)), "", "utf-8")
+    plain = chunk_document(doc, chunk_chars=60, overlap=0)
+    overlapped = chunk_document(doc, chunk_chars=60, overlap=1)
+    assert all(a.end < b.start for a, b in pairwise(plain))
+    assert all(b.start < a.end for a, b in pairwise(overlapped))
+
+
+# --- the seed articles -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def seed_docs(docs_copy: Path) -> list[Document]:
+    return load_corpus(docs_copy)[0]
+
+
+def test_jiangxi_line_1_is_the_start_of_a_chunk_with_the_amount(seed_docs):
+    chunks = chunk_corpus(seed_docs)
+    first = [c for c in chunks if c.file == JIANGXI_FILE and c.first_line == 1]
+    assert len(first) == 1
+    assert "723 million yuan" in first[0].text
+    assert "16,687 illegal medical institutions" in first[0].text
+
+
+@pytest.mark.parametrize(("chunk_chars", "overlap"), [(700, 1), (120, 2), (2000, 0), (30, 5)])
+def test_seed_chunks_hold_every_invariant(seed_docs, chunk_chars, overlap):
+    for doc in seed_docs:
+        check_chunks(doc, chunk_document(doc, chunk_chars, overlap), chunk_chars)
+
+
+def test_chunk_ids_are_stable_for_the_same_text_and_settings(seed_docs):
+    assert chunk_corpus(seed_docs, 500, 1) == chunk_corpus(seed_docs, 500, 1)
+
+
+# --- split_sentences ---------------------------------------------------------------------------------
+
+
+def _sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in split_sentences(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("  It rose. Then it fell!", ["It rose.", "Then it fell!"]),
+        ("The U.S. Army arrived. Then it left.", ["The U.S. Army arrived.", "Then it left."]),
+        ("J. Smith wrote it. R. Jones read it.", ["J. Smith wrote it.", "R. Jones read it."]),
+        (
+            "It funded 2.816 million people. Costs fell by 3.5%.",
+            ["It funded 2.816 million people.", "Costs fell by 3.5%."],
+        ),
+        ("In 2020. 16,687 were handled.", ["In 2020.", "16,687 were handled."]),
+        ("Approx. five of them, e.g. these. Done?", ["Approx. five of them, e.g. these.", "Done?"]),
+        ("No end mark here", ["No end mark here"]),
+        ("江西追回资金。福建也是！", ["江西追回资金。", "福建也是！"]),
+        ("", []),
+        ("   ", []),
+    ],
+)
+def test_split_sentences_examples(text, expected):
+    assert _sentences(text) == expected
+
+
+def test_split_sentences_keeps_an_opening_quote_with_its_sentence():
+    parts = _sentences('It rose. "Then it fell," she said. (It did.)')
+    assert parts[1].startswith('"Then')
+    assert parts[2].startswith("(It")
+
+
+def test_split_sentences_shifts_spans_by_offset():
+    assert split_sentences("  It rose. Then it fell!", offset=100) == [(102, 110), (111, 124)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG chunking._SENTENCE_END: closing quotes/brackets after the full stop are matched as part of "
+    "the separator, so they fall out of every sentence span (and of a chunk or evidence unit ending there)",
+)
+def test_split_sentences_keeps_a_closing_quote_or_bracket_with_its_sentence():
+    assert _sentences('He said "Stop." Then he left.') == ['He said "Stop."', "Then he left."]
+    assert _sentences("(See above.) Next one.") == ["(See above.)", "Next one."]

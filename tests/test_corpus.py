@@ -1,0 +1,207 @@
+"""Reading articles: byte decoding, skipped files, folder walking and 1-based line numbering."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qa.corpus import ENCODINGS, Document, Skipped, decode, load_corpus, looks_binary, read_document
+from qa.errors import CorpusError
+
+CHINESE = "江西省医疗保障局追回医保基金7.23亿元。"
+
+
+# --- decode ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "text", "encoding"),
+    [
+        (b"plain\ntext", "plain\ntext", "utf-8"),
+        (b"\xef\xbb\xbfwith BOM\nline 2", "with BOM\nline 2", "utf-8"),
+        (b"a\r\nb\r\nc\r\n", "a\nb\nc\n", "utf-8"),
+        (b"a\rb\rc", "a\nb\nc", "utf-8"),
+        (b"a\r\r\nb", "a\n\nb", "utf-8"),
+        (b"mixed\r\nends\rand\nmore", "mixed\nends\nand\nmore", "utf-8"),
+        ("h\u00e9llo\r\nw\u00f6rld".encode("utf-16"), "h\u00e9llo\nw\u00f6rld", "utf-16"),
+        (b"\xff\xfe" + "little endian\r\n".encode("utf-16-le"), "little endian\n", "utf-16"),
+        (b"\xfe\xff" + "big endian\r\nx".encode("utf-16-be"), "big endian\nx", "utf-16"),
+        (CHINESE.encode("gb18030"), CHINESE, "gb18030"),
+        (CHINESE.encode("utf-8"), CHINESE, "utf-8"),
+    ],
+)
+def test_decode_detects_encoding_and_normalises_line_ends(raw, text, encoding):
+    assert decode(raw) == (text, encoding)
+
+
+@pytest.mark.parametrize("raw", [b"caf\xe9", b"\x80abc", b"\xff", b"r\xe9sum\xe9 \x81\r\n\xfe"])
+def test_undecodable_bytes_fall_back_to_latin1_without_crashing(raw):
+    text, encoding = decode(raw)
+    assert encoding == "latin-1"
+    assert text == raw.decode("latin-1").replace("\r\n", "\n")
+
+
+def test_utf16_without_bom_is_not_guessed():
+    # Any even-length bytes "decode" as utf-16; without a BOM they must not be read that way.
+    text, encoding = decode(b"ab")
+    assert (text, encoding) == ("ab", "utf-8")
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(st.binary(max_size=200))
+def test_decode_never_fails_and_never_returns_carriage_returns(raw):
+    text, encoding = decode(raw)
+    assert encoding in ENCODINGS
+    assert "\r" not in text
+    assert not text.startswith("\ufeff")
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200))
+def test_utf8_text_round_trips_up_to_line_ends(text):
+    expected = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    assert decode(text.encode("utf-8")) == (expected, "utf-8")
+
+
+def test_looks_binary_lets_utf16_with_bom_through():
+    assert looks_binary(b"PK\x03\x04\x00\x00")
+    assert not looks_binary("text".encode("utf-16"))
+    assert not looks_binary(b"plain text")
+
+
+# --- read_document -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"", "empty"),
+        (b"   \n\t\r\n  \r", "empty"),
+        (b"\xef\xbb\xbf\n\n", "empty"),
+        (b"GIF89a\x00\x01\x02 looks like text otherwise", "binary"),
+        (b"\x00" * 16, "binary"),
+    ],
+)
+def test_read_document_skips_unusable_files_with_a_reason(tmp_path: Path, raw, reason):
+    path = tmp_path / "a.txt"
+    path.write_bytes(raw)
+    result = read_document(path, tmp_path)
+    assert isinstance(result, Skipped)
+    assert result.file == "a.txt"
+    assert reason in result.reason
+
+
+def test_read_document_returns_text_hash_and_relative_posix_name(tmp_path: Path):
+    raw = "Line one.\r\nLine two.\r\n".encode("utf-16")
+    path = tmp_path / "sub" / "b.txt"
+    path.parent.mkdir()
+    path.write_bytes(raw)
+    doc = read_document(path, tmp_path)
+    assert isinstance(doc, Document)
+    assert doc.file == "sub/b.txt"
+    assert doc.text == "Line one.\nLine two.\n"
+    assert doc.encoding == "utf-16"
+    assert doc.sha256 == hashlib.sha256(raw).hexdigest()  # of the bytes on disk, not the decoded text
+
+
+# --- load_corpus -------------------------------------------------------------------------------------
+
+
+def test_load_corpus_reads_only_visible_txt_and_md_files(tmp_path: Path):
+    (tmp_path / "b.txt").write_text("Bee.")
+    (tmp_path / "a.md").write_text("# Title\n\nAy.")
+    (tmp_path / "C.MD").write_text("Upper-case suffix.")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4 not an article")
+    (tmp_path / "data.json").write_text('{"a": 1}')
+    (tmp_path / "b.txt~").write_text("editor backup")
+    (tmp_path / ".hidden.txt").write_text("Hidden file.")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "x.txt").write_text("Hidden folder.")
+    (tmp_path / "deep" / "er").mkdir(parents=True)
+    (tmp_path / "deep" / "er" / "d.txt").write_text("Nested.")
+    (tmp_path / "empty.txt").write_text("")
+
+    docs, skipped = load_corpus(tmp_path)
+
+    assert [d.file for d in docs] == ["C.MD", "a.md", "b.txt", "deep/er/d.txt"]
+    assert skipped == [Skipped("empty.txt", "empty file")]
+
+
+def test_load_corpus_reads_the_seed_articles(docs_copy: Path):
+    docs, skipped = load_corpus(docs_copy)
+    assert len(docs) == 5 and skipped == []
+    assert all(d.encoding == "utf-8" and "\r" not in d.text for d in docs)
+    jiangxi = next(d for d in docs if d.file == "001_5c3b6ceae2eb49f9.txt")
+    assert "723 million yuan" in jiangxi.line(1)
+
+
+def test_load_corpus_raises_for_a_missing_folder(tmp_path: Path):
+    with pytest.raises(CorpusError, match="does not exist"):
+        load_corpus(tmp_path / "nowhere")
+
+
+def test_load_corpus_raises_for_a_file_instead_of_a_folder(tmp_path: Path):
+    path = tmp_path / "a.txt"
+    path.write_text("Not a folder.")
+    with pytest.raises(CorpusError):
+        load_corpus(path)
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {},
+        {"a.pdf": b"%PDF", "b.docx": b"PK\x03\x04"},
+        {"empty.txt": b"", "blank.md": b"  \n\n", "bin.txt": b"\x00\x01\x02"},
+        {".hidden.txt": b"Only a hidden article."},
+    ],
+)
+def test_load_corpus_raises_when_no_file_is_usable(tmp_path: Path, files):
+    for name, raw in files.items():
+        (tmp_path / name).write_bytes(raw)
+    with pytest.raises(CorpusError, match="no readable"):
+        load_corpus(tmp_path)
+
+
+# --- Document lines ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "one line", "a\n", "a\nb", "a\n\nb\n", "\n\n", "\n  lead\n\n\ntrail  \n", "中文\n第二行"],
+)
+def test_line_and_line_of_agree_with_split_examples(text):
+    _check_lines(text)
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(st.lists(st.sampled_from(["", " ", "Word.", "two words", "  indented", "中文", "\t"]), max_size=12))
+def test_line_and_line_of_agree_with_split(parts):
+    _check_lines("\n".join(parts))
+
+
+def _check_lines(text: str) -> None:
+    doc = Document("t.txt", text, "", "utf-8")
+    lines = text.split("\n")
+    for number, expected in enumerate(lines, 1):
+        assert doc.line(number) == expected
+    with pytest.raises(IndexError):
+        doc.line(0)
+    with pytest.raises(IndexError):
+        doc.line(len(lines) + 1)
+    for offset in range(len(text)):
+        number = doc.line_of(offset)
+        assert number == text[:offset].count("\n") + 1
+        if text[offset] != "\n":
+            start = doc.line_starts[number - 1]
+            assert doc.line(number)[offset - start] == text[offset]
+
+
+def test_line_of_worked_example():
+    doc = Document("a", "x\n\ny\n", "", "utf-8")
+    assert [doc.line_of(i) for i in range(5)] == [1, 1, 2, 3, 3]
+    assert [doc.line(n) for n in (1, 2, 3, 4)] == ["x", "", "y", ""]

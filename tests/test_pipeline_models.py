@@ -1,0 +1,67 @@
+"""End to end on the packaged models: retrieval, evidence, generation, verification."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.errors import InputError
+from tests.conftest import JIANGXI_FILE
+
+pytestmark = pytest.mark.model
+
+
+def test_jiangxi_2020_answer_cites_line_1(model_pipeline):
+    answer = model_pipeline.ask("What was Jiangxi's 2020 recovered fund amount?")
+    assert not answer.abstained
+    assert "723 million" in answer.text
+    cited = {(c.file, c.line): c.text for c in answer.citations}
+    assert (JIANGXI_FILE, 1) in cited
+    assert "723 million yuan" in cited[(JIANGXI_FILE, 1)]
+    assert answer.timings_ms["total"] >= answer.timings_ms["retrieve"]
+
+
+def test_jiangxi_2030_abstains(model_pipeline):
+    answer = model_pipeline.ask("What was Jiangxi's 2030 recovered fund amount?")
+    assert answer.abstained
+    assert answer.citations == ()
+    assert "723 million" not in answer.text.split("closest")[0]  # no figure offered as the answer
+
+
+@pytest.mark.parametrize(
+    "question, must, file, line",
+    [
+        ("What is the 2023 financing standard for residents' medical insurance?", "1020 yuan",
+         "002_095f06bb2d399fd2.txt", 7),
+        ("How many illegal medical institutions did Jiangxi handle in 2020?", "16,687", JIANGXI_FILE, 1),
+    ],
+)
+def test_numeric_answers_are_verified_against_cited_lines(model_pipeline, question, must, file, line):
+    answer = model_pipeline.ask(question)
+    assert must in answer.text
+    assert (file, line) in {(c.file, c.line) for c in answer.citations}
+    for citation in answer.citations:  # every cited line is the real source line
+        assert citation.text == model_pipeline.line_text[(citation.file, citation.line)]
+
+
+def test_near_miss_province_abstains(model_pipeline):
+    assert model_pipeline.ask("What is Hainan's basic medical insurance participation rate?").abstained
+
+
+def test_follow_up_uses_history(model_pipeline):
+    first = model_pipeline.ask("What was Jiangxi's 2020 recovered fund amount?")
+    follow = model_pipeline.ask("and in 2030?", history=[(first.question, first.text)])
+    assert follow.standalone_question == "What was Jiangxi's 2030 recovered fund amount?"
+    assert follow.abstained
+
+
+def test_stream_yields_tokens_then_one_answer(model_pipeline):
+    events = list(model_pipeline.stream("What is the 2023 financing standard for residents' medical insurance?"))
+    assert [e.kind for e in events].count("answer") == 1
+    assert events[-1].kind == "answer"
+    assert any(e.kind == "token" for e in events[:-1])
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "?!...", "x" * 100_001])
+def test_bad_questions_are_refused_clearly(model_pipeline, bad):
+    with pytest.raises(InputError):
+        model_pipeline.ask(bad)

@@ -1,0 +1,97 @@
+"""The Gradio app over HTTP (gradio_client) and in a real headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+
+import pytest
+
+from tests.conftest import JIANGXI_FILE
+
+pytestmark = pytest.mark.model
+
+QUESTION = "What was Jiangxi's 2020 recovered fund amount?"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(model_pipeline):
+    from qa.web import build_app
+
+    demo = build_app(model_pipeline)
+    port = _free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server, verbose=False)
+
+
+def test_api_ask_returns_the_cli_json_shape(client):
+    out = client.predict(QUESTION, api_name="/ask")
+    assert "723 million" in out["answer"]
+    assert (JIANGXI_FILE, 1) in {(c["file"], c["line"]) for c in out["citations"]}
+
+
+def test_api_search_returns_ranked_passages(client):
+    rows = client.predict("Jiangxi recovered medical insurance funds 2020", 3, api_name="/search")
+    assert [r["rank"] for r in rows] == [1, 2, 3]
+    assert rows[0]["file"] == JIANGXI_FILE
+
+
+def test_api_reports_bad_input_without_breaking_the_server(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="empty"):
+        client.predict("   ", api_name="/ask")
+    assert client.predict("Jiangxi", 1, api_name="/search")  # still serving
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        pytest.skip("chromium and chromium-driver are not installed (bash scripts/setup.sh --test installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--window-size=1200,1400"):
+        options.add_argument(flag)
+    drv = webdriver.Chrome(service=Service(driver), options=options)
+    yield drv
+    drv.quit()
+
+
+@pytest.mark.browser
+def test_browser_example_question_streams_a_cited_answer(server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(server)
+    wait = WebDriverWait(browser, 60)
+    example = wait.until(ec.element_to_be_clickable((By.XPATH, f"//*[normalize-space(text())=\"{QUESTION}\"]")))
+    example.click()
+    box = browser.find_element(By.CSS_SELECTOR, "#question textarea")
+    wait.until(lambda d: box.get_attribute("value") == QUESTION)
+    browser.find_element(By.ID, "ask").click()
+    chat = browser.find_element(By.ID, "chat")
+    WebDriverWait(browser, 180).until(lambda d: f"{JIANGXI_FILE}:1" in chat.text)
+    browser.save_screenshot(str(tmp_path / "chat.png"))
+    assert "723 million" in chat.text
+    assert "723 million yuan in medical insurance funds" in chat.text  # the quoted source line
