@@ -15,7 +15,7 @@ from .types import Chunk
 
 # A sentence ends at . ! ? (or their CJK forms) followed by space and a capital, digit or quote.
 # A single capital before the period ("U.S. Army", "J. Smith") is an initial, not an end.
-_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|(?<=[。！？；])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)([\"'”’)]*)\s+(?=[\"'“‘(]?[A-Z0-9])|(?<=[。！？；])")
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     spans = []
     pos = 0
     for m in _SENTENCE_END.finditer(text):
-        spans.append((pos, m.start()))
+        spans.append((pos, m.start() + len(m.group(1) or "")))  # closing quotes stay with their sentence
         pos = m.end()
     spans.append((pos, len(text)))
     out = []

@@ -10,7 +10,6 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 from .config import load_settings
 from .errors import InputError, QAError
@@ -31,12 +30,18 @@ EXAMPLES = """examples:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("settings (default: QA_* environment variables, then built-in defaults)")
-    g.add_argument("--docs", dest="docs_dir", metavar="DIR", help="folder of .txt/.md articles (default seeds/)")
+    g.add_argument(
+        "--docs", dest="docs_dir", metavar="DIR", help="folder of .txt/.md articles (default seeds/)"
+    )
     g.add_argument("--index", dest="index_dir", metavar="DIR", help="index folder (default index/)")
     g.add_argument("--cache", dest="cache_dir", metavar="DIR", help="model cache (default ~/.cache/qa)")
     g.add_argument("--embedding-model", metavar="REF", help="packaged:NAME, hub id or local folder")
-    g.add_argument("--generator", dest="generator_model", metavar="REF",
-                   help="packaged:NAME, hub id, local folder or .gguf file; 'none' answers extractively")
+    g.add_argument(
+        "--generator",
+        dest="generator_model",
+        metavar="REF",
+        help="packaged:NAME, hub id, local folder or .gguf file; 'none' answers extractively",
+    )
     g.add_argument("--retrieval", choices=("hybrid", "dense", "bm25"), help="retrieval mode (default hybrid)")
     g.add_argument("-k", "--top-k", type=int, metavar="N", help="passages to retrieve (default 5)")
     g.add_argument("--dtype", dest="generator_dtype", choices=("auto", "float32", "bfloat16"))
@@ -71,10 +76,16 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
 
     p = sub.add_parser("eval", help="score configurations against a gold question set")
-    p.add_argument("--gold", default="evals/gold.jsonl", metavar="FILE", help="gold JSONL (default evals/gold.jsonl)")
-    p.add_argument("--config", action="append", metavar="NAME", help="configuration to run (repeatable; default all)")
+    p.add_argument(
+        "--gold", default="evals/gold.jsonl", metavar="FILE", help="gold JSONL (default evals/gold.jsonl)"
+    )
+    p.add_argument(
+        "--config", action="append", metavar="NAME", help="configuration to run (repeatable; default all)"
+    )
     p.add_argument("--limit", type=int, metavar="N", help="only the first N gold items")
-    p.add_argument("--out", default="evals", metavar="DIR", help="where REPORT.md/.json/.png go (default evals/)")
+    p.add_argument(
+        "--out", default="evals", metavar="DIR", help="where REPORT.md/.json/.png go (default evals/)"
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     _common(p)
 
@@ -87,8 +98,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace):
-    names = ("docs_dir", "index_dir", "cache_dir", "embedding_model", "generator_model", "retrieval",
-             "top_k", "generator_dtype", "host", "port")
+    names = (
+        "docs_dir",
+        "index_dir",
+        "cache_dir",
+        "embedding_model",
+        "generator_model",
+        "retrieval",
+        "top_k",
+        "generator_dtype",
+        "host",
+        "port",
+    )
     return load_settings(**{n: getattr(args, n, None) for n in names})
 
 
@@ -134,7 +155,9 @@ def cmd_index(args, settings) -> int:
             print(f"index in {settings.index_dir} is up to date (use --force to rebuild)")
             return 0
     report = build_index(settings, SentenceTransformerEmbedder(settings.embedding_model), progress=True)
-    print(f"indexed {report.chunks} chunks from {report.files} files in {report.seconds:.1f} s -> {report.path}")
+    print(
+        f"indexed {report.chunks} chunks from {report.files} files in {report.seconds:.1f} s -> {report.path}"
+    )
     for s in report.skipped:
         print(f"skipped {s.file}: {s.reason}")
     return 0
@@ -146,8 +169,16 @@ def cmd_search(args, settings) -> int:
     query = read_arg(args.query, "query")
     hits = Retriever.from_settings(settings).search(query, settings.top_k)
     if args.json:
-        rows = [{"rank": h.rank, "file": h.chunk.file, "lines": [h.chunk.first_line, h.chunk.last_line],
-                 "score": round(h.score, 6), "text": h.chunk.text} for h in hits]
+        rows = [
+            {
+                "rank": h.rank,
+                "file": h.chunk.file,
+                "lines": [h.chunk.first_line, h.chunk.last_line],
+                "score": round(h.score, 6),
+                "text": h.chunk.text,
+            }
+            for h in hits
+        ]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         for h in hits:
@@ -229,8 +260,14 @@ def cmd_serve(args, settings) -> int:
     return 0
 
 
-COMMANDS = {"index": cmd_index, "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval,
-            "serve": cmd_serve}
+COMMANDS = {
+    "index": cmd_index,
+    "search": cmd_search,
+    "ask": cmd_ask,
+    "chat": cmd_chat,
+    "eval": cmd_eval,
+    "serve": cmd_serve,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 
-from .evidence import key_terms
-
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _LEAD = re.compile(r"^(?:and|but|also|so|what about|how about|and what about)\b[\s,]*", re.I)
 _POINTING = re.compile(r"\b(?:that|this|it|its|they|them|their|those|these|there|he|she|his|her)\b", re.I)
@@ -36,8 +34,12 @@ def standalone(question: str, history: list[tuple[str, str]] | None) -> str:
     previous = history[-1][0]
     rest = _LEAD.sub("", question).strip()
     new_years = _YEAR.findall(rest)
-    new_names = [m.group(0).removesuffix("'s") for m in _NAME.finditer(rest) if m.start() > 0 or _LEAD.match(question)]
-    new_names = [n for n in new_names if n.lower() not in {"in", "what", "which", "how", "who", "when", "the"}]
+    new_names = [
+        m.group(0).removesuffix("'s") for m in _NAME.finditer(rest) if m.start() > 0 or _LEAD.match(question)
+    ]
+    new_names = [
+        n for n in new_names if n.lower() not in {"in", "what", "which", "how", "who", "when", "the"}
+    ]
     rewritten = previous
     if new_years and _YEAR.search(previous):
         rewritten = _YEAR.sub(new_years[0], rewritten, count=1)

@@ -19,7 +19,9 @@ from .types import Hit
 LONG_SENTENCE_CHARS = 220  # longer sentences are cut at semicolons into clauses
 LEXICAL_WEIGHT = 0.6  # the rest is embedding similarity; names and numbers are lexical
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_QUESTION_WORDS = frozenset("what which who whom whose when where why how is are was were do does did".split())
+_QUESTION_WORDS = frozenset(
+    "what which who whom whose when where why how is are was were do does did".split()
+)
 
 
 @dataclass(frozen=True)
@@ -40,13 +42,18 @@ def units(hit: Hit) -> list[tuple[int, int, int, str]]:
     """(line, start, end, text) of every sentence of a chunk; long ones cut at "; "."""
     chunk = hit.chunk
     out = []
-    for a, b in split_sentences(chunk.text):
-        line = chunk.first_line + chunk.text.count("\n", 0, a)
+    sentences = []
+    line_start = 0
+    # Sentences are split line by line: a title without a full stop is its own unit, on its own line.
+    for number, line_text in enumerate(chunk.text.split("\n"), chunk.first_line):
+        sentences.extend((number, a, b) for a, b in split_sentences(line_text, line_start))
+        line_start += len(line_text) + 1
+    for line, a, b in sentences:
         pieces = [(a, b)]
         if b - a > LONG_SENTENCE_CHARS:
             cuts = [m.end() for m in re.finditer(r";\s*", chunk.text[a:b])]
             bounds = [a] + [a + c for c in cuts] + [b]
-            pieces = [(x, y) for x, y in zip(bounds, bounds[1:]) if chunk.text[x:y].strip(" ;")]
+            pieces = [(x, y) for x, y in zip(bounds, bounds[1:], strict=False) if chunk.text[x:y].strip(" ;")]
         for x, y in pieces:
             text = chunk.text[x:y].rstrip("; ").strip()
             out.append((line, chunk.start + x, chunk.start + x + len(text), text))
@@ -104,7 +111,7 @@ def select_evidence(
         vectors = embedder.embed([question] + [c[4] for c in candidates])
         dense = vectors[1:] @ vectors[0]
     scored = []
-    for (hit, line, start, end, text), cos in zip(candidates, dense):
+    for (hit, line, start, end, text), cos in zip(candidates, dense, strict=True):
         own = coverage(q_terms, set(tokenize(text)), idf)
         full = line_text.get((hit.chunk.file, line), text)
         line_cov = coverage(q_terms, set(tokenize(full)), idf)

@@ -36,7 +36,9 @@ def cpu_has_bf16() -> bool:
 class TransformersGenerator:
     """Greedy decoding with a transformers model; one generation at a time per model."""
 
-    def __init__(self, model: str, cache_dir: Path, dtype: str = "auto", threads: int = 0, max_new_tokens: int = 48):
+    def __init__(
+        self, model: str, cache_dir: Path, dtype: str = "auto", threads: int = 0, max_new_tokens: int = 48
+    ):
         self.name = model
         self.cache_dir = Path(cache_dir)
         self.dtype = ("bfloat16" if cpu_has_bf16() else "float32") if dtype == "auto" else dtype
@@ -75,7 +77,9 @@ class TransformersGenerator:
         inputs = self._tokenizer.apply_chat_template(
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
-        streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=300)
+        streamer = TextIteratorStreamer(
+            self._tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=300
+        )
         errors: list[BaseException] = []
 
         def run() -> None:

@@ -42,12 +42,16 @@ def build_index(settings: Settings, embedder: Embedder, progress: bool = True) -
         chunk_chars=settings.chunk_chars,
         chunk_overlap=settings.chunk_overlap,
         sources={d.file: d.sha256 for d in docs},
+        skipped={s.file: sha256_file(Path(settings.docs_dir) / s.file) for s in skipped},
         files={},
         count=len(chunks),
         index_type="flat",
     )
     lines = {
-        (d.file, n): text.strip() for d in docs for n, text in enumerate(d.text.split("\n"), 1) if text.strip()
+        (d.file, n): text.strip()
+        for d in docs
+        for n, text in enumerate(d.text.split("\n"), 1)
+        if text.strip()
     }
     path = FaissStore(manifest, build_faiss(vectors), chunks, lines).save(settings.index_dir)
     return BuildReport(path, len(docs), len(chunks), tuple(skipped), time.perf_counter() - started)
@@ -60,17 +64,17 @@ def stale_reasons(settings: Settings, manifest: Manifest | None = None) -> list[
     if manifest.format_version != FORMAT_VERSION:
         reasons.append(f"index format {manifest.format_version} is not the current {FORMAT_VERSION}")
     if manifest.embedding_model != settings.embedding_model:
-        reasons.append(f"built with embedding model {manifest.embedding_model}, not {settings.embedding_model}")
+        reasons.append(
+            f"built with embedding model {manifest.embedding_model}, not {settings.embedding_model}"
+        )
     if (manifest.chunk_chars, manifest.chunk_overlap) != (settings.chunk_chars, settings.chunk_overlap):
         reasons.append("chunking settings changed")
     root = Path(settings.docs_dir)
     current = {p.relative_to(root).as_posix(): p for p in list_sources(root)}
-    added = sorted(set(current) - set(manifest.sources))
+    known = {**manifest.skipped, **manifest.sources}  # skipped files count as known until they change
+    added = sorted(set(current) - set(known))
     removed = sorted(set(manifest.sources) - set(current))
-    changed = sorted(f for f in set(current) & set(manifest.sources) if sha256_file(current[f]) != manifest.sources[f])
-    # A file skipped at build time (empty, binary) is in `current` but not in the manifest;
-    # it only counts as added when it has become readable since.
-    added = [f for f in added if current[f].stat().st_size > 0]
+    changed = sorted(f for f in set(current) & set(known) if sha256_file(current[f]) != known[f])
     for label, files in (("new", added), ("removed", removed), ("changed", changed)):
         if files:
             reasons.append(f"{label} files: {', '.join(files[:5])}{' …' if len(files) > 5 else ''}")

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from .config import Settings
 from .conversation import standalone
-from .embedding import SentenceTransformerEmbedder
 from .errors import QAError
 from .evidence import Evidence, select_evidence
 from .generation import Generator, TransformersGenerator
@@ -17,7 +16,7 @@ from .inputs import clean_question
 from .prompting import NOT_STATED, evidence_prompt, plain_prompt
 from .retrieval import Retriever
 from .types import Answer, Citation, Hit
-from .verify import extract_answer, should_abstain, split_claims, verify_answer
+from .verify import extract_answer, should_abstain, verify_answer
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +35,9 @@ class Event:
 class Pipeline:
     """The whole product path. Models load on first use, or in warm_up()."""
 
-    def __init__(self, settings: Settings, retriever: Retriever | None = None, generator: Generator | None = None):
+    def __init__(
+        self, settings: Settings, retriever: Retriever | None = None, generator: Generator | None = None
+    ):
         self.settings = settings
         self._retriever = retriever
         self._generator = generator
@@ -111,11 +112,15 @@ class Pipeline:
         timings["generate"] = ms(t)
         self._last_reply = "".join(pieces).strip()
 
-    def _verified(self, question: str, query: str, hits: list[Hit], timings: dict[str, float]) -> Iterator[Event]:
+    def _verified(
+        self, question: str, query: str, hits: list[Hit], timings: dict[str, float]
+    ) -> Iterator[Event]:
         t = time.perf_counter()
         lines = self.line_text
         idf = self.retriever.bm25.idf
-        evidence = select_evidence(query, hits, self.retriever.embedder, idf, lines, self.settings.evidence_sentences)
+        evidence = select_evidence(
+            query, hits, self.retriever.embedder, idf, lines, self.settings.evidence_sentences
+        )
         timings["evidence"] = ms(t)
         reason = should_abstain(query, evidence, lines)
         if reason:
@@ -142,20 +147,30 @@ class Pipeline:
         timings["verify"] = ms(t)
         yield self._final(question, query, hits, timings, text, cite(cited, lines), method)
 
-    def _plain(self, question: str, query: str, hits: list[Hit], timings: dict[str, float]) -> Iterator[Event]:
+    def _plain(
+        self, question: str, query: str, hits: list[Hit], timings: dict[str, float]
+    ) -> Iterator[Event]:
         """The baseline: whole passages in, the model's words out, every passage cited."""
         if self.generator is None:
             raise QAError("the plain pipeline needs a generator: set generator_model")
         yield from self._generate(plain_prompt(query, [h.chunk.text for h in hits]), timings)
         reply = self._last_reply
-        abstained = any(p in reply.lower() for p in ("don't know", "do not know", "not stated", "no information"))
-        citations = [] if abstained else [
-            Citation(h.chunk.file, n, self.line_text[(h.chunk.file, n)])
-            for h in hits
-            for n in range(h.chunk.first_line, h.chunk.last_line + 1)
-            if (h.chunk.file, n) in self.line_text
-        ]
-        yield self._final(question, query, hits, timings, reply, tuple(citations), "abstained" if abstained else "generated")
+        abstained = any(
+            p in reply.lower() for p in ("don't know", "do not know", "not stated", "no information")
+        )
+        citations = (
+            []
+            if abstained
+            else [
+                Citation(h.chunk.file, n, self.line_text[(h.chunk.file, n)])
+                for h in hits
+                for n in range(h.chunk.first_line, h.chunk.last_line + 1)
+                if (h.chunk.file, n) in self.line_text
+            ]
+        )
+        yield self._final(
+            question, query, hits, timings, reply, tuple(citations), "abstained" if abstained else "generated"
+        )
 
     @staticmethod
     def _final(question, query, hits, timings, text, citations, method) -> Event:

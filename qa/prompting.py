@@ -14,7 +14,11 @@ SYSTEM = (
 # One worked answer and one refusal: with them the 0.5B model cites in the asked form far more often.
 _EXAMPLE_CONTEXT = "[1] In 2021, the city raised the bus fare to 2 yuan.\n[2] The mayor opened a new park."
 EXAMPLES = (
-    (_EXAMPLE_CONTEXT, "What did the city raise the bus fare to in 2021?", "The bus fare was raised to 2 yuan [1]."),
+    (
+        _EXAMPLE_CONTEXT,
+        "What did the city raise the bus fare to in 2021?",
+        "The bus fare was raised to 2 yuan [1].",
+    ),
     (_EXAMPLE_CONTEXT, "What was the bus fare in 2025?", NOT_STATED),
 )
 

@@ -36,7 +36,9 @@ def fuse(rankings: list[list[Hit]], k: int) -> list[Hit]:
 class Retriever:
     """search(query, k) over one index; usable on its own, without any generator."""
 
-    def __init__(self, store: FaissStore, embedder: Embedder, mode: str = "hybrid", max_query_chars: int = 2000):
+    def __init__(
+        self, store: FaissStore, embedder: Embedder, mode: str = "hybrid", max_query_chars: int = 2000
+    ):
         self.store = store
         self.embedder = embedder
         self.mode = mode

@@ -25,13 +25,13 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from .hashing import sha256_file
 from .errors import IndexCorruptError, IndexMissingError
+from .hashing import sha256_file
 from .types import Chunk, Hit
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 FILES = ("vectors.faiss", "chunks.json", "lines.json")
 
 
@@ -44,12 +44,15 @@ class Manifest:
     chunk_chars: int
     chunk_overlap: int
     sources: dict[str, str]  # file name -> sha256 of its bytes
+    skipped: dict[str, str]  # files left out (empty, binary) -> sha256, so they do not look new
     files: dict[str, str]  # index file name -> sha256, checked on load
     count: int
     index_type: str
 
     @classmethod
-    def from_dict(cls, data: dict) -> Manifest:
+    def from_dict(cls, data: object) -> Manifest:
+        if not isinstance(data, dict):
+            raise IndexCorruptError("index manifest is not a JSON object: run `qa index`")
         names = {f.name for f in dataclasses.fields(cls)}
         missing = names - data.keys()
         if missing:
@@ -90,7 +93,7 @@ class FaissStore:
         if k <= 0:
             return []
         scores, rows = self.index.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), k)
-        hits = [(float(s), int(r)) for s, r in zip(scores[0], rows[0]) if r >= 0]
+        hits = [(float(s), int(r)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
         return [Hit(self.chunks[r], s, rank) for rank, (s, r) in enumerate(hits, 1)]
 
     def save(self, index_dir: Path) -> Path:
@@ -120,6 +123,8 @@ class FaissStore:
             os.replace(pointer, index_dir / "CURRENT")
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
+            for leftover in index_dir.glob(".CURRENT.*"):
+                leftover.unlink(missing_ok=True)
             raise
         self.manifest = manifest
         _remove_old_builds(index_dir, keep=build)
@@ -148,7 +153,9 @@ class FaissStore:
             raise IndexCorruptError(f"index vectors have {index.d} dimensions, manifest says {manifest.dim}")
         for c in chunks:
             if (c.file, c.first_line) not in lines or (c.file, c.last_line) not in lines:
-                raise IndexCorruptError(f"chunk {c.id} points at lines its file does not have: run `qa index`")
+                raise IndexCorruptError(
+                    f"chunk {c.id} points at lines its file does not have: run `qa index`"
+                )
         return cls(manifest, index, chunks, lines)
 
 
@@ -172,5 +179,7 @@ def read_manifest(index_dir: Path) -> Manifest:
 
 def _remove_old_builds(index_dir: Path, keep: str) -> None:
     for path in index_dir.iterdir():
-        if path.name != keep and (path.name.startswith("build-") or path.name.startswith(".build-")):
+        if path.name != keep and path.name.startswith(("build-", ".build-")):
             shutil.rmtree(path, ignore_errors=True)
+        elif path.name.startswith(".CURRENT."):
+            path.unlink(missing_ok=True)

@@ -55,7 +55,7 @@ def supports(claim: str, line: str) -> bool:
     if not numbers(claim) <= numbers(line):
         return False
     line_tokens = set(tokenize(line))
-    if not key_terms(claim)["names"] <= line_tokens:
+    if not key_terms("x " + claim)["names"] <= line_tokens:  # "x": a claim's first word may be a name
         return False
     words = [t for t in tokenize(claim) if not t[0].isdigit()]
     return not words or sum(t in line_tokens for t in words) / len(words) >= MIN_WORD_SUPPORT
@@ -88,12 +88,13 @@ def verify_answer(
 def unit_mismatch(terms: dict[str, set[str]], unit: str, line: str) -> set[str]:
     """Question terms that this evidence unit contradicts or lacks.
 
-    Names and years must be in the unit itself unless the unit names none of its own
-    (then its subject or date comes from context, e.g. an earlier sentence); other
-    numbers must be on its line. "Jiangsu" against a clause about Zhejiang, or 2030
-    against a sentence about 2020, is a mismatch.
+    Names and years must be in the unit itself unless the unit names none of its own;
+    then a name must be elsewhere on its line (its subject, e.g. an earlier sentence)
+    and a year is taken from context. Other numbers must be on its line. "Jiangsu"
+    against a clause about Zhejiang, or 2030 against a sentence about 2020, is a mismatch.
 
-    >>> unit_mismatch(key_terms("What did Jiangxi recover in 2030?"), "In 2020, Jiangxi recovered 7 yuan.", "")
+    >>> q = key_terms("What did Jiangxi recover in 2030?")
+    >>> unit_mismatch(q, "In 2020, Jiangxi recovered 7 yuan.", "")
     {'2030'}
     """
     unit_terms = key_terms("x " + unit)
@@ -101,9 +102,12 @@ def unit_mismatch(terms: dict[str, set[str]], unit: str, line: str) -> set[str]:
     missing = set()
     if terms["years"] - unit_tokens and unit_terms["years"]:
         missing |= terms["years"] - unit_tokens
-    if terms["names"] - unit_tokens and unit_terms["names"]:
+    line_tokens = set(tokenize(line)) | unit_tokens
+    if unit_terms["names"]:
         missing |= terms["names"] - unit_tokens
-    missing |= terms["numbers"] - set(tokenize(line))
+    else:
+        missing |= terms["names"] - line_tokens
+    missing |= terms["numbers"] - line_tokens
     return missing
 
 
@@ -131,7 +135,8 @@ def should_abstain(question: str, evidence: list[Evidence], line_text: dict[tupl
 def extract_answer(question: str, best: Evidence, max_words: int = 35) -> str:
     """The shortest run of clauses of the best evidence that covers the question's terms.
 
-    >>> e = Evidence("f", 1, 0, 0, "In 2020, the province handled 16,687 institutions and recovered 723 million yuan.", 1, 1, 1)
+    >>> text = "In 2020, the province handled 16,687 institutions and recovered 723 million yuan."
+    >>> e = Evidence("f", 1, 0, 0, text, 1, 1, 1)
     >>> extract_answer("How many institutions were handled in 2020?", e, max_words=8)
     'In 2020, the province handled 16,687 institutions'
     """
@@ -140,7 +145,13 @@ def extract_answer(question: str, best: Evidence, max_words: int = 35) -> str:
         return text
     clauses = [c.strip() for c in re.split(r"(?<=[,;])\s+|\s+(?=and\s)", text) if c.strip()]
     q_terms = set(tokenize(question))
-    wants_number = bool(re.search(r"\b(how (much|many)|what (percentage|rate|ratio|amount|standard)|amount|number)\b", question, re.I))
+    wants_number = bool(
+        re.search(
+            r"\b(how (much|many)|what (percentage|rate|ratio|amount|standard)|amount|number)\b",
+            question,
+            re.I,
+        )
+    )
     best_span, best_score = (0, 1), -1.0
     for i in range(len(clauses)):
         for j in range(i + 1, len(clauses) + 1):
@@ -148,7 +159,11 @@ def extract_answer(question: str, best: Evidence, max_words: int = 35) -> str:
             if len(span.split()) > max_words:
                 break
             tokens = set(tokenize(span))
-            score = len(q_terms & tokens) + (1.5 if wants_number and numbers(span) else 0) - 0.01 * len(span.split())
+            score = (
+                len(q_terms & tokens)
+                + (1.5 if wants_number and numbers(span) else 0)
+                - 0.01 * len(span.split())
+            )
             if score > best_score:
                 best_span, best_score = (i, j), score
     return " ".join(clauses[best_span[0] : best_span[1]]).rstrip(",;")

@@ -80,8 +80,13 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
         except QAError as e:
             raise gr.Error(str(e)) from e
         return [
-            {"rank": h.rank, "file": h.chunk.file, "lines": [h.chunk.first_line, h.chunk.last_line],
-             "score": h.score, "text": h.chunk.text}
+            {
+                "rank": h.rank,
+                "file": h.chunk.file,
+                "lines": [h.chunk.first_line, h.chunk.last_line],
+                "score": h.score,
+                "text": h.chunk.text,
+            }
             for h in hits
         ]
 
@@ -100,8 +105,13 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
         chatbot = gr.Chatbot(label="Conversation", height=440, elem_id="chat")
         history = gr.State([])
         with gr.Row():
-            box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, scale=8,
-                             elem_id="question", max_length=pipeline.settings.max_question_chars)
+            box = gr.Textbox(
+                placeholder="Ask a question about the articles…",
+                show_label=False,
+                scale=8,
+                elem_id="question",
+                max_length=pipeline.settings.max_question_chars,
+            )
             send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
         gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[box], label="Examples")
         with gr.Accordion("Retrieved passages", open=False, elem_id="passages-box"):
@@ -110,10 +120,20 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
 
         outputs = [chatbot, history, passages, box]
         for trigger in (send.click, box.submit):
-            trigger(respond, [box, chatbot, history], outputs, api_visibility="private",
-                    concurrency_limit=GENERATION_SLOTS, concurrency_id="generate")
-        clear.click(lambda: ([], [], "_Ask a question to see the passages._"), None,
-                    [chatbot, history, passages], api_visibility="private")
+            trigger(
+                respond,
+                [box, chatbot, history],
+                outputs,
+                api_visibility="private",
+                concurrency_limit=GENERATION_SLOTS,
+                concurrency_id="generate",
+            )
+        clear.click(
+            lambda: ([], [], "_Ask a question to see the passages._"),
+            None,
+            [chatbot, history, passages],
+            api_visibility="private",
+        )
         # Search never waits behind generation: it has its own, wider queue.
         gr.api(search, api_name="search", concurrency_limit=4, concurrency_id="search")
         gr.api(ask, api_name="ask", concurrency_limit=GENERATION_SLOTS, concurrency_id="generate")

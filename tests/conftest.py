@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# Hypothesis keeps its example cache in ./.hypothesis unless told otherwise; tests write only to temp.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "qa-hypothesis"))
 
 import shutil  # noqa: E402
 from pathlib import Path  # noqa: E402

@@ -192,11 +192,6 @@ def test_split_sentences_shifts_spans_by_offset():
     assert split_sentences("  It rose. Then it fell!", offset=100) == [(102, 110), (111, 124)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG chunking._SENTENCE_END: closing quotes/brackets after the full stop are matched as part of "
-    "the separator, so they fall out of every sentence span (and of a chunk or evidence unit ending there)",
-)
 def test_split_sentences_keeps_a_closing_quote_or_bracket_with_its_sentence():
     assert _sentences('He said "Stop." Then he left.') == ['He said "Stop."', "Then he left."]
     assert _sentences("(See above.) Next one.") == ["(See above.)", "Next one."]

@@ -16,15 +16,23 @@ def _flags(settings) -> list[str]:
 
 @pytest.mark.model
 def test_ask_json_acceptance(model_settings, capsys):
-    assert main(["ask", "--json", "What was Jiangxi's 2020 recovered fund amount?", *_flags(model_settings)]) == 0
+    assert (
+        main(["ask", "--json", "What was Jiangxi's 2020 recovered fund amount?", *_flags(model_settings)])
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert "723 million" in out["answer"] and out["abstained"] is False
-    assert {"file": JIANGXI_FILE, "line": 1} in [{"file": c["file"], "line": c["line"]} for c in out["citations"]]
+    assert {"file": JIANGXI_FILE, "line": 1} in [
+        {"file": c["file"], "line": c["line"]} for c in out["citations"]
+    ]
     assert all(c["text"] for c in out["citations"])
     assert set(out["timings_ms"]) >= {"retrieve", "generate", "total"}
     assert out["passages"] and set(out["passages"][0]) == {"file", "lines", "score", "text"}
 
-    assert main(["ask", "--json", "What was Jiangxi's 2030 recovered fund amount?", *_flags(model_settings)]) == 0
+    assert (
+        main(["ask", "--json", "What was Jiangxi's 2030 recovered fund amount?", *_flags(model_settings)])
+        == 0
+    )
     assert json.loads(capsys.readouterr().out)["abstained"] is True
 
 
@@ -32,7 +40,9 @@ def test_ask_json_acceptance(model_settings, capsys):
 def test_batch_answers_every_gold_question_in_one_process(model_settings, tmp_path, capsys):
     gold = [json.loads(line) for line in (ROOT / "evals" / "gold.jsonl").read_text().splitlines() if line]
     batch = tmp_path / "batch.jsonl"
-    batch.write_text("".join(json.dumps({"id": g["id"], "question": g["question"]}) + "\n" for g in gold[:70]))
+    batch.write_text(
+        "".join(json.dumps({"id": g["id"], "question": g["question"]}) + "\n" for g in gold[:70])
+    )
     # Extractive answers keep this test quick; the generator path is covered by the tests above.
     code = main(["ask", "--json", "--batch", str(batch), "--generator", "none", *_flags(model_settings)])
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -44,8 +54,21 @@ def test_batch_answers_every_gold_question_in_one_process(model_settings, tmp_pa
 def test_bad_batch_line_is_one_clear_error(fake_settings, tmp_path, capsys):
     batch = tmp_path / "bad.jsonl"
     batch.write_text('{"id": 1, "question": "ok?"}\nnot json\n')
-    code = main(["ask", "--batch", str(batch), "--generator", "none", "--embedding-model", "packaged:all-MiniLM-L6-v2",
-                 "--docs", str(fake_settings.docs_dir), "--index", str(fake_settings.index_dir)])
+    code = main(
+        [
+            "ask",
+            "--batch",
+            str(batch),
+            "--generator",
+            "none",
+            "--embedding-model",
+            "packaged:all-MiniLM-L6-v2",
+            "--docs",
+            str(fake_settings.docs_dir),
+            "--index",
+            str(fake_settings.index_dir),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
     assert "line 2" in err and "Traceback" not in err

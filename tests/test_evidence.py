@@ -62,13 +62,6 @@ def test_short_sentences_with_semicolons_are_kept_whole():
     assert [t for hit in doc_hits(doc) for _, _, _, t in units(hit)] == ["It rose; it fell."]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG evidence.units: split_sentences runs over a whole chunk, so when a chunk joins a line with "
-    "no end mark (a title, a markdown heading, '...to 1020 yuan') to the next paragraph, one unit spans "
-    "several lines and is attributed to the first; e.g. seed 002 line 3 (the 2023 financing standard) is "
-    "cited as line 1",
-)
 def test_every_unit_of_the_seed_articles_lies_on_the_line_it_names(docs_copy: Path):
     docs = {d.file: d for d in load_corpus(docs_copy)[0]}
     for c in chunk_corpus(list(docs.values())):
@@ -76,9 +69,6 @@ def test_every_unit_of_the_seed_articles_lies_on_the_line_it_names(docs_copy: Pa
             assert "\n" not in unit and unit in docs[c.file].line(line), (c.id, line, unit)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG evidence.units: a heading line is merged with the paragraph after it"
-)
 def test_a_markdown_heading_is_its_own_unit():
     doc = Document("h.md", "# Funding\n\nThe fund rose to 5 yuan.", "", "utf-8")
     found = [(line, unit) for hit in doc_hits(doc) for line, _, _, unit in units(hit)]
@@ -171,11 +161,6 @@ def test_select_evidence_counts_a_sentence_shared_by_two_chunks_once(fake_embedd
     assert sorted(e.text for e in evidence) == ["Alpha rose.", "Beta fell.", "Gamma stayed."]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG evidence.units (see above): '1020 yuan' is on line 3 of seed 002, but the unit holding it is "
-    "joined to the title on line 1 and cited as line 1, whose text does not contain it",
-)
 def test_evidence_for_the_2023_financing_standard_is_on_line_3(retriever, fake_embedder):
     question = "What is the 2023 financing standard of medical insurance for residents?"
     hits = retriever.search(question, 5)
@@ -183,5 +168,8 @@ def test_evidence_for_the_2023_financing_standard_is_on_line_3(retriever, fake_e
     evidence = select_evidence(question, hits, fake_embedder, retriever.bm25.idf, lines)
     holding = [e for e in evidence if "1020 yuan" in e.text]
     assert holding, "the 1020 yuan statement is among the evidence"
-    assert all((e.file, e.line) == ("002_095f06bb2d399fd2.txt", 3) for e in holding)
+    assert {(e.file, e.line) for e in holding} <= {
+        ("002_095f06bb2d399fd2.txt", 3),
+        ("002_095f06bb2d399fd2.txt", 7),
+    }
     assert all(e.text in lines[(e.file, e.line)] for e in holding)

@@ -30,8 +30,12 @@ def test_jiangxi_2030_abstains(model_pipeline):
 @pytest.mark.parametrize(
     "question, must, file, line",
     [
-        ("What is the 2023 financing standard for residents' medical insurance?", "1020 yuan",
-         "002_095f06bb2d399fd2.txt", 7),
+        (
+            "What is the 2023 financing standard for residents' medical insurance?",
+            "1020 yuan",
+            "002_095f06bb2d399fd2.txt",
+            7,
+        ),
         ("How many illegal medical institutions did Jiangxi handle in 2020?", "16,687", JIANGXI_FILE, 1),
     ],
 )
@@ -55,7 +59,9 @@ def test_follow_up_uses_history(model_pipeline):
 
 
 def test_stream_yields_tokens_then_one_answer(model_pipeline):
-    events = list(model_pipeline.stream("What is the 2023 financing standard for residents' medical insurance?"))
+    events = list(
+        model_pipeline.stream("What is the 2023 financing standard for residents' medical insurance?")
+    )
     assert [e.kind for e in events].count("answer") == 1
     assert events[-1].kind == "answer"
     assert any(e.kind == "token" for e in events[:-1])

@@ -147,11 +147,6 @@ def test_stale_reasons_without_an_index_raises_missing(fake_settings):
         stale_reasons(fake_settings)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG indexer.stale_reasons: a file skipped at build time (binary, or whitespace only) has "
-    "size > 0, so it is reported as a 'new file' forever and the index is stale right after every build",
-)
 @pytest.mark.parametrize("raw", [b"\x00\x01binary", b"   \n\n  "])
 def test_index_is_fresh_after_a_build_that_skipped_a_file(fake_settings, fake_embedder, raw):
     (fake_settings.docs_dir / "skipped.txt").write_bytes(raw)
@@ -212,11 +207,6 @@ def test_load_rejects_a_garbage_manifest(built, content):
         FaissStore.load(built.index_dir)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG store.read_manifest/Manifest.from_dict: valid JSON that is not an object (a list, a string, "
-    "null) raises AttributeError ('list' object has no attribute 'keys') instead of IndexCorruptError",
-)
 @pytest.mark.parametrize("content", ["[1, 2]", '"text"', "null"])
 def test_load_rejects_a_manifest_that_is_json_but_not_an_object(built, content):
     (current_build(built.index_dir) / "manifest.json").write_text(content)
@@ -307,11 +297,6 @@ def test_a_failed_switch_of_current_keeps_the_previous_build_live(built, fake_em
     assert FaissStore.load(built.index_dir).manifest == old.manifest
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG store.FaissStore.save: when switching CURRENT fails, the '.CURRENT.<hex>' pointer file is "
-    "left behind and _remove_old_builds never deletes it, so such files pile up in the index folder",
-)
 def test_a_later_build_cleans_up_after_a_failed_switch(built, fake_embedder, monkeypatch):
     real = os.replace
 

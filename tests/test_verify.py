@@ -87,11 +87,6 @@ def test_a_claim_about_something_else_is_not_supported():
     assert not supports("Hospitals opened new clinics for children.", JIANGXI)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG verify.supports: names come from key_terms(), which skips the first word (meant for a "
-    "question's 'What'), so a claim that starts with the wrong province ('Fujian recovered ...') passes",
-)
 def test_a_wrong_name_as_the_first_word_is_not_supported():
     assert not supports("Fujian recovered 723 million yuan in 2020.", JIANGXI)
 
@@ -199,12 +194,6 @@ def test_abstains_for_a_year_the_seed_article_does_not_have(seeds):
     assert (evidence[0].file, evidence[0].line) == (JIANGXI_FILE, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG verify.unit_mismatch: a unit that names no place of its own ('**It is proposed to raise the "
-    "standard ...', seed 003 line 35) matches any province, although neither it nor its line names Hebei; "
-    "the docstring says the name then comes from context, but the context is never checked",
-)
 def test_abstains_for_hebei_subsidy_standard_on_the_seed_articles(seeds):
     chunks, bm25, lines = seeds
     question = "What is Hebei's subsidy standard for urban and rural residents?"

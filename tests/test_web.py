@@ -62,15 +62,26 @@ def test_api_reports_bad_input_without_breaking_the_server(client):
 def browser():
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chromium and driver):
-        pytest.skip("chromium and chromium-driver are not installed (bash scripts/setup.sh --test installs them)")
+        pytest.skip(
+            "chromium and chromium-driver are not installed (bash scripts/setup.sh --test installs them)"
+        )
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--window-size=1200,1400"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,1400",
+    ):
         options.add_argument(flag)
     drv = webdriver.Chrome(service=Service(driver), options=options)
     yield drv
@@ -85,7 +96,7 @@ def test_browser_example_question_streams_a_cited_answer(server, browser, tmp_pa
 
     browser.get(server)
     wait = WebDriverWait(browser, 60)
-    example = wait.until(ec.element_to_be_clickable((By.XPATH, f"//*[normalize-space(text())=\"{QUESTION}\"]")))
+    example = wait.until(ec.element_to_be_clickable((By.XPATH, f'//*[normalize-space(text())="{QUESTION}"]')))
     example.click()
     box = browser.find_element(By.CSS_SELECTOR, "#question textarea")
     wait.until(lambda d: box.get_attribute("value") == QUESTION)

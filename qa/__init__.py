@@ -1,0 +1,37 @@
+"""Offline question answering over a folder of articles, with answers checked against cited lines.
+
+    >>> import qa
+    >>> settings = qa.load_settings(docs_dir="seeds")          # doctest: +SKIP
+    >>> retriever = qa.Retriever.from_settings(settings)       # doctest: +SKIP
+    >>> retriever.search("Jiangxi recovered funds", k=3)[0].chunk.file  # doctest: +SKIP
+    '001_5c3b6ceae2eb49f9.txt'
+    >>> qa.Pipeline(settings).ask("What was Jiangxi's 2020 recovered fund amount?").text  # doctest: +SKIP
+
+Heavy modules (torch, transformers, faiss) load only when a name that needs them is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Settings": "config",
+    "load_settings": "config",
+    "QAError": "errors",
+    "Chunk": "types",
+    "Hit": "types",
+    "Citation": "types",
+    "Answer": "types",
+    "Retriever": "retrieval",
+    "Pipeline": "pipeline",
+    "build_index": "indexer",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'qa' has no attribute {name!r}")
