@@ -85,3 +85,18 @@ class BM25:
         scores = self.scores(query)
         best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
         return [Hit(self.chunks[row], score, rank) for rank, (row, score) in enumerate(best, 1)]
+
+
+def common_terms(lines: dict[tuple[str, int], str], share: float = 0.8) -> frozenset[str]:
+    """Tokens found in at least `share` of the files (with 3 or more files): say nothing about which file.
+
+    >>> sorted(common_terms({("a", 1): "China rose", ("b", 1): "China fell", ("c", 1): "China, Jiangxi"}))
+    ['china']
+    """
+    per_file: dict[str, set[str]] = {}
+    for (file, _), text in lines.items():
+        per_file.setdefault(file, set()).update(tokenize(text))
+    if len(per_file) < 3:
+        return frozenset()
+    counts = Counter(t for tokens in per_file.values() for t in tokens)
+    return frozenset(t for t, n in counts.items() if n >= share * len(per_file))

@@ -11,12 +11,13 @@ from .config import Settings
 from .conversation import standalone
 from .errors import QAError
 from .evidence import Evidence, select_evidence
+from .extractive import extract_answer
 from .generation import Generator, TransformersGenerator
 from .inputs import clean_question
 from .prompting import NOT_STATED, evidence_prompt, plain_prompt
 from .retrieval import Retriever
 from .types import Answer, Citation, Hit
-from .verify import extract_answer, should_abstain, verify_answer
+from .verify import answering_units, informative, should_abstain, verify_answer
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,8 @@ class Pipeline:
             query, hits, self.retriever.embedder, idf, lines, self.settings.evidence_sentences
         )
         timings["evidence"] = ms(t)
-        reason = should_abstain(query, evidence, lines)
+        answering = answering_units(query, evidence, lines, self.retriever.common_terms)
+        reason = "" if answering else should_abstain(query, evidence, lines, self.retriever.common_terms)
         if reason:
             timings.setdefault("generate", 0.0)
             yield self._final(question, query, hits, timings, abstain_text(reason, evidence), (), "abstained")
@@ -136,13 +138,13 @@ class Pipeline:
             timings["generate"] = 0.0
         t = time.perf_counter()
         claims = verify_answer(reply, evidence, lines) if reply and NOT_STATED not in reply else []
-        if claims:
+        if claims and informative(" ".join(c.text for c in claims), query):
             text = " ".join(c.text for c in claims)
             cited = [e for c in claims for e in c.sources]
             method = "generated"
         else:
-            text = extract_answer(query, evidence[0])
-            cited = [evidence[0]]
+            text = extract_answer(query, answering[0], idf=idf)
+            cited = [answering[0]]
             method = "extractive"
         timings["verify"] = ms(t)
         yield self._final(question, query, hits, timings, text, cite(cited, lines), method)

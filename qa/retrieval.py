@@ -9,7 +9,7 @@ from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import IndexMissingError, IndexStaleError
 from .indexer import build_index, stale_reasons
 from .inputs import clean_question
-from .lexical import BM25
+from .lexical import BM25, common_terms
 from .store import FaissStore
 from .types import Hit
 
@@ -44,6 +44,7 @@ class Retriever:
         self.mode = mode
         self.max_query_chars = max_query_chars
         self.bm25 = BM25(store.chunks)  # built once; a search only reads it
+        self.common_terms = common_terms(store.lines)  # e.g. the country every article names
 
     @classmethod
     def from_settings(

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 from qa.chunking import chunk_corpus
 from qa.corpus import load_corpus
 from qa.evidence import Evidence, select_evidence
+from qa.extractive import extract_answer
 from qa.lexical import BM25
 from qa.types import Hit
-from qa.verify import extract_answer, numbers, should_abstain, split_claims, supports, verify_answer
+from qa.verify import numbers, should_abstain, split_claims, supports, verify_answer
 
 JIANGXI_FILE = "001_5c3b6ceae2eb49f9.txt"
 JIANGXI = (

@@ -1,0 +1,95 @@
+"""Answers cut from the evidence itself, for when the generator is absent, fails or is refuted.
+
+The answer is the run of clauses of one evidence unit that best covers the
+question and holds what the question asks for: a number for "how many", a name
+for "who" or "which province", a date for "when". What the question asks for is
+usually what it does not already say, so only new numbers and names count.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .evidence import Evidence, key_terms
+from .lexical import tokenize
+
+_NUMBER_Q = re.compile(
+    r"\b(how (much|many|long)|by how|amount|number of|figure"
+    r"|what (percentage|percent|share|rate|ratio|amount|standard|level|proportion|number))\b",
+    re.I,
+)
+_NAME_Q = re.compile(
+    r"\b(who|whom|whose|which (province|provinces|agencies|agency|institute|organi[sz]ation|city)"
+    r"|where|what (position|institute|organi[sz]ation))\b",
+    re.I,
+)
+_DATE_Q = re.compile(r"\b(when|what (date|year|month|day)|which year)\b", re.I)
+_DATE = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|(?:19|20)\d\d)\b"
+)
+_CLAUSE = re.compile(r"(?<=[,;:])\s+|\s+(?=and\s)")
+
+
+def wanted(question: str) -> str:
+    """What kind of answer a question asks for: "number", "name", "date" or "".
+
+    >>> [wanted(q) for q in ["How many were there?", "Who said it?", "When was it issued?", "Why?"]]
+    ['number', 'name', 'date', '']
+    """
+    for kind, pattern in (("date", _DATE_Q), ("number", _NUMBER_Q), ("name", _NAME_Q)):
+        if pattern.search(question):
+            return kind
+    return ""
+
+
+def new_answer_tokens(kind: str, span: str, question_tokens: set[str]) -> int:
+    """How many tokens of the wanted kind the span adds to what the question says."""
+    if kind == "number":
+        found = {t for t in tokenize(span) if t[0].isdigit()}
+    elif kind == "name":
+        found = key_terms("x " + span)["names"]
+    elif kind == "date":
+        found = {m.lower() for m in _DATE.findall(span)}
+    else:
+        return 0
+    return len(found - question_tokens)
+
+
+def extract_answer(
+    question: str, best: Evidence, max_words: int = 40, idf: dict[str, float] | None = None
+) -> str:
+    """The best run of clauses of one evidence unit, at most max_words long (one clause may exceed it).
+
+    >>> text = "In 2020, the province handled 16,687 institutions and recovered 723 million yuan."
+    >>> e = Evidence("f", 1, 0, 0, text, 1, 1, 1)
+    >>> extract_answer("How much did the province recover in 2020?", e, 8, {"province": 0.5, "recover": 2.0})
+    'recovered 723 million yuan.'
+    """
+    text = best.text
+    if len(text.split()) <= max_words:
+        return text
+    clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip()]
+    q_tokens = set(tokenize(question))
+    terms = key_terms(question)
+    # The unit already matches the question's names and years; what picks the clause is the rest.
+    focus = q_tokens - terms["names"] - terms["years"] - terms["numbers"]
+    kind = wanted(question)
+
+    def weight(term: str) -> float:  # rare words say more about which clause is meant
+        return (idf or {}).get(term, 1.0)
+
+    best_span, best_score = (0, 1), float("-inf")
+    for i in range(len(clauses)):
+        for j in range(i + 1, len(clauses) + 1):
+            span = " ".join(clauses[i:j])
+            words = len(span.split())
+            if words > max_words and j > i + 1:
+                break
+            new = new_answer_tokens(kind, span, q_tokens)
+            overlap = sum(weight(t) for t in focus & set(tokenize(span)))
+            score = overlap + (2.0 if new else 0.0) + 0.3 * min(new, 5) - 0.02 * words
+            if score > best_score:
+                best_span, best_score = (i, j), score
+    answer = " ".join(clauses[best_span[0] : best_span[1]]).rstrip(",;:")
+    return re.sub(r"^(and|or|but|which|of which)\s+", "", answer)
