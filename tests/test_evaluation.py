@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.config import Settings
+from qa.config import DEFAULT_GENERATOR, Settings
 from qa.errors import InputError, ModelError
 from qa.evaluation import EvalConfig, default_configs, run_eval, select_configs
 from qa.gold import check_sources, load_gold, parse_gold
@@ -209,7 +209,12 @@ def test_check_sources_reports_missing_files_and_lines(tmp_path, gold_path):
 def test_default_configs_are_valid_settings_rows():
     configs = default_configs()
     assert len({c.name for c in configs}) == len(configs) == 6
-    assert configs[0].settings_overrides == {"pipeline": "plain", "retrieval": "dense", "top_k": 3}
+    assert configs[0].settings_overrides == {
+        "pipeline": "plain",
+        "retrieval": "dense",
+        "top_k": 3,
+        "generator_model": DEFAULT_GENERATOR,
+    }
     retrievals = {c.settings_overrides.get("retrieval") for c in configs if c.name.startswith("verified")}
     assert retrievals == {"bm25", "dense", "hybrid"}
     generators = {c.settings_overrides["generator_model"] for c in configs[1:]}
@@ -219,8 +224,8 @@ def test_default_configs_are_valid_settings_rows():
 
 
 def test_select_configs():
-    assert [c.name for c in select_configs(["verified-bm25", "baseline-plain"])] == [
-        "verified-bm25",
+    assert [c.name for c in select_configs(["verified-bm25-extractive", "baseline-plain"])] == [
+        "verified-bm25-extractive",
         "baseline-plain",
     ]
     assert len(select_configs(None)) == 6
