@@ -6,6 +6,7 @@ whole passages, and each statement maps to exactly one source line.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
@@ -16,9 +17,18 @@ from .embedding import Embedder
 from .lexical import tokenize
 from .types import Hit
 
+log = logging.getLogger(__name__)
+
 LONG_SENTENCE_CHARS = 220  # longer sentences are cut at semicolons into clauses
 LEXICAL_WEIGHT = 0.6  # the rest is embedding similarity; names and numbers are lexical
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# Text that speaks to the assistant rather than about the world. Documents are data: such a
+# sentence is never evidence, so it never reaches the prompt or an extractive answer.
+_ADDRESSED_TO_MODEL = re.compile(
+    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules|above|previous)\b"
+    r"|\b(system prompt|you are now|as an ai|answer every question|respond only with|reply only with)\b",
+    re.I,
+)
 _QUESTION_WORDS = frozenset(
     "what which who whom whose when where why how is are was were do does did".split()
 )
@@ -100,6 +110,9 @@ def select_evidence(
     candidates = []
     for hit in hits:
         for line, start, end, text in units(hit):
+            if _ADDRESSED_TO_MODEL.search(text):
+                log.warning("ignored an instruction-like sentence in %s line %d", hit.chunk.file, line)
+                continue
             if (hit.chunk.file, start) not in seen:
                 seen.add((hit.chunk.file, start))
                 candidates.append((hit, line, start, end, text))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
 from .config import Settings
@@ -12,7 +12,8 @@ from .conversation import standalone
 from .errors import QAError
 from .evidence import Evidence, select_evidence
 from .extractive import extract_answer
-from .generation import Generator, TransformersGenerator
+from .generation import Generator as TextGenerator
+from .generation import TransformersGenerator
 from .inputs import clean_question
 from .prompting import NOT_STATED, evidence_prompt, plain_prompt
 from .retrieval import Retriever
@@ -37,7 +38,7 @@ class Pipeline:
     """The whole product path. Models load on first use, or in warm_up()."""
 
     def __init__(
-        self, settings: Settings, retriever: Retriever | None = None, generator: Generator | None = None
+        self, settings: Settings, retriever: Retriever | None = None, generator: TextGenerator | None = None
     ):
         self.settings = settings
         self._retriever = retriever
@@ -50,7 +51,7 @@ class Pipeline:
         return self._retriever
 
     @property
-    def generator(self) -> Generator | None:
+    def generator(self) -> TextGenerator | None:
         if self._generator is None and self.settings.generator_model != "none":
             self._generator = TransformersGenerator(
                 self.settings.generator_model,
@@ -98,7 +99,12 @@ class Pipeline:
                 timings["total"] = ms(started)
             yield event
 
-    def _generate(self, messages, timings: dict[str, float]) -> Iterator[Event]:
+    def _generate(self, messages, timings: dict[str, float]) -> Generator[Event, None, str]:
+        """Token events; returns the whole reply ("" when the generator failed).
+
+        The reply is returned, not stored on self: requests from several chat sessions
+        run on one pipeline at once.
+        """
         t = time.perf_counter()
         pieces = []
         try:
@@ -111,7 +117,7 @@ class Pipeline:
             log.warning("generation failed, answering extractively: %s", e)
             pieces = []
         timings["generate"] = ms(t)
-        self._last_reply = "".join(pieces).strip()
+        return "".join(pieces).strip()
 
     def _verified(
         self, question: str, query: str, hits: list[Hit], timings: dict[str, float]
@@ -132,8 +138,7 @@ class Pipeline:
 
         reply = ""
         if self.generator is not None:
-            yield from self._generate(evidence_prompt(query, [e.text for e in evidence]), timings)
-            reply = self._last_reply
+            reply = yield from self._generate(evidence_prompt(query, [e.text for e in evidence]), timings)
         else:
             timings["generate"] = 0.0
         t = time.perf_counter()
@@ -155,8 +160,7 @@ class Pipeline:
         """The baseline: whole passages in, the model's words out, every passage cited."""
         if self.generator is None:
             raise QAError("the plain pipeline needs a generator: set generator_model")
-        yield from self._generate(plain_prompt(query, [h.chunk.text for h in hits]), timings)
-        reply = self._last_reply
+        reply = yield from self._generate(plain_prompt(query, [h.chunk.text for h in hits]), timings)
         abstained = any(
             p in reply.lower() for p in ("don't know", "do not know", "not stated", "no information")
         )
