@@ -6,9 +6,11 @@ import html
 import logging
 import os
 
-import gradio as gr
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline product: no calls home
 
-from .config import Settings
+import gradio as gr  # noqa: E402
+
+from .config import Settings  # noqa: E402
 from .errors import QAError
 from .pipeline import Pipeline
 from .types import Answer

@@ -28,21 +28,21 @@ def test_jiangxi_2030_abstains(model_pipeline):
 
 
 @pytest.mark.parametrize(
-    "question, must, file, line",
+    "question, must, sources",
     [
+        # The headline (line 3) and the body (line 7) both state it; either is a right citation.
         (
             "What is the 2023 financing standard for residents' medical insurance?",
             "1020 yuan",
-            "002_095f06bb2d399fd2.txt",
-            7,
+            {("002_095f06bb2d399fd2.txt", 3), ("002_095f06bb2d399fd2.txt", 7)},
         ),
-        ("How many illegal medical institutions did Jiangxi handle in 2020?", "16,687", JIANGXI_FILE, 1),
+        ("How many illegal medical institutions did Jiangxi handle in 2020?", "16,687", {(JIANGXI_FILE, 1)}),
     ],
 )
-def test_numeric_answers_are_verified_against_cited_lines(model_pipeline, question, must, file, line):
+def test_numeric_answers_are_verified_against_cited_lines(model_pipeline, question, must, sources):
     answer = model_pipeline.ask(question)
     assert must in answer.text
-    assert (file, line) in {(c.file, c.line) for c in answer.citations}
+    assert sources & {(c.file, c.line) for c in answer.citations}
     for citation in answer.citations:  # every cited line is the real source line
         assert citation.text == model_pipeline.line_text[(citation.file, citation.line)]
 
