@@ -30,6 +30,9 @@ class Settings:
     generator_model: str = DEFAULT_GENERATOR  # "packaged:...", "none", a hub id or a local folder
     generator_dtype: str = "auto"  # auto | float32 | bfloat16
     retrieval: str = "hybrid"  # hybrid | dense | bm25
+    # Weight of the dense ranking in hybrid fusion (BM25 weighs 1). Measured on evals/gold.jsonl:
+    # MRR 0.903 bm25 alone, 0.888 at 0.25, 0.863 at 1.0; 0.25 keeps some meaning-based recall.
+    dense_weight: float = 0.25
     top_k: int = 5  # passages retrieved per question
     evidence_sentences: int = 4  # sentences handed to the generator
     chunk_chars: int = 700  # target chunk size in characters
@@ -53,6 +56,8 @@ class Settings:
         for name in ("top_k", "evidence_sentences", "chunk_chars", "max_new_tokens", "max_question_chars"):
             if getattr(self, name) < 1:
                 raise InputError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if not 0 <= self.dense_weight <= 10:
+            raise InputError("dense_weight must be between 0 and 10")
         if self.chunk_overlap < 0:
             raise InputError("chunk_overlap must be 0 or more")
 
@@ -62,6 +67,11 @@ class Settings:
 
 def _convert(field: dataclasses.Field, raw: str):
     kind = field.type if isinstance(field.type, type) else str(field.type)
+    if kind in (float, "float"):
+        try:
+            return float(raw)
+        except ValueError:
+            raise InputError(f"QA_{field.name.upper()} must be a number, not {raw!r}") from None
     if kind in (int, "int"):
         try:
             return int(raw)

@@ -28,6 +28,13 @@ _DATE = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December"
     r"|(?:19|20)\d\d)\b"
 )
+# "Which provinces …", "What three suggestions …", "Name some …": the answer is an enumeration.
+_LIST_Q = re.compile(
+    r"\b(which|what)\s+(?:\w+\s+){0,2}?(?!(?:is|was|has|does|this|its|status|process)\b)[a-z]{3,}s\b"
+    r"|\bname (?:some|the)\b",
+    re.I,
+)
+LIST_MAX_WORDS = 60
 _CLAUSE = re.compile(r"(?<=[,;:])\s+|\s+(?=and\s)")
 
 
@@ -41,6 +48,15 @@ def wanted(question: str) -> str:
         if pattern.search(question):
             return kind
     return ""
+
+
+def is_list_question(question: str) -> bool:
+    """
+    >>> questions = ["Which provinces raised it?", "What was the amount?", "What does it say?"]
+    >>> [is_list_question(q) for q in questions]
+    [True, False, False]
+    """
+    return bool(_LIST_Q.search(question))
 
 
 def new_answer_tokens(kind: str, span: str, question_tokens: set[str]) -> int:
@@ -67,6 +83,9 @@ def extract_answer(
     'recovered 723 million yuan.'
     """
     text = best.text
+    listing = is_list_question(question)
+    if listing:
+        max_words = max(max_words, LIST_MAX_WORDS)
     if len(text.split()) <= max_words:
         return text
     clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip()]
@@ -87,8 +106,10 @@ def extract_answer(
             if words > max_words and j > i + 1:
                 break
             new = new_answer_tokens(kind, span, q_tokens)
+            if listing:  # every listed item is a new content word; favour spans that enumerate
+                new = max(new, len(set(tokenize(span)) - q_tokens) // 3)
             overlap = sum(weight(t) for t in focus & set(tokenize(span)))
-            score = overlap + (2.0 if new else 0.0) + 0.3 * min(new, 5) - 0.02 * words
+            score = overlap + (2.0 if new else 0.0) + 0.3 * min(new, 15 if listing else 5) - 0.02 * words
             if score > best_score:
                 best_span, best_score = (i, j), score
     answer = " ".join(clauses[best_span[0] : best_span[1]]).rstrip(",;:")

@@ -18,16 +18,17 @@ log = logging.getLogger(__name__)
 RRF_K = 60  # the usual reciprocal-rank-fusion constant; damps the weight of rank 1 vs rank 2
 
 
-def fuse(rankings: list[list[Hit]], k: int) -> list[Hit]:
-    """Reciprocal-rank fusion: score = sum over rankings of 1 / (RRF_K + rank).
+def fuse(rankings: list[list[Hit]], k: int, weights: list[float] | None = None) -> list[Hit]:
+    """Weighted reciprocal-rank fusion: score = sum over rankings of weight / (RRF_K + rank).
 
     Ties keep the order of the first ranking that has the chunk.
     """
+    weights = weights or [1.0] * len(rankings)
     scores: dict[str, float] = {}
     chunks = {}
-    for hits in rankings:
+    for weight, hits in zip(weights, rankings, strict=True):
         for hit in hits:
-            scores[hit.chunk.id] = scores.get(hit.chunk.id, 0.0) + 1.0 / (RRF_K + hit.rank)
+            scores[hit.chunk.id] = scores.get(hit.chunk.id, 0.0) + weight / (RRF_K + hit.rank)
             chunks.setdefault(hit.chunk.id, hit.chunk)
     best = sorted(scores, key=lambda cid: -scores[cid])[:k]
     return [Hit(chunks[cid], scores[cid], rank) for rank, cid in enumerate(best, 1)]
@@ -37,11 +38,17 @@ class Retriever:
     """search(query, k) over one index; usable on its own, without any generator."""
 
     def __init__(
-        self, store: FaissStore, embedder: Embedder, mode: str = "hybrid", max_query_chars: int = 2000
+        self,
+        store: FaissStore,
+        embedder: Embedder,
+        mode: str = "hybrid",
+        max_query_chars: int = 2000,
+        dense_weight: float = 0.25,
     ):
         self.store = store
         self.embedder = embedder
         self.mode = mode
+        self.dense_weight = dense_weight  # of the dense ranking in hybrid fusion; BM25 weighs 1
         self.max_query_chars = max_query_chars
         self.bm25 = BM25(store.chunks)  # built once; a search only reads it
         self.common_terms = common_terms(store.lines)  # e.g. the country every article names
@@ -64,7 +71,7 @@ class Retriever:
             log.warning("building the index: %s", "; ".join(reasons))
             build_index(settings, embedder, progress=progress)
         store = FaissStore.load(settings.index_dir)
-        return cls(store, embedder, settings.retrieval, settings.max_question_chars)
+        return cls(store, embedder, settings.retrieval, settings.max_question_chars, settings.dense_weight)
 
     @property
     def chunks(self):
@@ -81,4 +88,4 @@ class Retriever:
         dense = self.store.search(self.embedder.embed([query])[0], depth if self.mode == "hybrid" else k)
         if self.mode == "dense":
             return dense
-        return fuse([self.bm25.search(query, depth), dense], k)
+        return fuse([self.bm25.search(query, depth), dense], k, [1.0, self.dense_weight])
