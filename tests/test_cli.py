@@ -87,3 +87,34 @@ def test_help_lists_commands_and_examples(capsys):
     out = capsys.readouterr().out
     for word in ("index", "search", "ask", "chat", "eval", "examples:"):
         assert word in out
+
+
+@pytest.mark.model
+def test_eval_limit_writes_report_json_and_chart(model_settings, tmp_path, capsys):
+    out = tmp_path / "report"
+    code = main(
+        [
+            "eval",
+            "--gold",
+            str(ROOT / "evals" / "gold.jsonl"),
+            "--limit",
+            "4",
+            "--json",
+            "--config",
+            "verified-hybrid-extractive",
+            "--config",
+            "verified-bm25-extractive",
+            "--out",
+            str(out),
+            *_flags(model_settings),
+        ]
+    )
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert [c["name"] for c in summary["configs"]] == [
+        "verified-hybrid-extractive",
+        "verified-bm25-extractive",
+    ]
+    assert (out / "REPORT.md").read_text().startswith("# Evaluation report")
+    assert len(json.loads((out / "REPORT.json").read_text())["results"]) == 8
+    assert (out / "REPORT.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
