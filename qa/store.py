@@ -163,8 +163,9 @@ def current_build(index_dir: Path) -> Path:
     pointer = Path(index_dir) / "CURRENT"
     if not pointer.is_file():
         raise IndexMissingError(f"no index in {index_dir}: run `qa index` to build it")
-    build = Path(index_dir) / pointer.read_text().strip()
-    if not build.is_dir() or "/" in pointer.read_text().strip():
+    name = pointer.read_text().strip()
+    build = Path(index_dir) / name
+    if "/" in name or not build.is_dir():  # a crafted pointer must not lead outside the index folder
         raise IndexCorruptError(f"{pointer} names a missing build: run `qa index`")
     return build
 

@@ -277,9 +277,8 @@ def test_an_interrupted_save_leaves_the_previous_build_untouched(
     assert again.chunks == old.chunks and again.manifest == old.manifest
 
 
-def test_a_failed_switch_of_current_keeps_the_previous_build_live(built, fake_embedder, monkeypatch):
-    old_build = current_build(built.index_dir)
-    old = FaissStore.load(built.index_dir)
+def refuse_switching_current(monkeypatch) -> None:
+    """Make the final rename of CURRENT fail, as a full disk or a kill at that moment would."""
     real = os.replace
 
     def refuse_current(src, dst):
@@ -288,6 +287,12 @@ def test_a_failed_switch_of_current_keeps_the_previous_build_live(built, fake_em
         return real(src, dst)
 
     monkeypatch.setattr(store_mod.os, "replace", refuse_current)
+
+
+def test_a_failed_switch_of_current_keeps_the_previous_build_live(built, fake_embedder, monkeypatch):
+    old_build = current_build(built.index_dir)
+    old = FaissStore.load(built.index_dir)
+    refuse_switching_current(monkeypatch)
     (built.docs_dir / "005_new.txt").write_text("A new article.")
     with pytest.raises(OSError):
         build_index(built, fake_embedder, progress=False)
@@ -298,14 +303,7 @@ def test_a_failed_switch_of_current_keeps_the_previous_build_live(built, fake_em
 
 
 def test_a_later_build_cleans_up_after_a_failed_switch(built, fake_embedder, monkeypatch):
-    real = os.replace
-
-    def refuse_current(src, dst):
-        if Path(dst).name == "CURRENT":
-            raise OSError("rename failed")
-        return real(src, dst)
-
-    monkeypatch.setattr(store_mod.os, "replace", refuse_current)
+    refuse_switching_current(monkeypatch)
     with pytest.raises(OSError):
         build_index(built, fake_embedder, progress=False)
     monkeypatch.undo()
