@@ -143,13 +143,12 @@ def batch_items(path: str) -> Iterator[tuple[str | None, str]]:
 
 def cmd_index(args, settings) -> int:
     from .embedding import SentenceTransformerEmbedder
-    from .errors import IndexMissingError
     from .indexer import build_index, stale_reasons
 
     if not args.force:
         try:
             reasons = stale_reasons(settings)
-        except (IndexMissingError, QAError):
+        except QAError:  # missing or corrupt: either way, build
             reasons = ["no usable index"]
         if not reasons:
             print(f"index in {settings.index_dir} is up to date (use --force to rebuild)")
@@ -169,17 +168,7 @@ def cmd_search(args, settings) -> int:
     query = read_arg(args.query, "query")
     hits = Retriever.from_settings(settings).search(query, settings.top_k)
     if args.json:
-        rows = [
-            {
-                "rank": h.rank,
-                "file": h.chunk.file,
-                "lines": [h.chunk.first_line, h.chunk.last_line],
-                "score": round(h.score, 6),
-                "text": h.chunk.text,
-            }
-            for h in hits
-        ]
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
     else:
         for h in hits:
             print(f"{h.rank}. {h.chunk.file}:{h.chunk.first_line}-{h.chunk.last_line} ({h.score:.4f})")

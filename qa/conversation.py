@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+from .evidence import YEAR
+
 _LEAD = re.compile(r"^(?:and|but|also|so|what about|how about|and what about)\b[\s,]*", re.I)
 _POINTING = re.compile(r"\b(?:that|this|it|its|they|them|their|those|these|there|he|she|his|her)\b", re.I)
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:'s)?")
@@ -33,7 +34,7 @@ def standalone(question: str, history: list[tuple[str, str]] | None) -> str:
         return question
     previous = history[-1][0]
     rest = _LEAD.sub("", question).strip()
-    new_years = _YEAR.findall(rest)
+    new_years = YEAR.findall(rest)
     new_names = [
         m.group(0).removesuffix("'s") for m in _NAME.finditer(rest) if m.start() > 0 or _LEAD.match(question)
     ]
@@ -41,8 +42,8 @@ def standalone(question: str, history: list[tuple[str, str]] | None) -> str:
         n for n in new_names if n.lower() not in {"in", "what", "which", "how", "who", "when", "the"}
     ]
     rewritten = previous
-    if new_years and _YEAR.search(previous):
-        rewritten = _YEAR.sub(new_years[0], rewritten, count=1)
+    if new_years and YEAR.search(previous):
+        rewritten = YEAR.sub(new_years[0], rewritten, count=1)
     old_names = [m.group(0).removesuffix("'s") for m in _NAME.finditer(previous) if m.start() > 0]
     if new_names and old_names:
         rewritten = rewritten.replace(old_names[0], new_names[0], 1)

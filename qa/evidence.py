@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 LONG_SENTENCE_CHARS = 220  # longer sentences are cut at semicolons into clauses
 LEXICAL_WEIGHT = 0.6  # the rest is embedding similarity; names and numbers are lexical
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")  # a four-digit year, 1900-2099
 # Text that speaks to the assistant rather than about the world. Documents are data: such a
 # sentence is never evidence, so it never reaches the prompt or an extractive answer.
 _ADDRESSED_TO_MODEL = re.compile(
@@ -81,7 +81,7 @@ def key_terms(question: str) -> dict[str, set[str]]:
     for word in tokens[1:]:  # a question's first word is capitalised whatever it is
         if word[0].isupper() and word.lower() not in _QUESTION_WORDS:
             names.update(tokenize(word))
-    years = set(_YEAR.findall(question))
+    years = set(YEAR.findall(question))
     numbers = {t for t in tokenize(question) if t[0].isdigit()} - years
     return {"years": years, "numbers": numbers, "names": names}
 

@@ -105,10 +105,11 @@ def extract_answer(
             words = len(span.split())
             if words > max_words and j > i + 1:
                 break
+            span_tokens = set(tokenize(span))
             new = new_answer_tokens(kind, span, q_tokens)
             if listing:  # every listed item is a new content word; favour spans that enumerate
-                new = max(new, len(set(tokenize(span)) - q_tokens) // 3)
-            overlap = sum(weight(t) for t in focus & set(tokenize(span)))
+                new = max(new, len(span_tokens - q_tokens) // 3)
+            overlap = sum(weight(t) for t in focus & span_tokens)
             score = overlap + (2.0 if new else 0.0) + 0.3 * min(new, 15 if listing else 5) - 0.02 * words
             if score > best_score:
                 best_span, best_score = (i, j), score

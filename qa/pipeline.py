@@ -18,7 +18,7 @@ from .inputs import clean_question
 from .prompting import NOT_STATED, evidence_prompt, plain_prompt
 from .retrieval import Retriever
 from .types import Answer, Citation, Hit
-from .verify import answering_units, informative, should_abstain, verify_answer
+from .verify import abstain_reason, answering_units, informative, verify_answer
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +131,8 @@ class Pipeline:
         )
         timings["evidence"] = ms(t)
         answering = answering_units(query, evidence, lines, self.retriever.common_terms)
-        reason = "" if answering else should_abstain(query, evidence, lines, self.retriever.common_terms)
-        if reason:
+        if not answering:
+            reason = abstain_reason(query, evidence, lines, self.retriever.common_terms)
             timings.setdefault("generate", 0.0)
             yield self._final(question, query, hits, timings, abstain_text(reason, evidence), (), "abstained")
             return
@@ -144,8 +144,8 @@ class Pipeline:
             timings["generate"] = 0.0
         t = time.perf_counter()
         claims = verify_answer(reply, evidence, lines) if reply and NOT_STATED not in reply else []
-        if claims and informative(" ".join(c.text for c in claims), query):
-            text = " ".join(c.text for c in claims)
+        text = " ".join(c.text for c in claims)
+        if claims and informative(text, query):
             cited = [e for c in claims for e in c.sources]
             method = "generated"
         else:

@@ -30,6 +30,16 @@ class Hit:
     score: float
     rank: int
 
+    def to_dict(self) -> dict:
+        """The JSON shape of a retrieved passage (`qa search --json`, the /search endpoint)."""
+        return {
+            "rank": self.rank,
+            "file": self.chunk.file,
+            "lines": [self.chunk.first_line, self.chunk.last_line],
+            "score": round(self.score, 6),
+            "text": self.chunk.text,
+        }
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -61,15 +71,7 @@ class Answer:
             answer=self.text,
             abstained=self.abstained,
             citations=[asdict(c) for c in self.citations],
-            passages=[
-                {
-                    "file": h.chunk.file,
-                    "lines": [h.chunk.first_line, h.chunk.last_line],
-                    "score": round(h.score, 6),
-                    "text": h.chunk.text,
-                }
-                for h in self.hits
-            ],
+            passages=[{k: v for k, v in h.to_dict().items() if k != "rank"} for h in self.hits],
             timings_ms={k: round(v, 1) for k, v in self.timings_ms.items()},
             method=self.method,
         )

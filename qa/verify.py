@@ -9,13 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .evidence import Evidence, key_terms
+from .evidence import YEAR, Evidence, key_terms
 from .extractive import new_answer_tokens, wanted
 from .lexical import tokenize
 
 _CITE = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 MIN_WORD_SUPPORT = 0.5  # share of a claim's content words that must be on its cited lines
 MIN_COVERAGE = 0.35  # swept on evals/gold.jsonl: 0.30-0.40 trade missed abstentions for false ones
@@ -112,7 +111,7 @@ def unit_mismatch(terms: dict[str, set[str]], unit: str, line: str) -> set[str]:
     unit_tokens = set(tokenize(unit))
     missing = set()
     line_tokens = set(tokenize(line)) | unit_tokens
-    line_years = set(_YEAR.findall(line))
+    line_years = set(YEAR.findall(line))
     if terms["years"] - unit_tokens and (unit_terms["years"] or (line_years and terms["years"] - line_years)):
         missing |= terms["years"] - unit_tokens
     if unit_terms["names"]:
@@ -121,6 +120,13 @@ def unit_mismatch(terms: dict[str, set[str]], unit: str, line: str) -> set[str]:
         missing |= terms["names"] - line_tokens
     missing |= terms["numbers"] - line_tokens
     return missing
+
+
+def question_terms(question: str, generic: frozenset[str]) -> dict[str, set[str]]:
+    """The question's key terms (see key_terms) less the names that constrain nothing."""
+    terms = key_terms(question)
+    terms["names"] -= generic
+    return terms
 
 
 def answering_units(
@@ -136,8 +142,7 @@ def answering_units(
     or when, hold a number or date the question does not already give. `generic`
     names (found in nearly every document, like the country) constrain nothing.
     """
-    terms = key_terms(question)
-    terms["names"] -= generic
+    terms = question_terms(question, generic)
     kind = wanted(question)
     q_tokens = set(tokenize(question))
     return [
@@ -156,12 +161,21 @@ def should_abstain(
     generic: frozenset[str] = frozenset(),
 ) -> str:
     """Why the evidence does not answer the question, or "" when some unit may (see answering_units)."""
+    if evidence and answering_units(question, evidence, line_text, generic):
+        return ""
+    return abstain_reason(question, evidence, line_text, generic)
+
+
+def abstain_reason(
+    question: str,
+    evidence: list[Evidence],
+    line_text: dict[tuple[str, int], str],
+    generic: frozenset[str] = frozenset(),
+) -> str:
+    """The words for an abstention, once no unit answers: what the evidence fails to match."""
     if not evidence:
         return "nothing relevant was found"
-    if answering_units(question, evidence, line_text, generic):
-        return ""
-    terms = key_terms(question)
-    terms["names"] -= generic
+    terms = question_terms(question, generic)
     mismatches = [unit_mismatch(terms, e.text, line_text.get((e.file, e.line), e.text)) for e in evidence]
     if all(mismatches):
         common = set.intersection(*mismatches) or mismatches[0]

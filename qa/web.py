@@ -72,7 +72,6 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
                     history.append([answer.standalone_question or answer.question, answer.text])
                     yield chat, history, render_passages(answer), ""
         except QAError as e:
-            chat = chat[:-2]
             raise gr.Error(str(e)) from e
 
     def search(query: str, k: int = 5) -> list[dict]:
@@ -81,16 +80,7 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
             hits = pipeline.retriever.search(query, int(k))
         except QAError as e:
             raise gr.Error(str(e)) from e
-        return [
-            {
-                "rank": h.rank,
-                "file": h.chunk.file,
-                "lines": [h.chunk.first_line, h.chunk.last_line],
-                "score": h.score,
-                "text": h.chunk.text,
-            }
-            for h in hits
-        ]
+        return [h.to_dict() for h in hits]
 
     def ask(question: str) -> dict:
         """Answer one question: the same JSON object as `qa ask --json`."""
