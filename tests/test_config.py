@@ -98,3 +98,17 @@ def test_the_model_cache_follows_xdg_cache_home(monkeypatch, tmp_path):
     assert load_settings().cache_dir == tmp_path / "qa"
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "elsewhere"))
     assert load_settings().cache_dir == tmp_path / "elsewhere"
+
+
+def test_dense_weight_comes_from_the_environment_as_a_number(monkeypatch):
+    monkeypatch.setenv("QA_DENSE_WEIGHT", "0.5")
+    assert load_settings().dense_weight == 0.5
+    monkeypatch.setenv("QA_DENSE_WEIGHT", "half")
+    with pytest.raises(InputError, match="QA_DENSE_WEIGHT must be a number"):
+        load_settings()
+
+
+@pytest.mark.parametrize("weight", [-0.1, 10.5])
+def test_dense_weight_out_of_range_is_an_input_error(weight):
+    with pytest.raises(InputError, match="dense_weight"):
+        Settings(dense_weight=weight)
