@@ -32,6 +32,16 @@ _ADDRESSED_TO_MODEL = re.compile(
 _QUESTION_WORDS = frozenset(
     "what which who whom whose when where why how is are was were do does did".split()
 )
+# Words that open sentences and clauses; capitalised there, they name nothing.
+_OPENERS = frozenset(
+    """according after although besides during following however meanwhile moreover since therefore
+    thus while first second third finally furthermore additionally also among based through""".split()
+)
+_CONNECTORS = frozenset({"of", "the", "and", "for"})
+# A "why" question is answered by a sentence that gives a reason, whatever its other words.
+_WHY = re.compile(r"^\W*why\b|\bwhat (?:is|are|was|were) the (?:main )?reasons?\b", re.I)
+_CAUSAL = re.compile(r"\b(because|reasons?|due to|as a result|caused by|owing to)\b", re.I)
+CAUSE_BONUS = 0.15
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,17 @@ def units(hit: Hit) -> list[tuple[int, int, int, str]]:
     return out
 
 
+def line_units(hits: list[Hit], file: str, line: int) -> list[Evidence]:
+    """Every unit of one source line found in the hits, in reading order (scores left at 0)."""
+    found = {}
+    for hit in hits:
+        if hit.chunk.file == file and hit.chunk.first_line <= line <= hit.chunk.last_line:
+            for number, start, end, text in units(hit):
+                if number == line and not _ADDRESSED_TO_MODEL.search(text):
+                    found.setdefault(start, Evidence(file, line, start, end, text, 0.0, 0.0, hit.rank))
+    return [found[start] for start in sorted(found)]
+
+
 def key_terms(question: str) -> dict[str, set[str]]:
     """Years, other numbers and capitalised names in a question, as tokens.
 
@@ -79,11 +100,26 @@ def key_terms(question: str) -> dict[str, set[str]]:
     tokens = re.findall(r"[A-Za-z][\w'-]*|\d[\d,.]*%?", question)
     names = set()
     for word in tokens[1:]:  # a question's first word is capitalised whatever it is
-        if word[0].isupper() and word.lower() not in _QUESTION_WORDS:
+        if word[0].isupper() and word.lower() not in _QUESTION_WORDS and word.lower() not in _OPENERS:
             names.update(tokenize(word))
     years = set(YEAR.findall(question))
     numbers = {t for t in tokenize(question) if t[0].isdigit()} - years
     return {"years": years, "numbers": numbers, "names": names}
+
+
+def acronyms(text: str) -> set[str]:
+    """Initials of every run of capitalised words ("of" and "the" may sit inside a run), lower-cased.
+
+    >>> "cpc" in acronyms("the Central Committee of the Communist Party of China said")
+    True
+    """
+    out = set()
+    for run in re.findall(r"[A-Z][\w'-]*(?:\s+(?:(?:of|the|and|for)\s+)*[A-Z][\w'-]*)*", text):
+        initials = [w[0].lower() for w in run.split() if w not in _CONNECTORS]
+        for i in range(len(initials)):
+            for j in range(i + 2, len(initials) + 1):
+                out.add("".join(initials[i:j]))
+    return out
 
 
 def coverage(question_terms: list[str], text_terms: set[str], idf: dict[str, float]) -> float:
@@ -119,6 +155,7 @@ def select_evidence(
     if not candidates:
         return []
     q_terms = tokenize(question)
+    why = bool(_WHY.search(question))
     dense = np.zeros(len(candidates), dtype=np.float32)
     if embedder is not None:
         vectors = embedder.embed([question] + [c[4] for c in candidates])
@@ -128,7 +165,7 @@ def select_evidence(
         own = coverage(q_terms, set(tokenize(text)), idf)
         full = line_text.get((hit.chunk.file, line), text)
         line_cov = coverage(q_terms, set(tokenize(full)), idf)
-        lexical = 0.7 * own + 0.3 * line_cov
+        lexical = 0.7 * own + 0.3 * line_cov + (CAUSE_BONUS if why and _CAUSAL.search(text) else 0.0)
         score = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * float(cos) + 0.02 / hit.rank
         scored.append(Evidence(hit.chunk.file, line, start, end, text, score, lexical, hit.rank))
     scored.sort(key=lambda e: -e.score)

@@ -15,12 +15,27 @@ from .lexical import tokenize
 
 _NUMBER_Q = re.compile(
     r"\b(how (much|many|long)|by how|amount|number of|figure"
-    r"|what (percentage|percent|share|rate|ratio|amount|standard|level|proportion|number))\b",
+    r"|what (percentage|percent|share|rate|ratio|amount|standard|proportion|number))\b",
     re.I,
+)
+# "What is the 2024 financing standard?", "At what rate …": a figure, wherever the word sits.
+_FIGURE_Q = re.compile(
+    r"^\W*(what|at what|by what|how)\b.*\b(percentage|percent|ratio|rate|standard|amount)s?\b", re.I
+)
+_PERCENT_Q = re.compile(r"\b(percentage|percent|ratio|rate)\b", re.I)
+_PERCENT = re.compile(r"\d\s*%|\bper ?cent\b", re.I)
+_WORD_NUMBERS = frozenset(
+    tokenize(
+        "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty hundred thousand"
+    )
+)
+# The day in "March 6" or "July 29" dates a story; it answers no "how many".
+_DAY = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+(\d{1,2})\b"
 )
 _NAME_Q = re.compile(
     r"\b(who|whom|whose|which (province|provinces|agencies|agency|institute|organi[sz]ation|city)"
-    r"|where|what (position|institute|organi[sz]ation))\b",
+    r"|where|what (institute|organi[sz]ation))\b",
     re.I,
 )
 _DATE_Q = re.compile(r"\b(when|what (date|year|month|day)|which year)\b", re.I)
@@ -44,10 +59,18 @@ def wanted(question: str) -> str:
     >>> [wanted(q) for q in ["How many were there?", "Who said it?", "When was it issued?", "Why?"]]
     ['number', 'name', 'date', '']
     """
-    for kind, pattern in (("date", _DATE_Q), ("number", _NUMBER_Q), ("name", _NAME_Q)):
+    for kind, pattern in (("date", _DATE_Q), ("number", _NUMBER_Q), ("name", _NAME_Q), ("number", _FIGURE_Q)):
         if pattern.search(question):
             return kind
     return ""
+
+
+def wants_percentage(question: str) -> bool:
+    """
+    >>> wants_percentage("By what percentage did it fall?"), wants_percentage("How much did it cost?")
+    (True, False)
+    """
+    return wanted(question) == "number" and bool(_PERCENT_Q.search(question))
 
 
 def is_list_question(question: str) -> bool:
@@ -59,10 +82,46 @@ def is_list_question(question: str) -> bool:
     return bool(_LIST_Q.search(question))
 
 
+def counts_asked_noun(question: str, text: str) -> bool:
+    """Whether the text counts what a "how many <noun>" question asks about ("14 provinces").
+
+    >>> counts_asked_noun("How many provinces plan it?", "14 provinces plan to promote it")
+    True
+    >>> counts_asked_noun("How many provinces plan it?", "the three medicines, in many provinces")
+    False
+    """
+    m = re.search(r"\bhow many\s+([a-z]+)", question, re.I)
+    if not m:
+        return False
+    noun = tokenize(m.group(1))
+    if not noun:
+        return False
+    for count in re.finditer(r"(\d[\d,.]*|[A-Za-z]+)\s+(?:[a-z-]+\s+){0,2}?([a-z]+)", text):
+        number = count.group(1).lower()
+        if (number[0].isdigit() or tokenize(number) and tokenize(number)[0] in _WORD_NUMBERS) and (
+            tokenize(count.group(2)) == noun
+        ):
+            return True
+    return False
+
+
+def has_percentage(text: str) -> bool:
+    """
+    >>> has_percentage("about 80%"), has_percentage("2.5 percent"), has_percentage("80 yuan")
+    (True, True, False)
+    """
+    return bool(_PERCENT.search(text))
+
+
 def new_answer_tokens(kind: str, span: str, question_tokens: set[str]) -> int:
-    """How many tokens of the wanted kind the span adds to what the question says."""
+    """How many tokens of the wanted kind the span adds to what the question says.
+
+    >>> new_answer_tokens("number", "On March 6 it named ten aspects", set())
+    1
+    """
     if kind == "number":
-        found = {t for t in tokenize(span) if t[0].isdigit()}
+        days = set(_DAY.findall(span))
+        found = {t for t in tokenize(span) if (t[0].isdigit() and t not in days) or t in _WORD_NUMBERS}
     elif kind == "name":
         found = key_terms("x " + span)["names"]
     elif kind == "date":

@@ -93,10 +93,29 @@ def common_terms(lines: dict[tuple[str, int], str], share: float = 0.8) -> froze
     >>> sorted(common_terms({("a", 1): "China rose", ("b", 1): "China fell", ("c", 1): "China, Jiangxi"}))
     ['china']
     """
-    per_file: dict[str, set[str]] = {}
-    for (file, _), text in lines.items():
-        per_file.setdefault(file, set()).update(tokenize(text))
+    per_file = file_tokens(lines)
     if len(per_file) < 3:
         return frozenset()
     counts = Counter(t for tokens in per_file.values() for t in tokens)
     return frozenset(t for t, n in counts.items() if n >= share * len(per_file))
+
+
+def file_tokens(lines: dict[tuple[str, int], str]) -> dict[str, frozenset[str]]:
+    """Every token of each file.
+
+    >>> sorted(file_tokens({("a", 1): "Jiangxi rose", ("a", 2): "It fell"})["a"])
+    ['fell', 'jiangxi', 'rose']
+    """
+    per_file: dict[str, set[str]] = {}
+    for (file, _), text in lines.items():
+        per_file.setdefault(file, set()).update(tokenize(text))
+    return {file: frozenset(tokens) for file, tokens in per_file.items()}
+
+
+def ordinary_words(lines: dict[tuple[str, int], str]) -> frozenset[str]:
+    """Words the corpus also writes in lower case: capitalised, they open a sentence, not name a place.
+
+    >>> sorted(ordinary_words({("a", 1): "Direct settlement in Hebei; direct billing"}))
+    ['billing', 'direct', 'in', 'settlement']
+    """
+    return frozenset(w for text in lines.values() for w in re.findall(r"\b[a-z][a-z'-]*", text))

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from .config import Settings
 from .conversation import standalone
 from .errors import QAError
-from .evidence import Evidence, select_evidence
+from .evidence import Evidence, line_units, select_evidence
 from .extractive import extract_answer
 from .generation import Generator as TextGenerator
 from .generation import TransformersGenerator
 from .inputs import clean_question
+from .listing import list_answer, name_list
 from .prompting import NOT_STATED, evidence_prompt, plain_prompt
 from .retrieval import Retriever
 from .types import Answer, Citation, Hit
@@ -130,11 +131,20 @@ class Pipeline:
             query, hits, self.retriever.embedder, idf, lines, self.settings.evidence_sentences
         )
         timings["evidence"] = ms(t)
-        answering = answering_units(query, evidence, lines, self.retriever.common_terms)
+        vocabulary = (self.retriever.common_terms, self.retriever.file_tokens)
+        answering = answering_units(query, evidence, lines, *vocabulary)
         if not answering:
-            reason = abstain_reason(query, evidence, lines, self.retriever.common_terms)
+            reason = abstain_reason(query, evidence, lines, *vocabulary)
             timings.setdefault("generate", 0.0)
             yield self._final(question, query, hits, timings, abstain_text(reason, evidence), (), "abstained")
+            return
+
+        listed = self._name_list(query, hits, answering)
+        if listed:  # names cut from the line itself: nothing for the generator to add
+            timings["generate"] = 0.0
+            text = list_answer([name for name, _ in listed])
+            cited = [unit for _, unit in listed]
+            yield self._final(question, query, hits, timings, text, cite(cited, lines), "extractive")
             return
 
         reply = ""
@@ -154,6 +164,21 @@ class Pipeline:
             method = "extractive"
         timings["verify"] = ms(t)
         yield self._final(question, query, hits, timings, text, cite(cited, lines), method)
+
+    def _name_list(self, query: str, hits: list[Hit], answering: list[Evidence]) -> list:
+        """The names a list question asks for, from the first of the answering lines that enumerates."""
+        lines = list(dict.fromkeys((e.file, e.line) for e in answering))[:3]
+        for file, line in lines:
+            listed = name_list(
+                query,
+                line_units(hits, file, line),
+                self.retriever.bm25.idf,
+                self.retriever.common_terms,
+                self.retriever.ordinary_words,
+            )
+            if listed:
+                return listed
+        return []
 
     def _plain(
         self, question: str, query: str, hits: list[Hit], timings: dict[str, float]

@@ -9,7 +9,7 @@ from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import IndexMissingError, IndexStaleError
 from .indexer import build_index, stale_reasons
 from .inputs import clean_question
-from .lexical import BM25, common_terms
+from .lexical import BM25, common_terms, file_tokens, ordinary_words
 from .store import FaissStore
 from .types import Hit
 
@@ -52,6 +52,8 @@ class Retriever:
         self.max_query_chars = max_query_chars
         self.bm25 = BM25(store.chunks)  # built once; a search only reads it
         self.common_terms = common_terms(store.lines)  # e.g. the country every article names
+        self.file_tokens = file_tokens(store.lines)  # where a name may be the subject of a whole file
+        self.ordinary_words = ordinary_words(store.lines)  # capitalised, these open sentences
 
     @classmethod
     def from_settings(

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .evidence import YEAR, Evidence, key_terms
-from .extractive import new_answer_tokens, wanted
+from .evidence import YEAR, Evidence, acronyms, key_terms
+from .extractive import counts_asked_noun, has_percentage, new_answer_tokens, wanted, wants_percentage
 from .lexical import tokenize
 
 _CITE = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -94,13 +94,21 @@ def verify_answer(
     return claims
 
 
-def unit_mismatch(terms: dict[str, set[str]], unit: str, line: str) -> set[str]:
+def unit_mismatch(
+    terms: dict[str, set[str]],
+    unit: str,
+    line: str,
+    document: frozenset[str] = frozenset(),
+    generic: frozenset[str] = frozenset(),
+) -> set[str]:
     """Question terms that this evidence unit contradicts or lacks.
 
     Names and years must be in the unit itself unless the unit names none of its own;
     then a name must be elsewhere on its line (its subject, e.g. an earlier sentence)
     and a year must not be contradicted by other years on the line. Other numbers
-    must be on its line. "Jiangsu"
+    must be on its line; when the line names nobody either (a quotation, say), a name may be
+    anywhere in its document (`document`: the tokens of its file). An acronym in the question
+    matches the initials of capitalised words ("CPC": Communist Party of China). "Jiangsu"
     against a clause about Zhejiang, or 2030 against a sentence about 2020, is a mismatch.
 
     >>> q = key_terms("What did Jiangxi recover in 2030?")
@@ -115,9 +123,12 @@ def unit_mismatch(terms: dict[str, set[str]], unit: str, line: str) -> set[str]:
     if terms["years"] - unit_tokens and (unit_terms["years"] or (line_years and terms["years"] - line_years)):
         missing |= terms["years"] - unit_tokens
     if unit_terms["names"]:
-        missing |= terms["names"] - unit_tokens
+        names = terms["names"] - unit_tokens - acronyms(unit)
     else:
-        missing |= terms["names"] - line_tokens
+        names = terms["names"] - line_tokens - acronyms(line)
+        if not key_terms("x " + line)["names"] - generic:
+            names -= document
+    missing |= names
     missing |= terms["numbers"] - line_tokens
     return missing
 
@@ -134,6 +145,7 @@ def answering_units(
     evidence: list[Evidence],
     line_text: dict[tuple[str, int], str],
     generic: frozenset[str] = frozenset(),
+    documents: dict[str, frozenset[str]] | None = None,
 ) -> list[Evidence]:
     """The evidence units that may answer the question, best first.
 
@@ -144,14 +156,23 @@ def answering_units(
     """
     terms = question_terms(question, generic)
     kind = wanted(question)
+    percentage = wants_percentage(question)
     q_tokens = set(tokenize(question))
+    # "How many provinces …": a unit that counts provinces comes first.
+    evidence = sorted(evidence, key=lambda e: not counts_asked_noun(question, e.text))
     return [
         e
         for e in evidence
         if e.coverage >= MIN_COVERAGE
         and (kind not in ("number", "date") or new_answer_tokens(kind, e.text, q_tokens) > 0)
-        and not unit_mismatch(terms, e.text, line_text.get((e.file, e.line), e.text))
+        and (not percentage or has_percentage(e.text))
+        and not _mismatch(terms, e, line_text, generic, documents)
     ]
+
+
+def _mismatch(terms, e: Evidence, line_text, generic, documents) -> set[str]:
+    line = line_text.get((e.file, e.line), e.text)
+    return unit_mismatch(terms, e.text, line, (documents or {}).get(e.file, frozenset()), generic)
 
 
 def should_abstain(
@@ -159,11 +180,12 @@ def should_abstain(
     evidence: list[Evidence],
     line_text: dict[tuple[str, int], str],
     generic: frozenset[str] = frozenset(),
+    documents: dict[str, frozenset[str]] | None = None,
 ) -> str:
     """Why the evidence does not answer the question, or "" when some unit may (see answering_units)."""
-    if evidence and answering_units(question, evidence, line_text, generic):
+    if evidence and answering_units(question, evidence, line_text, generic, documents):
         return ""
-    return abstain_reason(question, evidence, line_text, generic)
+    return abstain_reason(question, evidence, line_text, generic, documents)
 
 
 def abstain_reason(
@@ -171,12 +193,13 @@ def abstain_reason(
     evidence: list[Evidence],
     line_text: dict[tuple[str, int], str],
     generic: frozenset[str] = frozenset(),
+    documents: dict[str, frozenset[str]] | None = None,
 ) -> str:
     """The words for an abstention, once no unit answers: what the evidence fails to match."""
     if not evidence:
         return "nothing relevant was found"
     terms = question_terms(question, generic)
-    mismatches = [unit_mismatch(terms, e.text, line_text.get((e.file, e.line), e.text)) for e in evidence]
+    mismatches = [_mismatch(terms, e, line_text, generic, documents) for e in evidence]
     if all(mismatches):
         common = set.intersection(*mismatches) or mismatches[0]
         return f"nothing in them matches {', '.join(sorted(common))}"

@@ -229,3 +229,65 @@ def test_extract_answer_on_the_seed_line_keeps_the_amount(seeds):
     )
     assert len(answer.split()) <= 12
     assert "723 million yuan" in answer
+
+
+# --- question kinds and near-misses ---------------------------------------------------------------------
+
+
+def test_a_percentage_question_is_not_answered_by_a_sentence_without_one():
+    from qa.verify import answering_units
+
+    text = "In 2022, the national residents' medical insurance participation data has declined."
+    e = Evidence("a.txt", 1, 0, len(text), text, 0.9, 0.9, 1)
+    question = "By what percentage did national residents' medical insurance participation decline in 2022?"
+    assert answering_units(question, [e], {("a.txt", 1): text}) == []
+    assert answering_units("Did participation decline in 2022?", [e], {("a.txt", 1): text}) == [e]
+
+
+def test_the_day_of_a_dateline_is_no_answer_to_how_many():
+    from qa.verify import answering_units
+
+    text = "China News Service, Beijing, March 6: the residents' individual payment standard was raised."
+    e = Evidence("a.txt", 1, 0, len(text), text, 0.9, 0.9, 1)
+    assert (
+        answering_units("What was the individual payment standard in 2022?", [e], {("a.txt", 1): text}) == []
+    )
+
+
+def test_a_name_may_come_from_the_document_when_its_line_names_nobody():
+    from qa.verify import answering_units
+
+    quote = "On the basis of provincial coordination, we can gradually move towards national coordination."
+    e = Evidence("a.txt", 5, 0, len(quote), quote, 0.9, 0.9, 1)
+    question = "What level of coordination does Long Guoying say insurance should move towards?"
+    lines = {("a.txt", 5): quote}
+    assert answering_units(question, [e], lines) == []
+    documents = {"a.txt": frozenset({"long", "guoy", "coordin"})}
+    assert answering_units(question, [e], lines, documents=documents) == [e]
+    # but not a name the document lacks
+    assert (
+        answering_units(question.replace("Long Guoying", "Wang Hong"), [e], lines, documents=documents) == []
+    )
+
+
+def test_an_acronym_matches_the_initials_of_the_name_it_shortens():
+    from qa.verify import answering_units
+
+    text = "In March 2020, the Central Committee of the Communist Party of China issued the Opinions."
+    e = Evidence("a.txt", 1, 0, len(text), text, 0.9, 0.9, 1)
+    lines = {("a.txt", 1): text}
+    assert answering_units("When did the CPC Central Committee issue the Opinions?", [e], lines) == [e]
+    assert answering_units("When did the NHS Central Committee issue the Opinions?", [e], lines) == []
+
+
+def test_how_many_prefers_the_unit_that_counts_the_asked_noun():
+    from qa.verify import answering_units
+
+    texts = [
+        "Many provinces focus on the three medicines in 2024.",
+        "14 provinces plan coordination in 2024.",
+    ]
+    evs = [Evidence("a.txt", i, 0, len(t), t, 0.9 - i / 10, 0.9, 1) for i, t in enumerate(texts)]
+    lines = {("a.txt", i): t for i, t in enumerate(texts)}
+    found = answering_units("How many provinces plan coordination in 2024?", evs, lines)
+    assert found[0].text.startswith("14 provinces")

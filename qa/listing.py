@@ -1,0 +1,128 @@
+"""Answers that enumerate names: "Which provinces raised the subsidy to 640 yuan?".
+
+Lists in these articles are clauses of one line ("Jilin …; Fujian …; Ningxia …"),
+often introduced by a header ("Six provinces mentioned …"). The answer is the names
+of the clauses that match the question nearly as well as the best one, or of all the
+clauses a matching header introduces; a count in the question ("which two
+provinces") says when to stop.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .evidence import Evidence, key_terms
+from .extractive import is_list_question
+from .lexical import STOPWORDS, tokenize
+
+LIST_SHARE = 0.6  # a clause joins the list when it matches at least this share of the best clause
+_COUNTS = {
+    w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
+}
+_COUNT_TOKENS = frozenset(tokenize(" ".join(_COUNTS)))
+_COUNT = r"(\d{1,2}|" + "|".join(_COUNTS) + ")"
+_HEADER = re.compile(rf"\b{_COUNT}\s+[a-z]+s\b", re.I)  # "11 provinces", "Four cities"
+_ASKED_COUNT = re.compile(rf"\b(?:which|what)\s+{_COUNT}\s+[a-z]+s\b", re.I)
+# "Ministry of Finance" is one name; also finds "Shanghai" glued in "methodsShanghai".
+_NAME = re.compile(r"[A-Z][a-z]+(?:(?:[- ]|\s+(?:of|of the)\s+)[A-Z][a-z]+)*")
+_NOT_NAMES = frozenset(
+    """january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday""".split()
+)
+
+
+def asked_count(question: str) -> int:
+    """
+    >>> asked_count("Which two provinces promote it?"), asked_count("Which provinces promote it?")
+    (2, 0)
+    """
+    m = _ASKED_COUNT.search(question)
+    if not m:
+        return 0
+    word = m.group(1).lower()
+    return int(word) if word.isdigit() else _COUNTS[word]
+
+
+def names_in(text: str, ordinary: frozenset[str]) -> list[str]:
+    """Capitalised names, dropping words the corpus also writes in lower case ("Direct", "The").
+
+    >>> names_in("Direct settlement in Sichuan; methodsShanghai and Jilin Province", frozenset({"direct"}))
+    ['Sichuan', 'Shanghai', 'Jilin Province']
+    """
+    out = []
+    for match in _NAME.findall(text):
+        words = match.split()
+        while words and (words[0].lower() in ordinary | STOPWORDS | _NOT_NAMES):
+            words = words[1:]
+        if words:
+            out.append(" ".join(words))
+    return out
+
+
+def is_header(unit: Evidence, ordinary: frozenset[str]) -> bool:
+    """A unit that announces an enumeration and names nothing itself ("Six provinces mentioned …")."""
+    return bool(_HEADER.search(unit.text)) and not [
+        n for n in names_in(unit.text, ordinary) if n.lower() not in _COUNTS
+    ]
+
+
+def name_list(
+    question: str,
+    units: list[Evidence],
+    idf: dict[str, float],
+    generic: frozenset[str],
+    ordinary: frozenset[str],
+) -> list[tuple[str, Evidence]]:
+    """The names that answer a list question, each with the unit it comes from; [] when none do."""
+    if not units or not is_list_question(question):
+        return []
+    terms = key_terms(question)
+    focus = set(tokenize(question)) - terms["names"] - terms["years"] - generic - _COUNT_TOKENS
+    unit_tokens = [set(tokenize(u.text)) for u in units]
+    scores = [
+        sum(idf.get(t, 1.0) for t in focus & tokens) if terms["numbers"] <= tokens else 0.0
+        for tokens in unit_tokens
+    ]
+    best = max(scores)
+    if best <= 0:
+        return []
+    chosen: list[int] = []
+    for i in sorted(range(len(units)), key=lambda i: -scores[i]):
+        if scores[i] < LIST_SHARE * best:
+            break
+        group = [i]
+        if is_header(units[i], ordinary):  # its enumeration follows, up to the next header
+            j = i + 1
+            while j < len(units) and not is_header(units[j], ordinary):
+                group.append(j)
+                j += 1
+        chosen.extend(g for g in group if g not in chosen)
+    wanted_count = asked_count(question)
+    if not wanted_count:
+        chosen.sort()  # the article's own order
+    asked = {n.lower() for n in terms["names"]}
+    found: dict[str, Evidence] = {}
+    for i in chosen:
+        for name in names_in(units[i].text, ordinary):
+            key = name.lower()
+            if key in found or set(tokenize(name)) <= (asked | generic) or key in _COUNTS:
+                continue
+            found[key] = units[i]
+        if wanted_count and len(found) >= wanted_count:
+            break
+    # A list is clauses that each name something, or the exact count asked for: all the names
+    # of one long sentence are not an answer.
+    if len(set(found.values())) < 2 and not (wanted_count and len(found) == wanted_count):
+        return []
+    originals = {n.lower(): n for i in chosen for n in names_in(units[i].text, ordinary)}
+    return [(originals[k], u) for k, u in found.items()]
+
+
+def list_answer(names: list[str]) -> str:
+    """
+    >>> list_answer(["Jilin", "Fujian", "Ningxia"])
+    'Jilin, Fujian and Ningxia.'
+    """
+    if len(names) == 1:
+        return names[0] + "."
+    return ", ".join(names[:-1]) + " and " + names[-1] + "."

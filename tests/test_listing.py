@@ -1,0 +1,70 @@
+"""List answers: the names of the clauses of one line that answer "which provinces …"."""
+
+from __future__ import annotations
+
+from qa.evidence import Evidence
+from qa.listing import asked_count, list_answer, name_list, names_in
+
+LINE = [
+    "Six provinces mentioned financial subsidies for residents' medical insurance.",
+    "The subsidy standard for urban and rural residents in Jilin has been increased to 640 yuan per person",
+    "The per capita financial subsidy standard in Fujian has been increased to no less than 640 yuan",
+    "The per capita financial subsidy standard for medical insurance in Henan has been steadily improved",
+    "The medical insurance subsidy for urban and rural residents in Ningxia was increased to 640 yuan.",
+    "Seven provinces have established long-term care insurance systems.",
+    "Tianjin promotes the pilot of long-term care insurance",
+    "Jilin and Hainan promote the establishment of long-term care insurance systems",
+    "Jiangsu expands the population covered by long-term care insurance",
+]
+ORDINARY = frozenset("the per medical direct".split())
+
+
+def units(texts: list[str]) -> list[Evidence]:
+    return [Evidence("003.txt", 15, i * 200, i * 200 + len(t), t, 0.0, 0.0, 1) for i, t in enumerate(texts)]
+
+
+def names(question: str, texts: list[str] = LINE) -> list[str]:
+    return [n for n, _ in name_list(question, units(texts), {}, frozenset({"china"}), ORDINARY)]
+
+
+def test_numbers_in_the_question_pick_the_clauses():
+    assert names("Which provinces raised the subsidy for residents to 640 yuan?") == [
+        "Jilin",
+        "Fujian",
+        "Ningxia",
+    ]
+
+
+def test_an_asked_count_stops_the_list():
+    assert names("Which two provinces promote the establishment of long-term care insurance systems?") == [
+        "Jilin",
+        "Hainan",
+    ]
+
+
+def test_a_matching_header_brings_its_whole_enumeration():
+    found = names("Which provinces mentioned financial subsidies for residents' medical insurance?")
+    assert found == ["Jilin", "Fujian", "Henan", "Ningxia"]  # up to the next header, not beyond
+
+
+def test_names_of_one_long_sentence_are_not_a_list():
+    sentence = [
+        "Xinhua News Agency, Beijing, July 29 (Reporter Peng Yunjia) The State Health Insurance Bureau and "
+        "the Ministry of Finance released the Notice"
+    ]
+    assert names("Which agencies released the Notice?", sentence) == []
+
+
+def test_questions_that_are_not_lists_get_none():
+    assert names("What was the subsidy in Jilin?") == []
+
+
+def test_names_keep_of_and_drop_sentence_openers_and_months():
+    text = "Direct settlement in March by the Ministry of Finance; methodsShanghai and Jilin"
+    assert names_in(text, ORDINARY) == ["Ministry of Finance", "Shanghai", "Jilin"]
+
+
+def test_counts_and_wording():
+    assert asked_count("Which four provinces mentioned it?") == 4
+    assert asked_count("Which 3 cities?") == 3
+    assert list_answer(["Jilin", "Hainan"]) == "Jilin and Hainan."
