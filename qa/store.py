@@ -35,6 +35,8 @@ from .vectors import VectorIndex, open_vectors
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2
+TIE_MARGIN = 10  # extra candidates fetched so that ties at the k-th place are cut consistently
+TIE_DECIMALS = 5  # scores equal to this many decimals tie (backends differ in the last float bits)
 RECORD_FILES = ("chunks.json", "lines.json")
 FILES = ("vectors.faiss", *RECORD_FILES)  # the files of a build with the default FAISS backend
 DEFAULT_VECTOR_STORE = {"backend": "faiss", "files": ["vectors.faiss"]}  # manifests from before backends
@@ -101,9 +103,13 @@ class FaissStore:
         k = min(k, len(self.chunks))
         if k <= 0:
             return []
-        scores, rows = self.vectors.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), k)
+        # A few more than k, so that chunks whose scores tie are cut by chunk order, not by
+        # whichever order a backend happens to return ties in: every backend ranks alike.
+        fetch = min(k + TIE_MARGIN, len(self.chunks))
+        scores, rows = self.vectors.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), fetch)
         hits = [(float(s), int(r)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
-        return [Hit(self.chunks[r], s, rank) for rank, (s, r) in enumerate(hits, 1)]
+        hits.sort(key=lambda hit: (-round(hit[0], TIE_DECIMALS), hit[1]))
+        return [Hit(self.chunks[r], s, rank) for rank, (s, r) in enumerate(hits[:k], 1)]
 
     def save(self, index_dir: Path) -> Path:
         """Write a new build beside the live one and switch CURRENT to it atomically."""
