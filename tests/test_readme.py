@@ -89,7 +89,10 @@ def server_url(tmp_path_factory):
     root = tmp_path_factory.mktemp("readme-http")
     shutil.copytree(SEEDS, root / "docs")
     settings = Settings(
-        docs_dir=root / "docs", index_dir=root / "index", embedding_model="fake-embedder", generator_model="none"
+        docs_dir=root / "docs",
+        index_dir=root / "index",
+        embedding_model="fake-embedder",
+        generator_model="none",
     )
     pipeline = Pipeline(settings, Retriever.from_settings(settings, FakeEmbedder(), progress=False))
     port = _free_port()
@@ -112,7 +115,9 @@ def json_documents(text: str) -> list:
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl_examples_run(server_url):
     script = next(b for b in blocks("bash") if "curl" in b).replace(SERVER, server_url)
-    out = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     search, ask, follow_up = json_documents(out.stdout)
     assert [p["rank"] for p in search] == [1, 2, 3]
