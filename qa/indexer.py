@@ -14,7 +14,7 @@ from .embedding import Embedder
 from .errors import IndexStaleError
 from .hashing import sha256_file
 from .store import FORMAT_VERSION, FaissStore, Manifest, read_manifest
-from .vectors import new_vectors
+from .vectors import check_available, new_vectors
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,8 @@ class BuildReport:
 def build_index(settings: Settings, embedder: Embedder, progress: bool = True) -> BuildReport:
     """Read, chunk and embed every document, then save the index atomically."""
     started = time.perf_counter()
+    # A missing extra or an unreachable server fails now, not after minutes of embedding.
+    check_available(settings.vector_store, settings.qdrant_url, settings.qdrant_api_key)
     docs, skipped = load_corpus(settings.docs_dir)
     chunks = chunk_corpus(docs, settings.chunk_chars, settings.chunk_overlap)
     log.info("embedding %d chunks from %d files", len(chunks), len(docs))

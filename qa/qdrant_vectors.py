@@ -48,9 +48,20 @@ def _connect(url: str, api_key: str):
     if not url:
         return qdrant_client.QdrantClient(location=":memory:")
     try:
-        return qdrant_client.QdrantClient(url=url, api_key=api_key or None, timeout=60)
+        # No version probe: it runs in a background thread and only warns; ping() reports a dead server.
+        return qdrant_client.QdrantClient(
+            url=url, api_key=api_key or None, timeout=60, check_compatibility=False
+        )
     except Exception as e:  # bad URL syntax and the like; a dead server only shows on first use
         raise VectorStoreError(f"cannot use the Qdrant server at {url} ({e}): check QA_QDRANT_URL") from e
+
+
+def ping(url: str, api_key: str = "") -> None:
+    """Check that qdrant-client is installed and, for a server, that it answers."""
+    _qdrant()
+    if url:
+        probe = QdrantVectors(0, url, api_key)
+        probe._call("reach", _connect(url, api_key).get_collections)
 
 
 class QdrantVectors:

@@ -46,6 +46,17 @@ class VectorIndex(Protocol):
         """Remove what save() put outside the build folder for the build with this record."""
 
 
+def check_available(backend: str, qdrant_url: str = "", qdrant_api_key: str = "") -> None:
+    """Raise MissingExtraError, VectorStoreError (server unreachable) or InputError now, before any
+    embedding work."""
+    if backend == "qdrant":
+        from .qdrant_vectors import ping
+
+        ping(qdrant_url, qdrant_api_key)
+    elif backend not in BACKENDS:
+        raise InputError(f"vector_store must be one of {', '.join(BACKENDS)}, not {backend!r}")
+
+
 def new_vectors(
     dim: int, backend: str = "faiss", qdrant_url: str = "", qdrant_api_key: str = ""
 ) -> VectorIndex:

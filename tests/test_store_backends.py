@@ -198,3 +198,15 @@ def test_a_failed_switch_keeps_the_old_collection_live_and_drops_the_new(
 def test_settings_never_show_the_api_key(fake_settings):
     settings = fake_settings.replace(qdrant_api_key="s3cret-key")
     assert "s3cret-key" not in repr(settings)
+
+
+def test_an_unreachable_server_fails_before_any_embedding(fake_settings, fake_embedder):
+    from qa.errors import VectorStoreError
+
+    settings = fake_settings.replace(
+        vector_store="qdrant", qdrant_url="http://127.0.0.1:9"
+    )  # nothing listens
+    with pytest.raises(VectorStoreError, match="QA_QDRANT_URL"):
+        build_index(settings, fake_embedder, progress=False)
+    assert fake_embedder.calls == 0
+    assert not settings.index_dir.exists()
