@@ -77,6 +77,7 @@ class QdrantVectors:
         self._collection = ""
         self._count = 0
         self._matrix = np.zeros((0, dim), dtype=np.float32)  # kept until saved (vectors.npy or upload)
+        self._on_server = False  # a saved or opened server collection: readers may use it, so no more adds
 
     @classmethod
     def empty(cls, dim: int, url: str = "", api_key: str = "") -> QdrantVectors:
@@ -87,6 +88,10 @@ class QdrantVectors:
         return self._count
 
     def add(self, vectors: np.ndarray) -> None:
+        if self._on_server:
+            raise VectorStoreError(
+                f"collection {self._collection} is a saved build and stays as it is: build a new index"
+            )
         vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
         start = self._count
         self._matrix = np.concatenate([self._matrix, vectors])
@@ -97,6 +102,7 @@ class QdrantVectors:
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         _, models = _qdrant()
         queries = np.asarray(queries, dtype=np.float32).reshape(-1, self.dim)
+        k = max(k, 0)
         scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
         rows = np.full((len(queries), k), -1, dtype=np.int64)
         if k <= 0 or not len(queries):
@@ -130,6 +136,7 @@ class QdrantVectors:
                 except VectorStoreError as e:
                     log.warning("could not drop the half-written collection %s: %s", collection, e)
             raise
+        self._on_server = True
         return record
 
     def discard(self, record: dict) -> None:
@@ -160,6 +167,7 @@ class QdrantVectors:
         if not collection or not self._call("check", client.collection_exists, collection):
             raise IndexCorruptError(f"Qdrant at {url} has no collection {collection!r}: run `qa index`")
         self._open(client, collection, create=False)
+        self._on_server = True
         info = self._call("read", client.get_collection, collection)
         size = info.config.params.vectors.size
         if size != dim:

@@ -29,7 +29,10 @@ class VectorIndex(Protocol):
     def __len__(self) -> int: ...
 
     def add(self, vectors: np.ndarray) -> None:
-        """Append rows of shape (n, dim); they get the next row numbers."""
+        """Append rows of shape (n, dim); they get the next row numbers.
+
+        A build saved to a Qdrant server is read-only (readers may be using it): that raises.
+        """
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, rows), each of shape (len(queries), k), best first; rows are -1 past the end."""

@@ -142,6 +142,18 @@ def test_server_mode_writes_a_collection_per_build_and_nothing_in_the_folder(ser
     )
 
 
+def test_a_saved_server_collection_takes_no_more_vectors(server, tmp_path):
+    from qa.errors import VectorStoreError
+
+    index = new_vectors(DIM, "qdrant", qdrant_url="http://qdrant.invalid:6333")
+    index.add(unit_vectors(5))
+    record = index.save(tmp_path, "build-1")
+    for live in (index, open_vectors(record, tmp_path, DIM)):
+        with pytest.raises(VectorStoreError, match="build a new index"):
+            live.add(unit_vectors(1))
+    assert server.count("qa-build-1", exact=True).count == 5
+
+
 def test_server_mode_discards_only_its_own_old_collections(server, tmp_path):
     index = new_vectors(DIM, "qdrant", qdrant_url="http://qdrant.invalid:6333")
     index.add(unit_vectors(5))
