@@ -3,7 +3,9 @@
 Layout of the index folder:
     CURRENT               name of the live build folder (replaced atomically)
     build-<id>/manifest.json, vectors.faiss, chunks.json,
-               lines.json (text of every non-blank source line, for citations)
+               lines.json (text of every non-blank source line, for citations),
+               pages.json (PDFs: the line each page starts on),
+               embeddings.npy (the chunk vectors, row i = chunk i, reused by incremental builds)
 
 A build is written into a fresh folder and only becomes live when CURRENT is
 replaced with os.replace, so a reader never sees half an index and an
@@ -25,14 +27,18 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from .errors import IndexCorruptError, IndexMissingError
+from .corpus import page_location
+from .errors import IndexCorruptError, IndexMissingError, IndexStaleError
 from .hashing import sha256_file
 from .types import Chunk, Hit
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
-FILES = ("vectors.faiss", "chunks.json", "lines.json")
+# 3: embeddings.npy and pages.json were added; an index of an older format is rebuilt in full.
+FORMAT_VERSION = 3
+EMBEDDINGS = "embeddings.npy"
+PAGES = "pages.json"
+FILES = ("vectors.faiss", "chunks.json", "lines.json", PAGES, EMBEDDINGS)
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,13 @@ class FaissStore:
     """Vectors and chunk records of one build; search returns Hits, never row numbers."""
 
     def __init__(
-        self, manifest: Manifest, index: faiss.Index, chunks: list[Chunk], lines: dict[tuple[str, int], str]
+        self,
+        manifest: Manifest,
+        index: faiss.Index,
+        chunks: list[Chunk],
+        lines: dict[tuple[str, int], str],
+        pages: dict[str, tuple[int, ...]] | None = None,
+        vectors: np.ndarray | None = None,
     ):
         if index.ntotal != len(chunks):
             raise IndexCorruptError(
@@ -87,6 +99,12 @@ class FaissStore:
         self.index = index
         self.chunks = chunks
         self.lines = lines  # (file, line number) -> stripped text of that source line
+        self.pages = pages or {}  # PDF file -> line each page starts on (page 1 first)
+        self.vectors = vectors  # (len(chunks), dim) float32, only when building; load leaves it None
+
+    def page_of(self, file: str, line: int) -> tuple[int, int] | None:
+        """(page, line on that page) of a line of a PDF; None for other files."""
+        return page_location(self.pages.get(file, ()), line)
 
     def search(self, vector: np.ndarray, k: int) -> list[Hit]:
         k = min(k, len(self.chunks))
@@ -111,6 +129,8 @@ class FaissStore:
             for (file, number), text in sorted(self.lines.items()):
                 by_file.setdefault(file, []).append([number, text])
             (tmp / "lines.json").write_text(json.dumps(by_file, ensure_ascii=False), encoding="utf-8")
+            write_pages(tmp / PAGES, self.pages)
+            write_embeddings(tmp / EMBEDDINGS, self._vectors_to_save())
             files = {name: sha256_file(tmp / name) for name in FILES}
             manifest = dataclasses.replace(self.manifest, files=files, count=len(self.chunks))
             (tmp / "manifest.json").write_text(json.dumps(dataclasses.asdict(manifest), indent=2))
@@ -130,10 +150,16 @@ class FaissStore:
         _remove_old_builds(index_dir, keep=build)
         return index_dir / build
 
+    def _vectors_to_save(self) -> np.ndarray:
+        if self.vectors is not None:
+            return self.vectors
+        return self.index.reconstruct_n(0, self.index.ntotal)  # flat and HNSW indexes keep them
+
     @classmethod
     def load(cls, index_dir: Path, verify: bool = True) -> FaissStore:
         build = current_build(index_dir)
         manifest = read_manifest(index_dir)
+        check_format(manifest)
         if verify:
             for name in FILES:
                 path = build / name
@@ -147,6 +173,7 @@ class FaissStore:
             chunks = [Chunk(**r) for r in records]
             by_file = json.loads((build / "lines.json").read_text(encoding="utf-8"))
             lines = {(file, int(n)): text for file, rows in by_file.items() for n, text in rows}
+            pages = read_pages(build / PAGES)
         except (OSError, RuntimeError, ValueError, TypeError) as e:
             raise IndexCorruptError(f"cannot read the index in {build} ({e}): run `qa index`") from e
         if index.d != manifest.dim:
@@ -156,7 +183,7 @@ class FaissStore:
                 raise IndexCorruptError(
                     f"chunk {c.id} points at lines its file does not have: run `qa index`"
                 )
-        return cls(manifest, index, chunks, lines)
+        return cls(manifest, index, chunks, lines, pages)
 
 
 def current_build(index_dir: Path) -> Path:
@@ -176,6 +203,55 @@ def read_manifest(index_dir: Path) -> Manifest:
         return Manifest.from_dict(json.loads(path.read_text()))
     except (OSError, ValueError) as e:
         raise IndexCorruptError(f"cannot read {path} ({e}): run `qa index`") from e
+
+
+def check_format(manifest: Manifest) -> None:
+    """An index written by another version of the format is rebuilt, not read."""
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexStaleError(
+            f"index format {manifest.format_version} is not the current {FORMAT_VERSION}: "
+            "run `qa index` to rebuild it"
+        )
+
+
+# --- pages and embeddings: small files beside the FAISS index ---------------------------------------
+
+
+def write_pages(path: Path, pages: dict[str, tuple[int, ...]]) -> None:
+    path.write_text(json.dumps({f: list(starts) for f, starts in sorted(pages.items())}), encoding="utf-8")
+
+
+def read_pages(path: Path) -> dict[str, tuple[int, ...]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path.name} is not a JSON object")
+    return {str(f): tuple(int(n) for n in starts) for f, starts in data.items()}
+
+
+def write_embeddings(path: Path, vectors: np.ndarray) -> None:
+    """Row i is the vector of chunk i; plain .npy (no pickled objects)."""
+    with open(path, "wb") as f:
+        np.save(f, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+
+
+def read_embeddings(index_dir: Path) -> np.ndarray:
+    """The chunk vectors of the live build, checked against the manifest's checksum and shape."""
+    build = current_build(index_dir)
+    manifest = read_manifest(index_dir)
+    check_format(manifest)
+    path = build / EMBEDDINGS
+    if not path.is_file() or sha256_file(path) != manifest.files.get(EMBEDDINGS):
+        raise IndexCorruptError(f"index file {path} is missing or fails its checksum: run `qa index`")
+    try:
+        vectors = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise IndexCorruptError(f"cannot read {path} ({e}): run `qa index`") from e
+    if vectors.dtype != np.float32 or vectors.shape != (manifest.count, manifest.dim):
+        raise IndexCorruptError(
+            f"{path} holds {vectors.dtype} {vectors.shape}, not float32 ({manifest.count}, {manifest.dim}): "
+            "run `qa index`"
+        )
+    return vectors
 
 
 def _remove_old_builds(index_dir: Path, keep: str) -> None:
