@@ -11,7 +11,8 @@ def pdf_bytes(pages: list[list[str]]) -> bytes:
     >>> pdf_bytes([["Hello."]]).startswith(b"%PDF-1.4")
     True
     """
-    objects = ["<< /Type /Catalog /Pages 2 0 R >>", "", "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    font = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", "", font]  # object 2 (the page list) comes last
     kids = []
     for lines in pages:
         ops = ["BT", "/F1 12 Tf", "14 TL", "72 720 Td"]
