@@ -134,3 +134,25 @@ def test_text_citations_keep_their_json_shape(pdf_settings, fake_embedder):
     for c in answer.to_dict()["citations"]:
         if c["file"].endswith(".txt"):
             assert set(c) == {"file", "line", "text"}
+
+
+@pytest.mark.model
+def test_the_packaged_embedder_answers_from_a_pdf_with_page_and_line(tmp_path):
+    """The Jiangxi article as page 2 of a PDF, behind a cover page: the answer cites p.2 and its line."""
+    from qa.config import Settings
+    from tests.conftest import JIANGXI_FILE, SEEDS
+
+    article = (SEEDS / JIANGXI_FILE).read_text(encoding="utf-8")
+    latin = article.encode("latin-1", "replace").decode("latin-1")  # the test PDF's font is Latin-1
+    lines = [line for line in latin.split("\n") if line.strip()]
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "jiangxi.pdf").write_bytes(pdf_bytes([["Medical insurance fund report", "Cover page"], lines]))
+    settings = Settings(docs_dir=docs, index_dir=tmp_path / "index", generator_model="none")
+
+    answer = Pipeline(settings).ask("What was Jiangxi's 2020 recovered fund amount?")
+
+    assert not answer.abstained and "723 million" in answer.text
+    cited = [c for c in answer.citations if "723 million" in c.text]
+    assert cited and all((c.file, c.page) == ("jiangxi.pdf", 2) for c in cited)
+    assert lines[cited[0].page_line - 1].strip() == cited[0].text
