@@ -94,7 +94,7 @@ def _previous_build(settings: Settings, embedder: Embedder) -> _Previous | None:
     except IndexMissingError:
         return None
     except QAError as e:
-        log.warning("rebuilding the whole index: %s", e)
+        log.warning("rebuilding the whole index, nothing can be reused: %s", e)
         return None
     return previous
 
@@ -199,7 +199,9 @@ def stale_reasons(settings: Settings, manifest: Manifest | None = None) -> list[
     manifest = manifest or read_manifest(settings.index_dir)
     reasons = []
     if manifest.format_version != FORMAT_VERSION:
-        reasons.append(f"index format {manifest.format_version} is not the current {FORMAT_VERSION}")
+        reasons.append(
+            f"index format {manifest.format_version} is not this version's {FORMAT_VERSION} (rebuilt in full)"
+        )
     if manifest.embedding_model != settings.embedding_model:
         reasons.append(
             f"built with embedding model {manifest.embedding_model}, not {settings.embedding_model}"
