@@ -156,3 +156,14 @@ def test_the_packaged_embedder_answers_from_a_pdf_with_page_and_line(tmp_path):
     cited = [c for c in answer.citations if "723 million" in c.text]
     assert cited and all((c.file, c.page) == ("jiangxi.pdf", 2) for c in cited)
     assert lines[cited[0].page_line - 1].strip() == cited[0].text
+
+
+def test_the_web_page_shows_page_and_line_of_pdf_sources():
+    from qa.types import Answer, Chunk, Citation, Hit
+    from qa.web import render_answer, render_passages
+
+    chunk = Chunk("r.pdf#0", "r.pdf", 4, 6, 0, 29, "Hainan recovered 456 million.", page=3, page_line=1)
+    citation = Citation("r.pdf", 5, "Hainan recovered 456 million.", page=3, page_line=2)
+    answer = Answer("q", "Hainan recovered 456 million.", False, (citation,), (Hit(chunk, 0.5, 1),))
+    assert "`r.pdf p.3 line 2`" in render_answer(answer)
+    assert "`r.pdf` p.3 line 1" in render_passages(answer)
