@@ -137,8 +137,8 @@ def build_index(
     started = time.perf_counter()
     previous = None if full else _previous_build(settings, embedder)
     parts, skipped = _read_parts(settings, previous, progress)
-    for s in skipped:
-        log.warning("skipped %s: %s", s.file, s.reason)
+    for s in skipped:  # the BuildReport lists them too; `qa index` prints that list
+        log.info("skipped %s: %s", s.file, s.reason)
     if not parts:
         raise CorpusError(no_documents_message(settings.docs_dir))
     fresh = [p for p in parts if p.vectors is None]
