@@ -168,7 +168,7 @@ def build_index(
     )
     lines = {key: text for p in parts for key, text in p.lines.items()}
     pages = {p.file: p.page_starts for p in parts if p.page_starts}
-    store = FaissStore(manifest, build_faiss(all_vectors), chunks, lines, pages, all_vectors)
+    store = FaissStore(manifest, build_faiss(all_vectors), chunks, lines, pages, embeddings=all_vectors)
     path = store.save(settings.index_dir)
     removed = tuple(sorted(set(previous.sources) - set(manifest.sources))) if previous else ()
     return BuildReport(

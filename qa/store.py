@@ -89,7 +89,7 @@ class FaissStore:
         chunks: list[Chunk],
         lines: dict[tuple[str, int], str],
         pages: dict[str, tuple[int, ...]] | None = None,
-        vectors: np.ndarray | None = None,
+        embeddings: np.ndarray | None = None,
     ):
         if index.ntotal != len(chunks):
             raise IndexCorruptError(
@@ -100,7 +100,7 @@ class FaissStore:
         self.chunks = chunks
         self.lines = lines  # (file, line number) -> stripped text of that source line
         self.pages = pages or {}  # PDF file -> line each page starts on (page 1 first)
-        self.vectors = vectors  # (len(chunks), dim) float32, only when building; load leaves it None
+        self.embeddings = embeddings  # (len(chunks), dim) float32 when building; load leaves it None
 
     def page_of(self, file: str, line: int) -> tuple[int, int] | None:
         """(page, line on that page) of a line of a PDF; None for other files."""
@@ -130,7 +130,7 @@ class FaissStore:
                 by_file.setdefault(file, []).append([number, text])
             (tmp / "lines.json").write_text(json.dumps(by_file, ensure_ascii=False), encoding="utf-8")
             write_pages(tmp / PAGES, self.pages)
-            write_embeddings(tmp / EMBEDDINGS, self._vectors_to_save())
+            write_embeddings(tmp / EMBEDDINGS, self._embeddings_to_save())
             files = {name: sha256_file(tmp / name) for name in FILES}
             manifest = dataclasses.replace(self.manifest, files=files, count=len(self.chunks))
             (tmp / "manifest.json").write_text(json.dumps(dataclasses.asdict(manifest), indent=2))
@@ -150,10 +150,10 @@ class FaissStore:
         _remove_old_builds(index_dir, keep=build)
         return index_dir / build
 
-    def _vectors_to_save(self) -> np.ndarray:
-        if self.vectors is not None:
-            return self.vectors
-        return self.index.reconstruct_n(0, self.index.ntotal)  # flat and HNSW indexes keep them
+    def _embeddings_to_save(self) -> np.ndarray:
+        if self.embeddings is not None:
+            return self.embeddings
+        return self.index.reconstruct_n(0, self.index.ntotal)  # made without them: flat/HNSW keep them
 
     @classmethod
     def load(cls, index_dir: Path, verify: bool = True) -> FaissStore:
