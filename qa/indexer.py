@@ -16,16 +16,9 @@ from .corpus import Skipped, list_sources, no_documents_message, read_document, 
 from .embedding import Embedder
 from .errors import CorpusError, IndexMissingError, IndexStaleError, QAError
 from .hashing import sha256_file
-from .store import (
-    FORMAT_VERSION,
-    FaissStore,
-    Manifest,
-    build_faiss,
-    check_format,
-    read_embeddings,
-    read_manifest,
-)
+from .store import FORMAT_VERSION, FaissStore, Manifest, check_format, read_embeddings, read_manifest
 from .types import Chunk
+from .vectors import check_available, new_vectors
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +82,7 @@ def _previous_build(settings: Settings, embedder: Embedder) -> _Previous | None:
             raise IndexStaleError(f"built with embedding model {manifest.embedding_model}")
         if (manifest.chunk_chars, manifest.chunk_overlap) != (settings.chunk_chars, settings.chunk_overlap):
             raise IndexStaleError("chunking settings changed")
-        store = FaissStore.load(settings.index_dir)
+        store = FaissStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
         previous = _Previous(store, read_embeddings(settings.index_dir))
     except IndexMissingError:
         return None
@@ -135,6 +128,8 @@ def build_index(
     keep their chunks and vectors, so only new and changed files are read and embedded.
     """
     started = time.perf_counter()
+    # A missing extra or an unreachable server fails now, not after minutes of embedding.
+    check_available(settings.vector_store, settings.qdrant_url, settings.qdrant_api_key)
     previous = None if full else _previous_build(settings, embedder)
     parts, skipped = _read_parts(settings, previous, progress)
     for s in skipped:  # the BuildReport lists them too; `qa index` prints that list
@@ -168,7 +163,9 @@ def build_index(
     )
     lines = {key: text for p in parts for key, text in p.lines.items()}
     pages = {p.file: p.page_starts for p in parts if p.page_starts}
-    store = FaissStore(manifest, build_faiss(all_vectors), chunks, lines, pages, embeddings=all_vectors)
+    index = new_vectors(manifest.dim, settings.vector_store, settings.qdrant_url, settings.qdrant_api_key)
+    index.add(all_vectors)
+    store = FaissStore(manifest, index, chunks, lines, pages, embeddings=all_vectors)
     path = store.save(settings.index_dir)
     removed = tuple(sorted(set(previous.sources) - set(manifest.sources))) if previous else ()
     return BuildReport(
@@ -206,6 +203,12 @@ def stale_reasons(settings: Settings, manifest: Manifest | None = None) -> list[
         reasons.append(
             f"built with embedding model {manifest.embedding_model}, not {settings.embedding_model}"
         )
+    built_with = (manifest.vector_store.get("backend"), manifest.vector_store.get("url", ""))
+    wanted = (settings.vector_store, settings.qdrant_url if settings.vector_store == "qdrant" else "")
+    if built_with != wanted:
+        reasons.append(
+            f"vectors are in {describe_store(*built_with)}, settings ask for {describe_store(*wanted)}"
+        )
     if (manifest.chunk_chars, manifest.chunk_overlap) != (settings.chunk_chars, settings.chunk_overlap):
         reasons.append("chunking settings changed")
     root = Path(settings.docs_dir)
@@ -218,6 +221,10 @@ def stale_reasons(settings: Settings, manifest: Manifest | None = None) -> list[
         if files:
             reasons.append(f"{label} files: {', '.join(files[:5])}{' …' if len(files) > 5 else ''}")
     return reasons
+
+
+def describe_store(backend: str | None, url: str) -> str:
+    return f"{backend} at {url}" if url else f"{backend} in the index folder"
 
 
 def ensure_fresh(settings: Settings) -> None:

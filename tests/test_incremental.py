@@ -231,3 +231,17 @@ def test_qa_index_full_re_embeds_everything_and_says_so_when_fresh(built, cli_em
     assert "up to date (use --full" in capsys.readouterr().out
     assert run_index(built, "--full") == 0
     assert len(cli_embedder[-1].texts) == len(FaissStore.load(built.index_dir).chunks)
+
+
+def test_incremental_updates_work_with_the_qdrant_backend_too(fake_settings):
+    pytest.importorskip("qdrant_client")
+    settings = fake_settings.replace(vector_store="qdrant")
+    build_index(settings, FakeEmbedder(), progress=False)
+    with open(settings.docs_dir / JIANGXI_FILE, "a", encoding="utf-8") as f:
+        f.write("\nJiangxi also opened a new fraud hotline in 2021.\n")
+    embedder = FakeEmbedder()
+    report = build_index(settings, embedder, progress=False)
+    assert report.reused_files == 4 and embedder.texts == chunks_of(settings, JIANGXI_FILE)
+    store = FaissStore.load(settings.index_dir)
+    hits = store.search(embed("fraud hotline Jiangxi 2021"), 3)
+    assert any("fraud hotline" in h.chunk.text for h in hits)
