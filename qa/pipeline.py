@@ -162,7 +162,8 @@ class Pipeline:
         if difference:  # worked out from two stated figures, shown with its working
             timings["generate"] = 0.0
             text, unit = difference
-            yield self._final(question, query, hits, timings, text, cite([unit], lines), "extractive")
+            cited_unit = cite([unit], lines, self.page_of)
+            yield self._final(question, query, hits, timings, text, cited_unit, "extractive")
             return
 
         reply = ""
