@@ -7,6 +7,7 @@ import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
+from .chunking import MAX_SENTENCE_CHARS
 from .config import Settings
 from .conversation import standalone
 from .errors import QAError
@@ -220,10 +221,15 @@ class Pipeline:
 
 
 def cite(evidence: list[Evidence], lines: dict[tuple[str, int], str]) -> tuple[Citation, ...]:
-    """One citation per distinct cited line, in order of first use."""
+    """One citation per distinct cited line, in order of first use.
+
+    A line too long to quote (a huge single-line file) is quoted by its cited sentence instead.
+    """
     seen = {}
     for e in evidence:
-        seen.setdefault((e.file, e.line), Citation(e.file, e.line, lines.get((e.file, e.line), e.text)))
+        line = lines.get((e.file, e.line), e.text)
+        quote = line if len(line) <= MAX_SENTENCE_CHARS else e.text
+        seen.setdefault((e.file, e.line), Citation(e.file, e.line, quote))
     return tuple(seen.values())
 
 
