@@ -87,7 +87,19 @@ class Retriever:
         depth = max(4 * k, 30)  # fusion needs candidates beyond k from each side
         if self.mode == "bm25":
             return self.bm25.search(query, k)
-        dense = self.store.search(self.embedder.embed([query])[0], depth if self.mode == "hybrid" else k)
+        dense = self.store.search(self._query_vector(query), depth if self.mode == "hybrid" else k)
         if self.mode == "dense":
             return dense
         return fuse([self.bm25.search(query, depth), dense], k, [1.0, self.dense_weight])
+
+    def _query_vector(self, query: str):
+        """The query's vector, refused when the embedder is not the one the index was built with."""
+        vector = self.embedder.embed([query])[0]
+        built = self.store.manifest
+        if vector.shape[-1] != built.dim:
+            raise IndexStaleError(
+                f"the index was built with embedding model {built.embedding_model} ({built.dim} dimensions) "
+                f"but the embedding model {self.embedder.name} gives {vector.shape[-1]}: "
+                "run `qa index --force` to rebuild it"
+            )
+        return vector
