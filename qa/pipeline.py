@@ -19,6 +19,7 @@ from .inputs import clean_question
 from .listing import list_answer, name_list
 from .prompting import NOT_STATED, evidence_prompt, plain_prompt
 from .retrieval import Retriever
+from .scripts import main_script
 from .types import Answer, Citation, Hit
 from .verify import abstain_reason, answering_units, informative, verify_answer
 
@@ -93,8 +94,17 @@ class Pipeline:
         hits = self.retriever.search(query, k)
         timings["retrieve"] = ms(t)
 
+        script = main_script(query)
         if self.settings.pipeline == "plain":
             answer_events = self._plain(question, query, hits, timings)
+        elif script is not None and script not in self.retriever.scripts:  # any match would be chance
+            timings.setdefault("generate", 0.0)
+            text = (
+                f"The articles don't say: the question is written in {script} script and the articles "
+                f"in {' and '.join(sorted(self.retriever.scripts))}, so nothing in them can match it. "
+                "Ask in the articles' language."
+            )
+            answer_events = iter([self._final(question, query, [], timings, text, (), "abstained")])
         else:
             answer_events = self._verified(question, query, hits, timings)
         for event in answer_events:

@@ -10,6 +10,7 @@ from .errors import IndexMissingError, IndexStaleError
 from .indexer import build_index, stale_reasons
 from .inputs import clean_question
 from .lexical import BM25, common_terms, file_tokens, ordinary_words
+from .scripts import corpus_scripts
 from .store import FaissStore
 from .types import Hit
 
@@ -54,6 +55,7 @@ class Retriever:
         self.common_terms = common_terms(store.lines)  # e.g. the country every article names
         self.file_tokens = file_tokens(store.lines)  # where a name may be the subject of a whole file
         self.ordinary_words = ordinary_words(store.lines)  # capitalised, these open sentences
+        self.scripts = corpus_scripts(store.lines.values())  # e.g. {"Latin"} for English articles
 
     @classmethod
     def from_settings(
