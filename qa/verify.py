@@ -126,11 +126,21 @@ def unit_mismatch(
         names = terms["names"] - unit_tokens - acronyms(unit)
     else:
         names = terms["names"] - line_tokens - acronyms(line)
-        if not key_terms("x " + line)["names"] - generic:
+        if not names_somebody(line, generic):
             names -= document
     missing |= names
     missing |= terms["numbers"] - line_tokens
     return missing
+
+
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december".split()
+)
+
+
+def names_somebody(text: str, generic: frozenset[str] = frozenset()) -> bool:
+    """Whether a text names a person, place or body of its own (a dateline's month does not count)."""
+    return bool(key_terms("x " + text)["names"] - generic - _MONTHS)
 
 
 def question_terms(question: str, generic: frozenset[str]) -> dict[str, set[str]]:
@@ -158,8 +168,12 @@ def answering_units(
     kind = wanted(question)
     percentage = wants_percentage(question)
     q_tokens = set(tokenize(question))
-    # "How many provinces …": a unit that counts provinces comes first.
-    evidence = sorted(evidence, key=lambda e: not counts_asked_noun(question, e.text))
+    # "How many provinces …": a unit that counts provinces comes first; then units that state
+    # the question's year themselves, before those that only do not contradict it.
+    evidence = sorted(
+        evidence,
+        key=lambda e: (not counts_asked_noun(question, e.text), not terms["years"] <= set(tokenize(e.text))),
+    )
     return [
         e
         for e in evidence
