@@ -94,7 +94,7 @@ def test_instructions_inside_a_document_are_never_followed(make_pipeline, genera
 
 
 def test_a_huge_single_line_document_is_indexed_and_quoted_in_bounded_pieces(make_pipeline):
-    filler = " ".join(f"Item {n} of the Hainan ledger lists clinic costs" for n in range(20_000))
+    filler = " ".join(f"Item {n} of the Hainan ledger lists clinic costs" for n in range(3000))
     line = f"{filler} and the Hainan ledger total for 2022 was 31 million yuan {filler}"
     pipeline = make_pipeline(extra={"zz_ledger.txt": line})
     assert max(len(c.text) for c in pipeline.retriever.chunks) <= MAX_SENTENCE_CHARS
