@@ -66,10 +66,14 @@ def docs_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def fake_settings(tmp_path: Path, docs_copy: Path) -> Settings:
     """Settings for model-free tests: fake embedder name, no generator, everything under tmp_path."""
+    return fake_settings_for(tmp_path, docs_copy)
+
+
+def fake_settings_for(root: Path, docs: Path, index_name: str = "index") -> Settings:
     return Settings(
-        docs_dir=docs_copy,
-        index_dir=tmp_path / "index",
-        cache_dir=tmp_path / "cache",
+        docs_dir=docs,
+        index_dir=root / index_name,
+        cache_dir=root / "cache",
         embedding_model="fake-embedder",
         generator_model="none",
     )
@@ -127,30 +131,29 @@ class FakeGenerator:
                 self.running -= 1
 
 
-@pytest.fixture
-def make_pipeline(tmp_path: Path, docs_copy: Path):
-    """Factory: a real Pipeline over an index of the seed articles (plus `extra` files) built with the
-    fake embedder, answering with `generator` (None: extractively)."""
+def fake_pipeline(settings: Settings, generator=None):
+    """A real Pipeline over a fresh index of settings.docs_dir built with the fake embedder,
+    answering with `generator` (None: extractively)."""
     from qa.indexer import build_index
     from qa.pipeline import Pipeline
     from qa.retrieval import Retriever
     from qa.store import FaissStore
 
+    embedder = FakeEmbedder()
+    build_index(settings, embedder, progress=False)
+    retriever = Retriever(FaissStore.load(settings.index_dir), embedder, settings.retrieval)
+    return Pipeline(settings, retriever=retriever, generator=generator)
+
+
+@pytest.fixture
+def make_pipeline(tmp_path: Path, docs_copy: Path):
+    """Factory: fake_pipeline over the seed articles plus `extra` files ({name: text or bytes})."""
+
     def make(generator=None, extra: dict[str, str | bytes] | None = None, name: str = "index"):
         for file, content in (extra or {}).items():
             path = docs_copy / file
             path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
-        settings = Settings(
-            docs_dir=docs_copy,
-            index_dir=tmp_path / name,
-            cache_dir=tmp_path / "cache",
-            embedding_model="fake-embedder",
-            generator_model="none",
-        )
-        embedder = FakeEmbedder()
-        build_index(settings, embedder, progress=False)
-        retriever = Retriever(FaissStore.load(settings.index_dir), embedder, settings.retrieval)
-        return Pipeline(settings, retriever=retriever, generator=generator)
+        return fake_pipeline(fake_settings_for(tmp_path, docs_copy, name), generator)
 
     return make
 
