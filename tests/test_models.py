@@ -191,3 +191,25 @@ def test_a_local_gguf_file_is_cached_with_checksums_too(fake_conversion, tmp_pat
     _flip_weights(folder)
     generator_path(str(gguf), tmp_path / "cache")
     assert len(fake_conversion) == 2
+
+
+# --- nothing unsafe is ever loaded ----------------------------------------------------------------------
+
+UNSAFE = (
+    "import pickle",
+    "pickle.load",
+    "torch.load(",
+    "allow_pickle=True",
+    "trust_remote_code=True",
+    "joblib",
+)
+
+
+@pytest.mark.parametrize(
+    "path", sorted((Path(__file__).parents[1] / "qa").glob("*.py")), ids=lambda p: p.name
+)
+def test_no_module_unpickles_or_runs_remote_code(path: Path):
+    source = path.read_text(encoding="utf-8")
+    assert not [u for u in UNSAFE if u in source]
+    # trust_remote_code is only ever spelled out as False (it defaults to False where it is not given)
+    assert source.count("trust_remote_code=") == source.count("trust_remote_code=False")

@@ -108,6 +108,19 @@ def test_a_script_inside_a_document_is_shown_as_text_in_the_page_and_never_runs(
 # --- exposure ---------------------------------------------------------------------------------------------
 
 
+def test_by_default_the_server_binds_loopback_and_opens_no_share_link(monkeypatch):
+    import inspect
+
+    from qa.cli import build_parser
+    from qa.config import load_settings
+    from qa.web import serve
+
+    monkeypatch.delenv("QA_HOST", raising=False)
+    assert load_settings().host == "127.0.0.1"
+    assert build_parser().parse_args(["serve"]).share is False
+    assert inspect.signature(serve).parameters["share"].default is False
+
+
 @pytest.mark.parametrize(
     ("host", "share", "message"),
     [
