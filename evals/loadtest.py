@@ -188,6 +188,8 @@ def machine() -> dict:
         "commit": commit.stdout.strip() or "unknown",
         "cpu": cpu,
         "cores": os.cpu_count(),
+        # the machine may be shared: latency under someone else's load is not the product's alone
+        "load_average_1_5_15min": [round(x, 1) for x in os.getloadavg()],
         "python": platform.python_version(),
     }
 
@@ -198,12 +200,14 @@ def write_report(summary: dict, settings: dict, out: Path) -> tuple[Path, Path]:
     json_path = out / "LOADTEST.json"
     json_path.write_text(json.dumps(data, indent=1, ensure_ascii=False))
     lat = summary["latency_s"]
+    box = data["machine"]
     verdict = "PASS" if passed(summary) else "FAIL"
     lines = [
         "# Load test",
         "",
-        f"`python -m evals.loadtest {settings['command']}` — {data['machine']['date']}, commit "
-        f"{data['machine']['commit']}, {data['machine']['cpu']} ({data['machine']['cores']} cores).",
+        f"`python -m evals.loadtest {settings['command']}` — {box['date']}, commit {box['commit']}, "
+        f"{box['cpu']} ({box['cores']} cores; load average {box['load_average_1_5_15min'][0]} at the end, "
+        "so other work may have shared the CPU).",
         "",
         f"{summary['clients']} concurrent `gradio_client` sessions sent {summary['requests']} questions "
         f"(the gold questions in turn) to `/ask` on 127.0.0.1, generator `{settings['generator']}`. "
