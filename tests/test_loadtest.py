@@ -22,6 +22,7 @@ def test_four_clients_twelve_questions_all_answered_each_with_its_own_answer(mak
     assert summary["checked_against_alone"] == 12
     assert {r["client"] for r in summary["results"]} == {0, 1, 2, 3}  # the load really was spread
     assert 0 < summary["latency_s"]["p50"] <= summary["latency_s"]["p95"] <= summary["latency_s"]["max"]
+    assert 0 < summary["answer_s"]["p50"] <= summary["latency_s"]["p50"]
     assert passed(summary)
 
     md, js = write_report(summary, {"generator": "none", "command": "--clients 4 --questions 12"}, tmp_path)
