@@ -137,11 +137,18 @@ def write_checksums(folder: Path) -> None:
 def cache_is_intact(folder: Path) -> bool:
     """Whether a converted model folder holds exactly the files its qa-checksums.json lists, unchanged.
 
-    A folder that exists but fails (damaged disk, edited weights, an older cache without checksums)
-    is moved out of the way, with a warning, so the caller converts it again.
+    A folder that exists but fails (damaged disk, edited weights, files added or lost) is moved out
+    of the way, with a warning, so the caller converts it again. A folder converted before checksums
+    existed is adopted: its checksums are recorded on first use.
     """
     if not folder.exists():
         return False
+    if not (folder / CHECKSUMS).exists() and (folder / "config.json").is_file():
+        # Converted by a version without checksums; conversion was atomic, so the folder was whole
+        # when written. Adopt it rather than spend a minute converting again; checked from now on.
+        log.info("recording checksums of the converted model cache %s", folder)
+        write_checksums(folder)
+        return True
     problem = _cache_problem(folder)
     if problem is None:
         return True

@@ -151,10 +151,6 @@ def _add_a_file(folder: Path):
     (folder / "extra.py").write_text("print('not ours')")
 
 
-def _lose_the_checksums(folder: Path):  # e.g. a cache written before checksums existed
-    (folder / "qa-checksums.json").unlink()
-
-
 def _garble_the_checksums(folder: Path):
     (folder / "qa-checksums.json").write_text("[not json")
 
@@ -166,7 +162,6 @@ def _garble_the_checksums(folder: Path):
         (_truncate_weights, "fails its checksum for model.safetensors"),
         (_lose_a_file, "tokenizer.json"),
         (_add_a_file, "extra.py"),
-        (_lose_the_checksums, "no readable qa-checksums.json"),
         (_garble_the_checksums, "no readable qa-checksums.json"),
     ],
 )
@@ -213,3 +208,13 @@ def test_no_module_unpickles_or_runs_remote_code(path: Path):
     assert not [u for u in UNSAFE if u in source]
     # trust_remote_code is only ever spelled out as False (it defaults to False where it is not given)
     assert source.count("trust_remote_code=") == source.count("trust_remote_code=False")
+
+
+def test_a_cache_converted_before_checksums_existed_is_adopted_then_checked(fake_conversion, tmp_path: Path):
+    folder = Path(generator_path("packaged:tiny", tmp_path / "cache"))
+    (folder / "qa-checksums.json").unlink()  # as an older version left it
+    generator_path("packaged:tiny", tmp_path / "cache")
+    assert len(fake_conversion) == 1 and (folder / "qa-checksums.json").is_file()
+    _flip_weights(folder)  # from now on it is checked
+    generator_path("packaged:tiny", tmp_path / "cache")
+    assert len(fake_conversion) == 2
