@@ -263,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-reference", action="store_true", help="skip asking each question alone first")
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for the server to start")
+    parser.add_argument("--name", default="LOADTEST", help="report file names: NAME.md, NAME.json")
     parser.add_argument(
         "--out", default=str(ROOT / "evals"), help="where LOADTEST.md/.json go (default evals/)"
     )

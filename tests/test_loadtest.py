@@ -54,3 +54,13 @@ def test_the_script_starts_the_app_and_writes_its_report(tmp_path):
     report = (tmp_path / "LOADTEST.md").read_text()
     assert code == 0, report
     assert "| failed requests | 0 |" in report and "**PASS**" in report
+
+
+def test_the_command_against_a_running_server_writes_its_named_report(make_pipeline, tmp_path):
+    with running_app(make_pipeline()) as url:
+        code = main(
+            ["--url", url, "--clients", "2", "--questions", "4", "--out", str(tmp_path), "--name", "SMALL"]
+        )
+    assert code == 0
+    assert "**PASS**" in (tmp_path / "SMALL.md").read_text()
+    assert json.loads((tmp_path / "SMALL.json").read_text())["requests"] == 4
