@@ -7,7 +7,9 @@ import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
+from .arithmetic import difference_answer, earlier_answer
 from .chunking import MAX_SENTENCE_CHARS
+from .compound import resolve, split_question
 from .config import Settings
 from .conversation import standalone
 from .errors import QAError
@@ -89,28 +91,35 @@ class Pipeline:
         query = standalone(question, history)
         timings: dict[str, float] = {}
 
-        t = time.perf_counter()
-        k = 3 if self.settings.pipeline == "plain" else self.settings.top_k
-        hits = self.retriever.search(query, k)
-        timings["retrieve"] = ms(t)
-
         script = main_script(query)
-        if self.settings.pipeline == "plain":
-            answer_events = self._plain(question, query, hits, timings)
-        elif script is not None and script not in self.retriever.scripts:  # any match would be chance
-            timings.setdefault("generate", 0.0)
-            text = (
-                f"The articles don't say: the question is written in {script} script and the articles "
-                f"in {' and '.join(sorted(self.retriever.scripts))}, so nothing in them can match it. "
-                "Ask in the articles' language."
-            )
-            answer_events = iter([self._final(question, query, [], timings, text, (), "abstained")])
+        parts = split_question(query) if self.settings.pipeline == "verified" else [query]
+        if self.settings.pipeline == "verified" and script is not None and script not in self.retriever.scripts:
+            answer_events = iter([self._other_script(question, query, script, timings)])
+        elif len(parts) > 1:
+            answer_events = self._compound(question, query, parts, timings)
         else:
-            answer_events = self._verified(question, query, hits, timings)
+            t = time.perf_counter()
+            k = 3 if self.settings.pipeline == "plain" else self.settings.top_k
+            hits = self.retriever.search(query, k)
+            timings["retrieve"] = ms(t)
+            if self.settings.pipeline == "plain":
+                answer_events = self._plain(question, query, hits, timings)
+            else:
+                answer_events = self._verified(question, query, hits, timings)
         for event in answer_events:
             if event.answer is not None:
                 timings["total"] = ms(started)
             yield event
+
+    def _other_script(self, question: str, query: str, script: str, timings: dict[str, float]) -> Event:
+        """Abstain from a question in a script the articles do not use: any match would be chance."""
+        timings.setdefault("generate", 0.0)
+        text = (
+            f"The articles don't say: the question is written in {script} script and the articles "
+            f"in {' and '.join(sorted(self.retriever.scripts))}, so nothing in them can match it. "
+            "Ask in the articles' language."
+        )
+        return self._final(question, query, [], timings, text, (), "abstained")
 
     def _generate(self, messages, timings: dict[str, float]) -> Generator[Event, None, str]:
         """Token events; returns the whole reply ("" when the generator failed).
@@ -158,6 +167,13 @@ class Pipeline:
             yield self._final(question, query, hits, timings, text, cite(cited, lines), "extractive")
             return
 
+        difference = difference_answer(query, answering) or earlier_answer(query, answering)
+        if difference:  # worked out from two stated figures, shown with its working
+            timings["generate"] = 0.0
+            text, unit = difference
+            yield self._final(question, query, hits, timings, text, cite([unit], lines), "extractive")
+            return
+
         reply = ""
         if self.generator is not None:
             reply = yield from self._generate(evidence_prompt(query, [e.text for e in evidence]), timings)
@@ -175,6 +191,36 @@ class Pipeline:
             method = "extractive"
         timings["verify"] = ms(t)
         yield self._final(question, query, hits, timings, text, cite(cited, lines), method)
+
+    def _compound(
+        self, question: str, query: str, parts: list[str], timings: dict[str, float]
+    ) -> Iterator[Event]:
+        """Each part answered on its own evidence, the second with the first one's answer in place of
+        "that province"; one answer citing both. It abstains only when every part does."""
+        answers: list[Answer] = []
+        for part in parts:
+            if answers:
+                part = resolve(part, answers[-1].standalone_question, answers[-1].text)
+            part_timings: dict[str, float] = {}
+            t = time.perf_counter()
+            hits = self.retriever.search(part, self.settings.top_k)
+            part_timings["retrieve"] = ms(t)
+            for event in self._verified(part, part, hits, part_timings):
+                if event.answer is None:
+                    yield event
+                else:
+                    answers.append(event.answer)
+            for stage, spent in part_timings.items():
+                timings[stage] = timings.get(stage, 0.0) + spent
+        if all(a.abstained for a in answers):
+            final = answers[0]
+            yield self._final(question, query, list(final.hits), timings, final.text, (), "abstained")
+            return
+        text = " ".join(a.text for a in answers)
+        citations = tuple(dict.fromkeys(c for a in answers for c in a.citations))
+        hits = list(dict.fromkeys(h for a in answers for h in a.hits))
+        method = "generated" if any(a.method == "generated" for a in answers) else "extractive"
+        yield self._final(question, query, hits, timings, text, citations, method)
 
     def _name_list(self, query: str, hits: list[Hit], answering: list[Evidence]) -> list:
         """The names a list question asks for, from the first of the answering lines that enumerates."""

@@ -91,10 +91,10 @@ def test_two_builds_at_once_do_not_delete_each_others_build(built, monkeypatch):
 
 
 def test_a_save_waits_for_a_load_in_progress(built, monkeypatch):
-    """A load stops after reading CURRENT and the checksums. Without the shared lock, a save meanwhile
-    deletes the build being read, and the load fails."""
+    """A load stops after checking the checksums and records, before opening the vectors. Without the
+    shared lock, a save meanwhile deletes the build being read, and the load fails."""
     old = FaissStore.load(built.index_dir)
-    paused, release = pause_in(monkeypatch, store_mod.faiss, "read_index", lambda *args: True)
+    paused, release = pause_in(monkeypatch, store_mod, "check_records", lambda *args: True)
     loaded: list[FaissStore] = []
     reader, reader_errors = run_thread(lambda: loaded.append(FaissStore.load(built.index_dir)), "paused")
     assert paused.wait(30)
@@ -120,7 +120,7 @@ CHILD = textwrap.dedent(
     import os, sys, time, shutil, json
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    from qa import store
+    from qa import faiss_vectors, store
     from qa.config import Settings
     from qa.indexer import build_index
     from tests.conftest import FakeEmbedder
@@ -149,7 +149,7 @@ CHILD = textwrap.dedent(
             return super().embed(texts, progress)
 
     if moment == "vectors-written":
-        after(store.faiss, "write_index")
+        after(faiss_vectors.faiss, "write_index")
     elif moment == "checksums":
         after(store, "sha256_file")
     elif moment == "build-renamed":
