@@ -92,8 +92,9 @@ class Pipeline:
         timings: dict[str, float] = {}
 
         script = main_script(query)
-        parts = split_question(query) if self.settings.pipeline == "verified" else [query]
-        if self.settings.pipeline == "verified" and script is not None and script not in self.retriever.scripts:
+        verified = self.settings.pipeline == "verified"
+        parts = split_question(query) if verified else [query]
+        if verified and script is not None and script not in self.retriever.scripts:
             answer_events = iter([self._other_script(question, query, script, timings)])
         elif len(parts) > 1:
             answer_events = self._compound(question, query, parts, timings)

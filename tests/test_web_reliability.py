@@ -46,6 +46,27 @@ def test_a_crash_in_one_request_is_reported_there_and_the_server_keeps_serving(m
         assert alice.predict("Jiangxi recovered funds", 2, api_name="/search")  # alice's session still works
 
 
+def test_a_crash_in_one_json_api_request_is_a_500_for_it_alone(make_pipeline):
+    import httpx
+
+    from qa.http_api import FAILED as API_FAILED
+    from qa.http_api import start_in_thread
+    from qa.web import build_server
+    from tests.conftest import free_port
+
+    pipeline = make_pipeline(generator=FakeGenerator(crash_on_jiangxi))
+    port = free_port()
+    server = start_in_thread(build_server(pipeline, None, port), "127.0.0.1", port)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+            crashed = http.post("/api/ask", json={"question": JIANGXI})
+            assert crashed.status_code == 500 and crashed.json() == {"error": API_FAILED}
+            other = http.post("/api/ask", json={"question": "What is the 2023 financing standard?"})
+            assert other.status_code == 200 and "1020 yuan" in other.json()["answer"]
+    finally:
+        server.should_exit = True
+
+
 def test_a_crash_in_the_chat_shows_in_that_chat_and_keeps_its_history_and_text(make_pipeline):
     from qa.web import chat_handler
 
