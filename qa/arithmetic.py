@@ -116,9 +116,7 @@ def earlier_answer(question: str, answering: list[Evidence]) -> tuple[str, Evide
             continue  # "by 2 points to 80%" mixes kinds: no subtraction
         shown = f"{value(to) - value(by):g}"
         unit_word = f" {to_unit}" if to_unit else to_pct
-        text = (
-            f"{shown}{unit_word}, before the increase of {by}{by_pct} {by_unit} to {to}{to_pct} {to_unit}"
-        )
+        text = f"{shown}{unit_word}, before the increase of {by}{by_pct} {by_unit} to {to}{to_pct} {to_unit}"
         text = re.sub(r"\s+", " ", text).strip()
         return f"{text} (derived: {to} - {by} = {shown}).", unit
     return None
