@@ -15,6 +15,9 @@ from .types import Chunk
 
 # A sentence ends at . ! ? (or their CJK forms) followed by space and a capital, digit or quote.
 # A single capital before the period ("U.S. Army", "J. Smith") is an initial, not an end.
+# A "sentence" longer than this (a minified file, a table flattened into one line) is cut at spaces
+# into pieces of at most this size, so no chunk, evidence unit or citation grows without bound.
+MAX_SENTENCE_CHARS = 2000
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)([\"'”’)]*)\s+(?=[\"'“‘(]?[A-Z0-9])|(?<=[。！？；])")
 
 
@@ -45,8 +48,31 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
         lead = len(piece) - len(piece.lstrip())
         trail = len(piece) - len(piece.rstrip())
         if b - trail > a + lead:
-            out.append((offset + a + lead, offset + b - trail))
+            out.extend((offset + x, offset + y) for x, y in _cut_long(text, a + lead, b - trail))
     return out
+
+
+def _cut_long(text: str, start: int, end: int, limit: int = MAX_SENTENCE_CHARS) -> list[tuple[int, int]]:
+    """[start, end) as pieces of at most `limit` characters, cut after the last space that fits
+    (mid-word only when there is no space), each trimmed.
+
+    >>> _cut_long("aaa bbb ccc", 0, 11, limit=7)
+    [(0, 7), (8, 11)]
+    """
+    pieces = []
+    while end - start > limit:
+        cut = text.rfind(" ", start + 1, start + limit + 1)
+        cut = cut if cut > start else start + limit
+        stop = cut
+        while stop > start and text[stop - 1].isspace():
+            stop -= 1
+        pieces.append((start, stop))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        pieces.append((start, end))
+    return pieces
 
 
 def sentence_spans(doc: Document) -> list[Span]:
@@ -79,7 +105,7 @@ def chunk_document(doc: Document, chunk_chars: int = 700, overlap: int = 1) -> l
     """Chunks of whole sentences; chunk.text is exactly doc.text[start:end].
 
     Does not split inside a sentence, so one sentence longer than chunk_chars
-    becomes one long chunk.
+    becomes one long chunk, up to MAX_SENTENCE_CHARS (longer ones are cut at spaces).
     """
     paragraphs: dict[int, list[Span]] = {}
     for span in sentence_spans(doc):

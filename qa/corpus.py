@@ -11,6 +11,8 @@ import bisect
 import functools
 import hashlib
 import logging
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,6 +137,20 @@ def read_document(path: Path, root: Path) -> Document | Skipped:
     if encoding not in ("utf-8", "utf-16"):
         log.warning("%s is not UTF-8; read it as %s", name, encoding)
     return Document(name, text, sha256, encoding)
+
+
+def is_safe_name(name: object) -> bool:
+    """Whether a file name can only mean a file inside the corpus folder: relative, "/"-separated,
+    no "..", "." or empty parts, no NUL (nor drive letter or backslash, on Windows).
+
+    >>> [is_safe_name(n) for n in ("a/b.txt", "x: y.md", "../etc/passwd", "/etc/passwd", "a//b", "a/./b")]
+    [True, True, False, False, False, False]
+    """
+    if not isinstance(name, str) or not name or "\x00" in name:
+        return False
+    if os.name == "nt" and ("\\" in name or re.match(r"[A-Za-z]:", name)):
+        return False
+    return not name.startswith("/") and all(part not in ("", ".", "..") for part in name.split("/"))
 
 
 def _visible_files(root: Path) -> list[Path]:

@@ -7,6 +7,7 @@ shapes of `qa search --json` and `qa ask --json`; bad input is a 4xx with {"erro
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import threading
@@ -22,6 +23,11 @@ from pydantic import BaseModel, Field
 
 from .errors import InputError, QAError
 from .pipeline import Pipeline
+
+FAILED = (
+    "something went wrong while answering this request; it is logged on the server. "
+    "Other requests are not affected: try again, or rephrase the question."
+)
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +109,23 @@ def _errors(app: FastAPI) -> None:
         return JSONResponse({"error": f"bad request: {problems}"}, status_code=422)
 
 
+def _isolated(endpoint):
+    """A bug hit by one request becomes that request's 500 {"error": ...}, with the traceback in the
+    server log, not in the reply; the server goes on serving. User errors (QAError) pass through."""
+
+    @functools.wraps(endpoint)
+    def wrapper(*args, **kwargs):
+        try:
+            return endpoint(*args, **kwargs)
+        except (QAError, HTTPException):
+            raise
+        except Exception:
+            log.exception("%s failed", endpoint.__name__)
+            return JSONResponse({"error": FAILED}, status_code=500)
+
+    return wrapper
+
+
 def _login(auth: list[tuple[str, str]] | None):
     """A dependency that asks for HTTP Basic credentials when the server has a login."""
 
@@ -135,9 +158,10 @@ def build_api(pipeline: Pipeline, auth: list[tuple[str, str]] | None = None) -> 
     _errors(app)
     generating = threading.BoundedSemaphore(1)  # one generation at a time: two on 2 cores slow each other
     login = [Depends(_login(auth))]
-    responses = {400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
+    responses = {code: {"model": ErrorResponse} for code in (400, 422, 500, 503)}
 
     @app.post("/api/search", response_model=list[Passage], responses=responses, dependencies=login)
+    @_isolated
     def search(request: SearchRequest) -> list[dict]:
         """The passages the retriever finds for the query, best first (`qa search --json`)."""
         return [h.to_dict() for h in pipeline.retriever.search(request.query, request.k)]
@@ -149,6 +173,7 @@ def build_api(pipeline: Pipeline, auth: list[tuple[str, str]] | None = None) -> 
         responses=responses,
         dependencies=login,
     )
+    @_isolated
     def ask(request: AskRequest) -> dict:
         """One answer with its cited lines (`qa ask --json`); history makes follow-ups work."""
         history = [(t.question, t.answer) for t in request.history or []]

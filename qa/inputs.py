@@ -8,21 +8,27 @@ import unicodedata
 from .errors import InputError
 
 HARD_LIMIT_CHARS = 100_000  # beyond this nothing is even cleaned: it is refused outright
+# Terminal escape sequences (colours, cursor moves, OSC titles) pasted from a terminal: dropped whole,
+# so "\x1b[31m" leaves nothing behind rather than a stray "[31m".
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 
 
 def clean_question(text: object, max_chars: int = 2000) -> str:
-    """The question with control characters removed and whitespace collapsed.
+    """The question with terminal escapes and control characters removed, whitespace collapsed.
 
     Raises InputError for a non-string, an empty question, one longer than
     max_chars, or one with no letter or digit in it.
 
     >>> clean_question("  What\\x00 was\\n the amount? ")
     'What was the amount?'
+    >>> clean_question("\\x1b[1;31mWhich\\x1b[0m province?")
+    'Which province?'
     """
     if not isinstance(text, str):
         raise InputError(f"the question must be text, not {type(text).__name__}")
     if len(text) > HARD_LIMIT_CHARS:
         raise InputError(f"the question is {len(text):,} characters long; the limit is {max_chars:,}")
+    text = _ANSI.sub("", text)
     cleaned = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in text)
     cleaned = re.sub(r"\s+", " ", cleaned).strip()
     if not cleaned:

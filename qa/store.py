@@ -12,6 +12,11 @@ Layout of the index folder:
 A build is written into a fresh folder and only becomes live when CURRENT is
 replaced with os.replace, so a reader never sees half an index and an
 interrupted build leaves the previous one intact. Nothing is pickled.
+
+Saving holds an exclusive lock on the index folder and loading a shared one, so two
+`qa index` runs cannot delete each other's builds, and a save never removes the build
+a reader is in the middle of. The lock is flock(2): the kernel drops it when its
+process dies, even by kill -9, so there is no stale lock file to clean up.
 """
 
 from __future__ import annotations
@@ -23,12 +28,19 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; saves stay atomic, only concurrent builds are unguarded
+    fcntl = None
+
 import numpy as np
 
-from .corpus import page_location
+from .corpus import is_safe_name, page_location
 from .errors import IndexCorruptError, IndexMissingError, IndexStaleError
 from .faiss_vectors import build_faiss  # noqa: F401  (re-exported: the indexer's old import path)
 from .hashing import sha256_file
@@ -133,6 +145,10 @@ class FaissStore:
         """Write a new build beside the live one and switch CURRENT to it atomically."""
         index_dir = Path(index_dir)
         index_dir.mkdir(parents=True, exist_ok=True)
+        with index_lock(index_dir, exclusive=True):
+            return self._save_locked(index_dir)
+
+    def _save_locked(self, index_dir: Path) -> Path:
         build = f"build-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         tmp = index_dir / f".{build}.tmp"
         tmp.mkdir()
@@ -173,8 +189,16 @@ class FaissStore:
 
     @classmethod
     def load(cls, index_dir: Path, verify: bool = True, qdrant_api_key: str = "") -> FaissStore:
+        """The live build, checked: file checksums (verify=True), file names, line numbers."""
+        if not Path(index_dir).is_dir():
+            raise IndexMissingError(f"no index in {index_dir}: run `qa index` to build it")
+        with index_lock(Path(index_dir), exclusive=False):
+            return cls._load_locked(Path(index_dir), verify, qdrant_api_key)
+
+    @classmethod
+    def _load_locked(cls, index_dir: Path, verify: bool, qdrant_api_key: str) -> FaissStore:
         build = current_build(index_dir)
-        manifest = read_manifest(index_dir)
+        manifest = _read_manifest(build)
         check_format(manifest)
         if verify:
             for name in manifest.index_files:
@@ -189,15 +213,67 @@ class FaissStore:
             by_file = json.loads((build / "lines.json").read_text(encoding="utf-8"))
             lines = {(file, int(n)): text for file, rows in by_file.items() for n, text in rows}
             pages = read_pages(build / PAGES)
-        except (OSError, RuntimeError, ValueError, TypeError) as e:
+        except (OSError, RuntimeError, ValueError, TypeError, AttributeError) as e:
             raise IndexCorruptError(f"cannot read the index in {build} ({e}): run `qa index`") from e
-        for c in chunks:
-            if (c.file, c.first_line) not in lines or (c.file, c.last_line) not in lines:
-                raise IndexCorruptError(
-                    f"chunk {c.id} points at lines its file does not have: run `qa index`"
-                )
+        check_records(manifest, chunks, lines)
         vectors = open_vectors(manifest.vector_store, build, manifest.dim, qdrant_api_key)
         return cls(manifest, vectors, chunks, lines, pages)
+
+
+def check_records(manifest: Manifest, chunks: list[Chunk], lines: dict[tuple[str, int], str]) -> None:
+    """Refuse chunk and line records that name a file outside the corpus or lines it does not have.
+
+    Every file name later shown in a citation comes from these records, so a crafted
+    "../../etc/passwd" is stopped here, before anything can display or open it.
+    """
+    for name in (*manifest.sources, *manifest.skipped):
+        if not is_safe_name(name):
+            raise IndexCorruptError(
+                f"index manifest names a file outside the corpus: {name!r}: run `qa index`"
+            )
+    for (file, number), text in lines.items():
+        if not isinstance(text, str):
+            raise IndexCorruptError(f"index lines hold a non-text line of {file!r}: run `qa index`")
+        if file not in manifest.sources:
+            raise IndexCorruptError(f"index lines name a file it did not index: {file!r}: run `qa index`")
+        if number < 1:
+            raise IndexCorruptError(f"index lines hold line {number} of {file}: run `qa index`")
+    last = {}
+    for file, number in lines:
+        last[file] = max(last.get(file, 0), number)
+    for c in chunks:
+        typed = all(isinstance(getattr(c, f), int) for f in ("first_line", "last_line", "start", "end"))
+        if not (typed and isinstance(c.text, str) and isinstance(c.file, str)):
+            raise IndexCorruptError(f"chunk {c.id!r} has fields of the wrong type: run `qa index`")
+        if c.file not in manifest.sources:
+            raise IndexCorruptError(
+                f"chunk {c.id!r} names a file it did not index: {c.file!r}: run `qa index`"
+            )
+        if not (1 <= c.first_line <= c.last_line and 0 <= c.start < c.end and len(c.text) == c.end - c.start):
+            raise IndexCorruptError(f"chunk {c.id!r} has inconsistent line or offset fields: run `qa index`")
+        if (
+            c.last_line > last[c.file]
+            or (c.file, c.first_line) not in lines
+            or (c.file, c.last_line) not in lines
+        ):
+            raise IndexCorruptError(
+                f"chunk {c.id!r} points at lines {c.first_line}-{c.last_line} of {c.file}, "
+                f"which has {last[c.file]} lines: run `qa index`"
+            )
+
+
+@contextmanager
+def index_lock(index_dir: Path, exclusive: bool) -> Iterator[None]:
+    """flock on the index folder itself: exclusive for a save, shared for a load. Blocks until free."""
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(index_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def current_build(index_dir: Path) -> Path:
@@ -219,7 +295,15 @@ def _live_build_name(index_dir: Path) -> str:
 
 
 def read_manifest(index_dir: Path) -> Manifest:
-    path = current_build(index_dir) / "manifest.json"
+    """The live build's manifest (under a shared lock, so a save cannot remove it mid-read)."""
+    if not Path(index_dir).is_dir():
+        raise IndexMissingError(f"no index in {index_dir}: run `qa index` to build it")
+    with index_lock(Path(index_dir), exclusive=False):
+        return _read_manifest(current_build(index_dir))
+
+
+def _read_manifest(build: Path) -> Manifest:
+    path = build / "manifest.json"
     try:
         return Manifest.from_dict(json.loads(path.read_text()))
     except (OSError, ValueError) as e:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import os
@@ -17,6 +18,7 @@ import gradio as gr  # noqa: E402
 from .config import Settings  # noqa: E402
 from .errors import QAError
 from .pipeline import Pipeline
+from .sources import source_lines
 from .types import Answer
 
 log = logging.getLogger(__name__)
@@ -60,8 +62,18 @@ def _lines(chunk) -> str:
     return f"lines {chunk.first_line}–{chunk.last_line}"
 
 
-def build_app(pipeline: Pipeline) -> gr.Blocks:
-    """The page; every handler uses the one pipeline, so models load once."""
+FAILED = (
+    "Something went wrong while answering this question; it is logged on the server. "
+    "Other conversations are not affected: try again, or rephrase the question."
+)
+
+
+def chat_handler(pipeline: Pipeline):
+    """The chat's event handler: streams (chat, history, passages, box) updates for one message.
+
+    A failure stays inside its own conversation: a user error (QAError) or an unexpected one is
+    shown in that chat's last bubble, the history is left as it was, and the server goes on.
+    """
 
     def respond(message: str, chat: list, history: list):
         chat = list(chat or [])
@@ -82,22 +94,51 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
                     history.append([answer.standalone_question or answer.question, answer.text])
                     yield chat, history, render_passages(answer), ""
         except QAError as e:
-            raise gr.Error(str(e)) from e
+            chat[-1] = {"role": "assistant", "content": f"⚠️ {html.escape(str(e))}"}
+            yield chat, history, gr.update(), message
+        except Exception:
+            log.exception("chat request failed")
+            chat[-1] = {"role": "assistant", "content": f"⚠️ {FAILED}"}
+            yield chat, history, gr.update(), message
 
+    return respond
+
+
+def guarded(fn):
+    """An API handler whose failures become a clean gr.Error for that request only."""
+
+    @functools.wraps(fn)
+    def wrapper(*args):
+        try:
+            return fn(*args)
+        except QAError as e:
+            raise gr.Error(str(e)) from e
+        except Exception as e:
+            log.exception("%s request failed", fn.__name__)
+            raise gr.Error(FAILED) from e
+
+    return wrapper
+
+
+def build_app(pipeline: Pipeline) -> gr.Blocks:
+    """The page; every handler uses the one pipeline, so models load once."""
+    respond = chat_handler(pipeline)
+
+    @guarded
     def search(query: str, k: int = 5) -> list[dict]:
         """Retrieved passages for a query, best first."""
-        try:
-            hits = pipeline.retriever.search(query, int(k))
-        except QAError as e:
-            raise gr.Error(str(e)) from e
-        return [h.to_dict() for h in hits]
+        return [h.to_dict() for h in pipeline.retriever.search(query, int(k))]
 
+    @guarded
     def ask(question: str) -> dict:
         """Answer one question: the same JSON object as `qa ask --json`."""
-        try:
-            return pipeline.ask(question).to_dict()
-        except QAError as e:
-            raise gr.Error(str(e)) from e
+        return pipeline.ask(question).to_dict()
+
+    @guarded
+    def source(file: str, line: int, context: int = 2) -> dict:
+        """Lines of an indexed article around one line, from the index (never from the disk)."""
+        rows = source_lines(pipeline.retriever.store, file, int(line), int(context))
+        return {"file": file, "lines": [{"line": n, "text": t} for n, t in rows]}
 
     with gr.Blocks(title="Ask the articles") as demo:
         gr.Markdown(
@@ -139,6 +180,7 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
         # Search never waits behind generation: it has its own, wider queue.
         gr.api(search, api_name="search", concurrency_limit=4, concurrency_id="search")
         gr.api(ask, api_name="ask", concurrency_limit=GENERATION_SLOTS, concurrency_id="generate")
+        gr.api(source, api_name="source", concurrency_limit=4, concurrency_id="search")
     demo.queue(default_concurrency_limit=GENERATION_SLOTS, max_size=64)
     return demo
 
@@ -152,6 +194,22 @@ def auth_from_env() -> list[tuple[str, str]] | None:
     if not sep or not user or not password:
         raise QAError('QA_AUTH must look like "user:password"')
     return [(user, password)]
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def check_exposure(host: str, share: bool, auth: list | None) -> None:
+    """Refuse to serve beyond this machine without a login: the chat reads every indexed article."""
+    if auth is not None:
+        return
+    if share:
+        raise QAError("refusing to open a public share link without a login: set QA_AUTH=user:password first")
+    if host not in LOOPBACK:
+        raise QAError(
+            f"refusing to serve on {host} without a login: set QA_AUTH=user:password, "
+            "or bind 127.0.0.1 (the default) to serve this machine only"
+        )
 
 
 def build_server(pipeline: Pipeline, auth: list[tuple[str, str]] | None = None, port: int = 7860):
@@ -175,13 +233,12 @@ def serve(settings: Settings, share: bool = False, prevent_thread_lock: bool = F
     otherwise this blocks until Ctrl-C. share=True uses Gradio's own launcher for its public
     link, which serves the page and the Gradio API but not /api/….
     """
+    auth = auth_from_env()
+    check_exposure(settings.host, share, auth)  # before minutes of loading, not after
     logging.getLogger("qa").setLevel(logging.INFO)
     pipeline = Pipeline(settings)
     log.info("preparing the index and models (the first start builds them; later starts take seconds)")
     pipeline.warm_up()
-    auth = auth_from_env()
-    if settings.host not in ("127.0.0.1", "localhost", "::1") and auth is None:
-        log.warning("serving on %s without a login: set QA_AUTH=user:password to require one", settings.host)
     if share:
         demo = build_app(pipeline)
         demo.launch(

@@ -14,6 +14,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "qa-hypothesis"))
 
 import shutil  # noqa: E402
+import socket  # noqa: E402
+import threading  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -64,10 +68,14 @@ def docs_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def fake_settings(tmp_path: Path, docs_copy: Path) -> Settings:
     """Settings for model-free tests: fake embedder name, no generator, everything under tmp_path."""
+    return fake_settings_for(tmp_path, docs_copy)
+
+
+def fake_settings_for(root: Path, docs: Path, index_name: str = "index") -> Settings:
     return Settings(
-        docs_dir=docs_copy,
-        index_dir=tmp_path / "index",
-        cache_dir=tmp_path / "cache",
+        docs_dir=docs,
+        index_dir=root / index_name,
+        cache_dir=root / "cache",
         embedding_model="fake-embedder",
         generator_model="none",
     )
@@ -89,3 +97,121 @@ def model_pipeline(model_settings):
     pipeline = Pipeline(model_settings)
     pipeline.warm_up()
     return pipeline
+
+
+# --- fakes for the web, load and reliability tests (no model is loaded) -------------------------------
+
+
+class FakeGenerator:
+    """Replies with a fixed text, or whatever reply(messages) returns; raising is a way to fail.
+
+    `gate`, when given, makes every generation wait until the test sets it (a slow generation on
+    demand); `entered` is set as soon as a generation starts, `running`/`most_at_once` count them.
+    """
+
+    def __init__(self, reply: str | Callable = "", gate: threading.Event | None = None):
+        self.name = "fake-generator"
+        self.reply = reply
+        self.gate = gate
+        self.entered = threading.Event()
+        self.running = 0
+        self.most_at_once = 0
+        self._count = threading.Lock()
+
+    def stream(self, messages):
+        with self._count:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        self.entered.set()
+        try:
+            if self.gate is not None:
+                assert self.gate.wait(60), "the test never opened the gate"
+            text = self.reply(messages) if callable(self.reply) else self.reply
+            yield from (text[i : i + 8] for i in range(0, len(text), 8))  # pieces, as a model streams
+        finally:
+            with self._count:
+                self.running -= 1
+
+
+def fake_pipeline(settings: Settings, generator=None):
+    """A real Pipeline over a fresh index of settings.docs_dir built with the fake embedder,
+    answering with `generator` (None: extractively)."""
+    from qa.indexer import build_index
+    from qa.pipeline import Pipeline
+    from qa.retrieval import Retriever
+    from qa.store import FaissStore
+
+    embedder = FakeEmbedder()
+    build_index(settings, embedder, progress=False)
+    retriever = Retriever(FaissStore.load(settings.index_dir), embedder, settings.retrieval)
+    return Pipeline(settings, retriever=retriever, generator=generator)
+
+
+@pytest.fixture
+def make_pipeline(tmp_path: Path, docs_copy: Path):
+    """Factory: fake_pipeline over the seed articles plus `extra` files ({name: text or bytes})."""
+
+    def make(generator=None, extra: dict[str, str | bytes] | None = None, name: str = "index"):
+        for file, content in (extra or {}).items():
+            path = docs_copy / file
+            path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+        return fake_pipeline(fake_settings_for(tmp_path, docs_copy, name), generator)
+
+    return make
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_app(pipeline, **launch) -> Iterator[str]:
+    """The Gradio app of a pipeline served on a free loopback port; yields its URL."""
+    from qa.web import build_app
+
+    demo = build_app(pipeline)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+def chromium_paths() -> tuple[str, str] | None:
+    """(chromium, chromedriver) when both are installed (scripts/setup.sh --test installs them)."""
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    return (chromium, driver) if chromium and driver else None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium driven by selenium; skipped where it is not installed."""
+    paths = chromium_paths()
+    if paths is None:
+        pytest.skip(
+            "chromium and chromium-driver are not installed (bash scripts/setup.sh --test installs them)"
+        )
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = paths[0]
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,1400",
+    ):
+        options.add_argument(flag)
+    drv = webdriver.Chrome(service=Service(paths[1]), options=options)
+    yield drv
+    drv.quit()

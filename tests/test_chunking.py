@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.chunking import chunk_corpus, chunk_document, sentence_spans, split_sentences
+from qa.chunking import MAX_SENTENCE_CHARS, chunk_corpus, chunk_document, sentence_spans, split_sentences
 from qa.corpus import Document, load_corpus
 from qa.types import Chunk
 
@@ -117,6 +117,24 @@ def test_one_sentence_longer_than_chunk_chars_is_one_chunk():
     chunks = chunk_document(doc, chunk_chars=40, overlap=0)
     assert sentence in [c.text for c in chunks]
     check_chunks(doc, chunks, 40)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        " ".join(f"word{n}" for n in range(200_000)),  # 1.5 MB on one line, no sentence end
+        "x" * 10_000,  # no space at all: cut mid-word
+        "Intro. " + ", ".join(f"item {n}" for n in range(3000)) + ". Outro.",
+    ],
+)
+def test_a_huge_single_line_becomes_bounded_chunks_that_keep_their_line(line):
+    doc = Document("huge.txt", f"Title\n\n{line}\nLast line.\n", "", "utf-8")
+    chunks = chunk_document(doc, chunk_chars=700, overlap=1)
+    check_chunks(doc, chunks, 700)
+    on_line_3 = [c for c in chunks if c.first_line == 3]
+    assert len(on_line_3) >= len(line) // MAX_SENTENCE_CHARS
+    assert all(len(c.text) <= MAX_SENTENCE_CHARS and c.last_line == 3 for c in on_line_3)
+    # check_chunks has asserted that every piece is in some chunk: nothing of the line is lost
 
 
 def test_overlap_repeats_sentences_between_neighbouring_chunks():

@@ -3,24 +3,16 @@
 
 from __future__ import annotations
 
-import socket
-
 import httpx
 import pytest
 
 from qa.pipeline import Pipeline
 from qa.retrieval import Retriever
-from tests.conftest import JIANGXI_FILE, FakeEmbedder
+from tests.conftest import JIANGXI_FILE, FakeEmbedder, free_port
 
 QUESTION = "What was Jiangxi's 2020 recovered fund amount?"
 QUERY = "Jiangxi recovered 723 million yuan"
 LOGIN = ("ann", "s3cret")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +37,7 @@ def _serve(pipeline, auth=None):
     from qa.http_api import start_in_thread
     from qa.web import build_server
 
-    port = _free_port()
+    port = free_port()
     server = start_in_thread(build_server(pipeline, auth, port), "127.0.0.1", port)
     return server, f"http://127.0.0.1:{port}"
 

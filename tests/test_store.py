@@ -339,3 +339,89 @@ def test_the_index_folder_holds_only_the_documented_files_and_no_pickles(built):
         if name.endswith(".json"):
             json.loads(raw)
     assert faiss.read_index(str(built.index_dir / build / "vectors.faiss")).ntotal > 0
+
+
+# --- records that point outside the corpus or past the end of a file -----------------------------------
+
+
+def rewrite(index_dir: Path, name: str, change) -> None:
+    """Edit one JSON file of the live build and re-sign it in the manifest, as a buggy or hostile
+    writer would: the checksum passes, so only the record checks can catch it."""
+    build = current_build(index_dir)
+    data = json.loads((build / name).read_text(encoding="utf-8"))
+    data = change(data) or data
+    (build / name).write_text(json.dumps(data), encoding="utf-8")
+    if name != "manifest.json":
+        manifest = json.loads((build / "manifest.json").read_text())
+        manifest["files"][name] = hashlib.sha256((build / name).read_bytes()).hexdigest()
+        (build / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _past_the_end(chunks):
+    chunks[0]["last_line"] = 10_000
+
+
+def _first_after_last(chunks):
+    chunks[0]["first_line"], chunks[0]["last_line"] = 3, 1
+
+
+def _offsets_disagree_with_text(chunks):
+    chunks[0]["end"] = chunks[0]["start"] + len(chunks[0]["text"]) + 50
+
+
+def _line_as_text(chunks):
+    chunks[0]["first_line"] = "1"
+
+
+def _traversal_in_chunk(chunks):
+    chunks[0]["file"] = "../../etc/passwd"
+
+
+def _absolute_in_chunk(chunks):
+    chunks[0]["file"] = "/etc/passwd"
+
+
+@pytest.mark.parametrize(
+    ("sabotage", "message"),
+    [
+        (_past_the_end, "points at lines 1-10000"),
+        (_first_after_last, "inconsistent"),
+        (_offsets_disagree_with_text, "inconsistent"),
+        (_line_as_text, "wrong type"),
+        (_traversal_in_chunk, "did not index: '../../etc/passwd'"),
+        (_absolute_in_chunk, "did not index: '/etc/passwd'"),
+    ],
+)
+@pytest.mark.parametrize("verify", [True, False])
+def test_load_refuses_chunk_records_that_point_outside_their_file_or_corpus(built, sabotage, message, verify):
+    FaissStore.load(built.index_dir)  # loads before the edit
+    rewrite(built.index_dir, "chunks.json", sabotage)
+    with pytest.raises(IndexCorruptError, match=message):
+        FaissStore.load(built.index_dir, verify=verify)
+
+
+def _traversal_in_lines(by_file):
+    by_file["../../etc/passwd"] = [[1, "root:x:0:0"]]
+
+
+def _line_zero(by_file):
+    by_file[JIANGXI_FILE].append([0, "before the first line"])
+
+
+@pytest.mark.parametrize(
+    ("sabotage", "message"), [(_traversal_in_lines, "did not index"), (_line_zero, "line 0")]
+)
+def test_load_refuses_line_records_outside_the_corpus(built, sabotage, message):
+    rewrite(built.index_dir, "lines.json", sabotage)
+    with pytest.raises(IndexCorruptError, match=message):
+        FaissStore.load(built.index_dir)
+
+
+@pytest.mark.parametrize("name", ["../outside.txt", "/etc/passwd", "a/../../b.txt", "./a.txt", ""])
+def test_load_refuses_a_manifest_naming_a_source_outside_the_corpus(built, name):
+    def add_source(manifest):
+        manifest["sources"][name] = "0" * 64
+
+    rewrite(built.index_dir, "manifest.json", add_source)
+    with pytest.raises(IndexCorruptError, match="outside the corpus"):
+        FaissStore.load(built.index_dir)

@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-
 import pytest
 
-from tests.conftest import JIANGXI_FILE
+from tests.conftest import JIANGXI_FILE, running_app
 
 pytestmark = pytest.mark.model
 
 QUESTION = "What was Jiangxi's 2020 recovered fund amount?"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(model_pipeline):
-    from qa.web import build_app
-
-    demo = build_app(model_pipeline)
-    port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
+    with running_app(model_pipeline) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -56,36 +42,6 @@ def test_api_reports_bad_input_without_breaking_the_server(client):
     with pytest.raises(AppError, match="empty"):
         client.predict("   ", api_name="/ask")
     assert client.predict("Jiangxi", 1, api_name="/search")  # still serving
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and driver):
-        pytest.skip(
-            "chromium and chromium-driver are not installed (bash scripts/setup.sh --test installs them)"
-        )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1200,1400",
-    ):
-        options.add_argument(flag)
-    drv = webdriver.Chrome(service=Service(driver), options=options)
-    yield drv
-    drv.quit()
 
 
 @pytest.mark.browser
