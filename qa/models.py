@@ -7,6 +7,7 @@ plain safetensors folder under the cache; later starts load that in seconds.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import logging
 import os
@@ -123,6 +124,59 @@ def generator_path(ref: str, cache_dir: Path) -> str:
             convert_gguf([path], target)
         return str(target)
     return str(path) if path.exists() else ref
+
+
+def gguf_path(ref: str, cache_dir: Path) -> Path:
+    """A single GGUF file that llama.cpp can map: a local .gguf file as it is, or a packaged model.
+
+    A packaged model in one part is used in place after its sha256 check; one in several parts is
+    assembled once into `cache_dir/models/<name>-<sha256 prefix>.gguf` (written to a temporary name,
+    checked, then renamed, so a crash never leaves a half file under the final name).
+    """
+    model = packaged(ref)
+    if model is None:
+        path = Path(ref).expanduser()
+        if path.suffix == ".gguf" and path.is_file():
+            return path
+        raise ModelError(
+            f"the llama-cpp backend needs a packaged model or a local .gguf file, not {ref!r}; "
+            "use generator_backend=transformers for hub ids and model folders"
+        )
+    if model.kind != "gguf":
+        raise ModelError(f"model {model.name} is not a GGUF generator")
+    paths = part_paths(model)
+    if len(paths) == 1:
+        verify(model, paths)
+        return paths[0]
+    target = Path(cache_dir) / "models" / f"{model.name}-{model.sha256[:12]}.gguf"
+    if target.is_file() and target.stat().st_size == sum(p.stat().st_size for p in paths):
+        return target
+    verify(model, paths)
+    assemble(paths, target, model.sha256)
+    return target
+
+
+def assemble(parts: list[Path], target: Path, sha256: str) -> None:
+    """Concatenate parts into target atomically, checking the written bytes' digest on the way."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as f:
+                    while block := f.read(1 << 20):
+                        digest.update(block)
+                        out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        if digest.hexdigest() != sha256:
+            raise ModelError(f"assembled {target.name} fails its checksum; reinstall the model packages")
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    log.info("assembled %s (%d parts)", target, len(parts))
 
 
 def convert_gguf(parts: list[Path], target: Path) -> None:
