@@ -139,3 +139,71 @@ def test_the_packaged_qwen_is_assembled_once_and_reused(tmp_path):
     assert gguf_path(QWEN, tmp_path) == first
     assert first.stat().st_mtime_ns == stamp
     assert first.read_bytes()[:4] == b"GGUF"
+
+
+# Model tier: the packaged Qwen through llama.cpp, beside the transformers backend.
+
+
+@pytest.fixture(scope="module")
+def llama_generator(model_settings):
+    if not llama_cpp_available():
+        pytest.skip("llama-cpp-python is not installed (bash scripts/setup.sh --fast)")
+    generator = make_generator(model_settings.replace(generator_backend="llama-cpp"))
+    generator.warm_up()
+    return generator
+
+
+class Recorder:
+    """Keeps the prompts the pipeline sends; answers nothing (the pipeline then answers extractively)."""
+
+    name = "recorder"
+
+    def __init__(self):
+        self.prompts = []
+
+    def stream(self, messages):
+        self.prompts.append(messages)
+        return iter(())
+
+
+def gold_prompts(pipeline, count: int) -> list:
+    """The verified pipeline's own prompts for the first gold questions that reach the generator."""
+    from qa.gold import load_gold
+    from qa.pipeline import Pipeline
+
+    recorder = Recorder()
+    recording = Pipeline(pipeline.settings, retriever=pipeline.retriever, generator=recorder)
+    for item in load_gold(Path(__file__).resolve().parents[1] / "evals" / "gold.jsonl"):
+        recording.ask(item.question)
+        if len(recorder.prompts) == count:
+            break
+    return recorder.prompts
+
+
+@pytest.mark.model
+def test_llama_cpp_streams_the_reply_in_pieces(llama_generator, model_pipeline):
+    (messages,) = gold_prompts(model_pipeline, 1)
+    pieces = list(llama_generator.stream(messages))
+    assert len(pieces) > 1
+    assert all(isinstance(p, str) and p for p in pieces)
+    assert "".join(pieces) == llama_generator.generate(messages)  # greedy: the same reply twice
+
+
+@pytest.mark.model
+def test_llama_cpp_gives_the_transformers_answers_with_greedy_decoding(llama_generator, model_pipeline):
+    transformers = model_pipeline.generator
+    assert isinstance(transformers, TransformersGenerator)
+    for messages in gold_prompts(model_pipeline, 3):
+        assert llama_generator.generate(messages).strip() == transformers.generate(messages).strip()
+
+
+@pytest.mark.model
+def test_the_pipeline_answers_through_llama_cpp(llama_generator, model_pipeline):
+    from qa.pipeline import Pipeline
+
+    settings = model_pipeline.settings.replace(generator_backend="llama-cpp")
+    pipeline = Pipeline(settings, retriever=model_pipeline.retriever, generator=llama_generator)
+    answer = pipeline.ask("What was Jiangxi's 2020 recovered fund amount?")
+    assert "723 million" in answer.text
+    assert ("001_5c3b6ceae2eb49f9.txt", 1) in [(c.file, c.line) for c in answer.citations]
+    assert answer.timings_ms["first_token"] < answer.timings_ms["generate"]
