@@ -89,6 +89,7 @@ class LlamaCppGenerator:
                     messages=messages,
                     stream=True,
                     temperature=0.0,  # greedy, like the transformers backend
+                    repeat_penalty=1.0,  # no penalty (some chat handlers default to 1.1)
                     max_tokens=self.max_new_tokens,
                     # Answers are one line; stopping at the line end saves seconds of rambling.
                     stop=["\n"],
