@@ -225,8 +225,8 @@ def markdown(meta: dict, summary: list[dict], results: dict, prompts: list[dict]
             f"{s['same_prompt_tokens']} | {s['loadavg_1min_before']:.1f} |"
         )
     out += ["", "## Answers (transformers, then llama-cpp with the default thread count)", ""]
-    default_label = meta["default_llama_label"]
-    llama_rows = {r["id"]: r for r in results[default_label]["rows"]}
+    default = results.get(meta["default_llama_label"], results["transformers"])
+    llama_rows = {r["id"]: r for r in default["rows"]}
     out += ["| id | question | transformers | llama-cpp | same |", "|---|---|---|---|---|"]
     for p, t in zip(prompts, results["transformers"]["rows"], strict=True):
         q = p["question"].replace("|", "/")
@@ -245,6 +245,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--gold", default="evals/gold.jsonl")
     parser.add_argument("--limit", type=int, default=10, help="questions that reach the generator")
     parser.add_argument("--out", default="evals", help="where BACKENDS.md/.json go")
+    parser.add_argument(
+        "--backends", default="transformers,llama-cpp", help="comma-separated; transformers always runs"
+    )
     parser.add_argument("--child", nargs=2, metavar=("PROMPTS", "RESULT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     settings = qa.load_settings()
@@ -257,14 +260,15 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(prompts, f)
         prompts_file = Path(f.name)
+    configs = [c for c in CONFIGS if c[1] == "transformers" or c[1] in args.backends.split(",")]
     results = {}
     try:
-        for label, backend, threads, busy in CONFIGS:
+        for label, backend, threads, busy in configs:
             print(f"running {label} ...", file=sys.stderr, flush=True)
             results[label] = run_config(backend, threads, busy, prompts_file, [])
     finally:
         prompts_file.unlink()
-    summary = [summarize(label, results[label], results["transformers"]) for label, *_ in CONFIGS]
+    summary = [summarize(label, results[label], results["transformers"]) for label, *_ in configs]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout
     from qa.llama_generation import default_threads
 
