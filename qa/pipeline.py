@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
+from .arithmetic import difference_answer, earlier_answer
+from .compound import resolve, split_question
 from .config import Settings
 from .conversation import standalone
 from .errors import QAError
@@ -67,6 +69,10 @@ class Pipeline:
         """(file, line) -> stripped text of every non-blank source line."""
         return self.retriever.store.lines
 
+    def page_of(self, file: str, line: int) -> tuple[int, int] | None:
+        """(page, line on the page) of a line of a PDF; None for other files."""
+        return self.retriever.store.page_of(file, line)
+
     def ask(self, question: str, history: History | None = None) -> Answer:
         for event in self.stream(question, history):
             if event.answer is not None:
@@ -81,15 +87,18 @@ class Pipeline:
         query = standalone(question, history)
         timings: dict[str, float] = {}
 
-        t = time.perf_counter()
-        k = 3 if self.settings.pipeline == "plain" else self.settings.top_k
-        hits = self.retriever.search(query, k)
-        timings["retrieve"] = ms(t)
-
-        if self.settings.pipeline == "plain":
-            answer_events = self._plain(question, query, hits, timings)
+        parts = split_question(query) if self.settings.pipeline == "verified" else [query]
+        if len(parts) > 1:
+            answer_events = self._compound(question, query, parts, timings)
         else:
-            answer_events = self._verified(question, query, hits, timings)
+            t = time.perf_counter()
+            k = 3 if self.settings.pipeline == "plain" else self.settings.top_k
+            hits = self.retriever.search(query, k)
+            timings["retrieve"] = ms(t)
+            if self.settings.pipeline == "plain":
+                answer_events = self._plain(question, query, hits, timings)
+            else:
+                answer_events = self._verified(question, query, hits, timings)
         for event in answer_events:
             if event.answer is not None:
                 timings["total"] = ms(started)
@@ -130,7 +139,8 @@ class Pipeline:
         if not answering:
             reason = abstain_reason(query, evidence, lines, *vocabulary)
             timings.setdefault("generate", 0.0)
-            yield self._final(question, query, hits, timings, abstain_text(reason, evidence), (), "abstained")
+            text = abstain_text(reason, evidence, self.page_of)
+            yield self._final(question, query, hits, timings, text, (), "abstained")
             return
 
         listed = self._name_list(query, hits, answering)
@@ -138,7 +148,15 @@ class Pipeline:
             timings["generate"] = 0.0
             text = list_answer([name for name, _ in listed])
             cited = [unit for _, unit in listed]
-            yield self._final(question, query, hits, timings, text, cite(cited, lines), "extractive")
+            citations = cite(cited, lines, self.page_of)
+            yield self._final(question, query, hits, timings, text, citations, "extractive")
+            return
+
+        difference = difference_answer(query, answering) or earlier_answer(query, answering)
+        if difference:  # worked out from two stated figures, shown with its working
+            timings["generate"] = 0.0
+            text, unit = difference
+            yield self._final(question, query, hits, timings, text, cite([unit], lines), "extractive")
             return
 
         reply = ""
@@ -157,7 +175,37 @@ class Pipeline:
             cited = [answering[0]]
             method = "extractive"
         timings["verify"] = ms(t)
-        yield self._final(question, query, hits, timings, text, cite(cited, lines), method)
+        yield self._final(question, query, hits, timings, text, cite(cited, lines, self.page_of), method)
+
+    def _compound(
+        self, question: str, query: str, parts: list[str], timings: dict[str, float]
+    ) -> Iterator[Event]:
+        """Each part answered on its own evidence, the second with the first one's answer in place of
+        "that province"; one answer citing both. It abstains only when every part does."""
+        answers: list[Answer] = []
+        for part in parts:
+            if answers:
+                part = resolve(part, answers[-1].standalone_question, answers[-1].text)
+            part_timings: dict[str, float] = {}
+            t = time.perf_counter()
+            hits = self.retriever.search(part, self.settings.top_k)
+            part_timings["retrieve"] = ms(t)
+            for event in self._verified(part, part, hits, part_timings):
+                if event.answer is None:
+                    yield event
+                else:
+                    answers.append(event.answer)
+            for stage, spent in part_timings.items():
+                timings[stage] = timings.get(stage, 0.0) + spent
+        if all(a.abstained for a in answers):
+            final = answers[0]
+            yield self._final(question, query, list(final.hits), timings, final.text, (), "abstained")
+            return
+        text = " ".join(a.text for a in answers)
+        citations = tuple(dict.fromkeys(c for a in answers for c in a.citations))
+        hits = list(dict.fromkeys(h for a in answers for h in a.hits))
+        method = "generated" if any(a.method == "generated" for a in answers) else "extractive"
+        yield self._final(question, query, hits, timings, text, citations, method)
 
     def _name_list(self, query: str, hits: list[Hit], answering: list[Evidence]) -> list:
         """The names a list question asks for, from the first of the answering lines that enumerates."""
@@ -188,7 +236,7 @@ class Pipeline:
             []
             if abstained
             else [
-                Citation(h.chunk.file, n, self.line_text[(h.chunk.file, n)])
+                citation(h.chunk.file, n, self.line_text[(h.chunk.file, n)], self.page_of)
                 for h in hits
                 for n in range(h.chunk.first_line, h.chunk.last_line + 1)
                 if (h.chunk.file, n) in self.line_text
@@ -213,19 +261,36 @@ class Pipeline:
         return Event("answer", text, answer)
 
 
-def cite(evidence: list[Evidence], lines: dict[tuple[str, int], str]) -> tuple[Citation, ...]:
+PageOf = Callable[[str, int], tuple[int, int] | None]  # (file, line) -> (page, line on page) in a PDF
+
+
+def _no_pages(file: str, line: int) -> None:
+    return None
+
+
+def citation(file: str, line: int, text: str, page_of: PageOf = _no_pages) -> Citation:
+    page, page_line = page_of(file, line) or (None, None)
+    return Citation(file, line, text, page, page_line)
+
+
+def cite(
+    evidence: list[Evidence], lines: dict[tuple[str, int], str], page_of: PageOf = _no_pages
+) -> tuple[Citation, ...]:
     """One citation per distinct cited line, in order of first use."""
     seen = {}
     for e in evidence:
-        seen.setdefault((e.file, e.line), Citation(e.file, e.line, lines.get((e.file, e.line), e.text)))
+        if (e.file, e.line) not in seen:
+            seen[e.file, e.line] = citation(e.file, e.line, lines.get((e.file, e.line), e.text), page_of)
     return tuple(seen.values())
 
 
-def abstain_text(reason: str, evidence: list[Evidence]) -> str:
+def abstain_text(reason: str, evidence: list[Evidence], page_of: PageOf = _no_pages) -> str:
     text = f"The articles don't say: {reason}."
     if evidence:
         best = evidence[0]
-        text += f' The closest they come is "{best.text}" ({best.file}, line {best.line}).'
+        where = page_of(best.file, best.line)
+        line = f"page {where[0]}, line {where[1]}" if where else f"line {best.line}"
+        text += f' The closest they come is "{best.text}" ({best.file}, {line}).'
     return text
 
 

