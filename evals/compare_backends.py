@@ -99,8 +99,10 @@ def token_counter(generator):
     def ids(text_or_messages):
         if isinstance(text_or_messages, str):
             return tokenizer(text_or_messages, add_special_tokens=False)["input_ids"]
-        ids = tokenizer.apply_chat_template(text_or_messages, add_generation_prompt=True, tokenize=True)
-        return list(ids)
+        encoded = tokenizer.apply_chat_template(
+            text_or_messages, add_generation_prompt=True, tokenize=True, return_dict=True
+        )
+        return list(encoded["input_ids"])
 
     return ids
 
@@ -211,6 +213,7 @@ def markdown(meta: dict, summary: list[dict], results: dict, prompts: list[dict]
         "own). Peak RSS includes the Python process with the qa package; the transformers process also "
         "holds torch.",
         "",
+        *([f"Note: {meta['note']}.", ""] if meta.get("note") else []),
         "| configuration | load s | first token p50 ms | decode tok/s p50 | answer p50 ms | peak RSS MB "
         "| decode vs transformers | first token vs transformers | same answers | same prompt tokens "
         "| load avg before |",
