@@ -156,7 +156,8 @@ class Pipeline:
         if difference:  # worked out from two stated figures, shown with its working
             timings["generate"] = 0.0
             text, unit = difference
-            yield self._final(question, query, hits, timings, text, cite([unit], lines), "extractive")
+            cited_unit = cite([unit], lines, self.page_of)
+            yield self._final(question, query, hits, timings, text, cited_unit, "extractive")
             return
 
         reply = ""
@@ -171,8 +172,11 @@ class Pipeline:
             cited = [e for c in claims for e in c.sources]
             method = "generated"
         else:
-            text = extract_answer(query, answering[0], idf=idf)
-            cited = [answering[0]]
+            # the first answering unit whose span adds something ("Li Linkang said." does not)
+            spans = ((extract_answer(query, unit, idf=idf), unit) for unit in answering)
+            text, unit = next(((t, u) for t, u in spans if informative(t, query)), (None, answering[0]))
+            text = text or extract_answer(query, unit, idf=idf)
+            cited = [unit]
             method = "extractive"
         timings["verify"] = ms(t)
         yield self._final(question, query, hits, timings, text, cite(cited, lines, self.page_of), method)

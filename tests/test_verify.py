@@ -301,3 +301,26 @@ def test_a_clause_about_the_opposite_of_the_asked_thing_does_not_answer():
     assert unit_mismatch(terms, inpatient, inpatient) == {"outpatient"}
     outpatient = "The settlement rate of outpatient treatment in Shanxi reached 80%"
     assert unit_mismatch(terms, outpatient, outpatient) == set()
+
+
+def test_a_short_clause_holding_the_asked_figure_completes_the_span():
+    text = (
+        "The Notice on Basic Medical Security for Urban and Rural Residents in 2023 sets the financing "
+        "standard for medical insurance for residents in 2023 at 1020 yuan, of which the per capita "
+        "financial subsidy standard for medical insurance for residents will be increased by 30 yuan to 640 "
+        "yuan per person per year, and the individual payment standard will be raised simultaneously, "
+        "up to 380 yuan per person per year."
+    )
+    unit = Evidence("f", 1, 0, len(text), text, 1.0, 1.0, 1)
+    answer = extract_answer("How much do individuals pay per year for residents' medical insurance?", unit)
+    assert answer.endswith("up to 380 yuan per person per year.")
+
+
+def test_a_span_that_only_repeats_the_question_is_not_an_answer():
+    text = (
+        "Li Linkang, vice president of the Chinese Hospital Association, said in his speech that the "
+        "five years of the plan were years in which the reform of medical insurance was promoted the most"
+    )
+    unit = Evidence("f", 5, 0, len(text), text, 1.0, 1.0, 1)
+    idf = {"li": 4.0, "linkang": 4.0}
+    assert "vice president" in extract_answer("What position does Li Linkang hold?", unit, 10, idf)
