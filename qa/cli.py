@@ -57,6 +57,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="Qdrant server or cluster (default: in-process, in the index folder)",
     )
     g.add_argument("--dtype", dest="generator_dtype", choices=("auto", "float32", "bfloat16"))
+    g.add_argument(
+        "--backend",
+        dest="generator_backend",
+        choices=("auto", "transformers", "llama-cpp"),
+        help="generation backend (default auto: llama-cpp when installed, else transformers)",
+    )
     g.add_argument("-v", "--verbose", action="store_true", help="log progress and decisions")
 
 
@@ -127,6 +133,7 @@ def settings_from(args: argparse.Namespace):
         "retrieval",
         "top_k",
         "generator_dtype",
+        "generator_backend",
         "vector_store",
         "qdrant_url",
         "host",

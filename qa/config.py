@@ -28,7 +28,9 @@ class Settings:
     cache_dir: Path = dataclasses.field(default_factory=_default_cache_dir)  # converted models
     embedding_model: str = DEFAULT_EMBEDDING  # "packaged:...", a hub id or a local folder
     generator_model: str = DEFAULT_GENERATOR  # "packaged:...", "none", a hub id or a local folder
-    generator_dtype: str = "auto"  # auto | float32 | bfloat16
+    generator_dtype: str = "auto"  # auto | float32 | bfloat16 (transformers backend)
+    # auto = llama-cpp when llama-cpp-python is installed and the generator is a GGUF, else transformers
+    generator_backend: str = "auto"  # auto | transformers | llama-cpp
     retrieval: str = "hybrid"  # hybrid | dense | bm25
     # Weight of the dense ranking in hybrid fusion (BM25 weighs 1). Measured on evals/gold.jsonl:
     # MRR 0.903 bm25 alone, 0.888 at 0.25, 0.863 at 1.0; 0.25 keeps some meaning-based recall.
@@ -40,7 +42,7 @@ class Settings:
     max_new_tokens: int = 48
     max_question_chars: int = 2000
     pipeline: str = "verified"  # verified | plain (the baseline: passages in, answer out)
-    threads: int = 0  # torch threads; 0 = all cores
+    threads: int = 0  # 0 = all cores for torch, all but one for llama.cpp (see evals/BACKENDS.md)
     host: str = "127.0.0.1"
     port: int = 7860
     vector_store: str = "faiss"  # faiss | qdrant (needs the qdrant extra)
@@ -52,6 +54,7 @@ class Settings:
             "retrieval": ("hybrid", "dense", "bm25"),
             "pipeline": ("verified", "plain"),
             "generator_dtype": ("auto", "float32", "bfloat16"),
+            "generator_backend": ("auto", "transformers", "llama-cpp"),
             "vector_store": ("faiss", "qdrant"),
         }
         for name, allowed in choices.items():

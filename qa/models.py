@@ -9,6 +9,7 @@ checked before every load: a damaged or tampered cache is converted again.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import logging
@@ -132,6 +133,64 @@ def generator_path(ref: str, cache_dir: Path) -> str:
 def write_checksums(folder: Path) -> None:
     sums = {p.name: sha256_file(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != CHECKSUMS}
     (folder / CHECKSUMS).write_text(json.dumps(sums, indent=1))
+
+
+def gguf_path(ref: str, cache_dir: Path) -> Path:
+    """A single GGUF file that llama.cpp can map: a local .gguf file as it is, or a packaged model.
+
+    A packaged model in one part is used in place after its sha256 check; one in several parts is
+    assembled once into `cache_dir/models/<name>-<sha256 prefix>.gguf` (written to a temporary name,
+    checked, then renamed, so a crash never leaves a half file under the final name). Later starts
+    reuse it after a size check only: it was verified as it was written, and hashing 491 MB again
+    would cost 2-5 s of every start on 2 cores.
+    """
+    model = packaged(ref)
+    if model is None:
+        path = Path(ref).expanduser()
+        if path.suffix == ".gguf" and path.is_file():
+            return path
+        raise ModelError(
+            f"the llama-cpp backend needs a packaged model or a local .gguf file, not {ref!r}; "
+            "use generator_backend=transformers for hub ids and model folders"
+        )
+    if model.kind != "gguf":
+        raise ModelError(f"model {model.name} is not a GGUF generator")
+    paths = part_paths(model)
+    if len(paths) == 1:
+        verify(model, paths)
+        return paths[0]
+    target = Path(cache_dir) / "models" / f"{model.name}-{model.sha256[:12]}.gguf"
+    if target.is_file() and target.stat().st_size == sum(p.stat().st_size for p in paths):
+        return target
+    # One pass reads, hashes and writes: verifying the parts first would read 491 MB twice.
+    assemble(paths, target, model.sha256, f"pip install --force-reinstall {model.pip}")
+    return target
+
+
+def assemble(parts: list[Path], target: Path, sha256: str, fix: str = "reinstall the model packages") -> None:
+    """Concatenate parts into target atomically, checking the written bytes' digest on the way."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as f:
+                    while block := f.read(1 << 20):
+                        digest.update(block)
+                        out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        if digest.hexdigest() != sha256:
+            raise ModelError(
+                f"model parts fail their checksum (sha256 {digest.hexdigest()[:12]}…, expected "
+                f"{sha256[:12]}…): {fix}"
+            )
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    log.info("assembled %s (%d parts)", target, len(parts))
 
 
 def cache_is_intact(folder: Path) -> bool:

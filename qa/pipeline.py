@@ -16,7 +16,7 @@ from .errors import QAError
 from .evidence import Evidence, line_units, select_evidence
 from .extractive import extract_answer
 from .generation import Generator as TextGenerator
-from .generation import TransformersGenerator
+from .generation import make_generator
 from .inputs import clean_question
 from .listing import list_answer, name_list
 from .prompting import NOT_STATED, evidence_prompt, plain_prompt
@@ -58,13 +58,7 @@ class Pipeline:
     @property
     def generator(self) -> TextGenerator | None:
         if self._generator is None and self.settings.generator_model != "none":
-            self._generator = TransformersGenerator(
-                self.settings.generator_model,
-                self.settings.cache_dir,
-                self.settings.generator_dtype,
-                self.settings.threads,
-                self.settings.max_new_tokens,
-            )
+            self._generator = make_generator(self.settings)
         return self._generator
 
     def warm_up(self) -> None:

@@ -84,9 +84,13 @@ def fake_settings_for(root: Path, docs: Path, index_name: str = "index") -> Sett
 @pytest.fixture(scope="session")
 def model_settings(tmp_path_factory) -> Settings:
     """The packaged default models; the index lives in a temp folder, the model cache in the user cache
-    (converting the GGUF takes a minute, so it is kept between runs like any user's would be)."""
+    (converting the GGUF takes a minute, so it is kept between runs like any user's would be).
+
+    The generator backend is transformers, the default without the `fast` extra, unless
+    QA_GENERATOR_BACKEND asks for another; tests/test_llama_generation.py covers llama-cpp beside it."""
     index_dir = tmp_path_factory.mktemp("model-index")
-    return Settings(docs_dir=SEEDS, index_dir=index_dir)
+    backend = os.environ.get("QA_GENERATOR_BACKEND") or "transformers"
+    return Settings(docs_dir=SEEDS, index_dir=index_dir, generator_backend=backend)
 
 
 @pytest.fixture(scope="session")
