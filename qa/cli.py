@@ -45,6 +45,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--retrieval", choices=("hybrid", "dense", "bm25"), help="retrieval mode (default hybrid)")
     g.add_argument("-k", "--top-k", type=int, metavar="N", help="passages to retrieve (default 5)")
     g.add_argument("--dtype", dest="generator_dtype", choices=("auto", "float32", "bfloat16"))
+    g.add_argument(
+        "--index-type",
+        choices=("auto", "flat", "hnsw", "ivf", "ivfsq8"),
+        help="FAISS index (default auto: exact up to ~50k chunks, then IVF)",
+    )
     g.add_argument("-v", "--verbose", action="store_true", help="log progress and decisions")
 
 
@@ -107,6 +112,7 @@ def settings_from(args: argparse.Namespace):
         "retrieval",
         "top_k",
         "generator_dtype",
+        "index_type",
         "host",
         "port",
     )

@@ -41,6 +41,8 @@ class Settings:
     max_question_chars: int = 2000
     pipeline: str = "verified"  # verified | plain (the baseline: passages in, answer out)
     threads: int = 0  # torch threads; 0 = all cores
+    # auto picks by corpus size: flat (exact) up to ~50k chunks, then IVF (see qa/faiss_index.py).
+    index_type: str = "auto"  # auto | flat | hnsw | ivf | ivfsq8
     host: str = "127.0.0.1"
     port: int = 7860
 
@@ -49,6 +51,7 @@ class Settings:
             "retrieval": ("hybrid", "dense", "bm25"),
             "pipeline": ("verified", "plain"),
             "generator_dtype": ("auto", "float32", "bfloat16"),
+            "index_type": ("auto", "flat", "hnsw", "ivf", "ivfsq8"),  # faiss_index.INDEX_TYPES
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:

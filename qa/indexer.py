@@ -12,6 +12,7 @@ from .config import Settings
 from .corpus import Skipped, list_sources, load_corpus
 from .embedding import Embedder
 from .errors import IndexStaleError
+from .faiss_index import choose_index_type
 from .hashing import sha256_file
 from .store import FORMAT_VERSION, FaissStore, Manifest, build_faiss, read_manifest
 
@@ -34,6 +35,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: bool = True) -
     chunks = chunk_corpus(docs, settings.chunk_chars, settings.chunk_overlap)
     log.info("embedding %d chunks from %d files", len(chunks), len(docs))
     vectors = embedder.embed([c.text for c in chunks], progress=progress)
+    index_type = choose_index_type(len(chunks), int(vectors.shape[1]), settings.index_type)
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -45,7 +47,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: bool = True) -
         skipped={s.file: sha256_file(Path(settings.docs_dir) / s.file) for s in skipped},
         files={},
         count=len(chunks),
-        index_type="flat",
+        index_type=index_type,
     )
     lines = {
         (d.file, n): text.strip()
@@ -53,7 +55,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: bool = True) -
         for n, text in enumerate(d.text.split("\n"), 1)
         if text.strip()
     }
-    path = FaissStore(manifest, build_faiss(vectors), chunks, lines).save(settings.index_dir)
+    path = FaissStore(manifest, build_faiss(vectors, index_type), chunks, lines).save(settings.index_dir)
     return BuildReport(path, len(docs), len(chunks), tuple(skipped), time.perf_counter() - started)
 
 
@@ -69,6 +71,9 @@ def stale_reasons(settings: Settings, manifest: Manifest | None = None) -> list[
         )
     if (manifest.chunk_chars, manifest.chunk_overlap) != (settings.chunk_chars, settings.chunk_overlap):
         reasons.append("chunking settings changed")
+    wanted = choose_index_type(manifest.count, manifest.dim, settings.index_type)
+    if manifest.index_type != wanted:
+        reasons.append(f"index type is {manifest.index_type}, settings ask for {wanted}")
     root = Path(settings.docs_dir)
     current = {p.relative_to(root).as_posix(): p for p in list_sources(root)}
     known = {**manifest.skipped, **manifest.sources}  # skipped files count as known until they change

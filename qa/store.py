@@ -26,6 +26,7 @@ import faiss
 import numpy as np
 
 from .errors import IndexCorruptError, IndexMissingError
+from .faiss_index import build_index as build_index_of_type
 from .hashing import sha256_file
 from .types import Chunk, Hit
 
@@ -61,16 +62,8 @@ class Manifest:
 
 
 def build_faiss(vectors: np.ndarray, index_type: str = "flat") -> faiss.Index:
-    """Inner-product index over L2-normalised vectors (so scores are cosines)."""
-    dim = vectors.shape[1]
-    if index_type == "flat":
-        index = faiss.IndexFlatIP(dim)
-    elif index_type == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-    else:
-        raise ValueError(f"unknown index type {index_type!r}")
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
+    """Inner-product index over L2-normalised vectors (so scores are cosines); see faiss_index.py."""
+    return build_index_of_type(vectors, index_type)
 
 
 class FaissStore:
