@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from .config import Settings
 from .conversation import standalone
+from .embedding import CachedEmbedder
 from .errors import QAError
 from .evidence import Evidence, line_units, select_evidence
 from .extractive import extract_answer
@@ -44,6 +45,7 @@ class Pipeline:
         self.settings = settings
         self._retriever = retriever
         self._generator = generator
+        self._evidence_embedder: CachedEmbedder | None = None
 
     @property
     def retriever(self) -> Retriever:
@@ -62,6 +64,13 @@ class Pipeline:
                 self.settings.max_new_tokens,
             )
         return self._generator
+
+    @property
+    def evidence_embedder(self) -> CachedEmbedder:
+        """The retriever's embedder with a memory: a sentence is embedded once per process."""
+        if self._evidence_embedder is None:
+            self._evidence_embedder = CachedEmbedder(self.retriever.embedder)
+        return self._evidence_embedder
 
     def warm_up(self) -> None:
         _ = self.retriever, self.line_text
@@ -128,7 +137,7 @@ class Pipeline:
         lines = self.line_text
         idf = self.retriever.bm25.idf
         evidence = select_evidence(
-            query, hits, self.retriever.embedder, idf, lines, self.settings.evidence_sentences
+            query, hits, self.evidence_embedder, idf, lines, self.settings.evidence_sentences
         )
         timings["evidence"] = ms(t)
         vocabulary = (self.retriever.common_terms, self.retriever.file_tokens)
