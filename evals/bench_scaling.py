@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 DIM = 384
 K = 10
 TARGET_RECALL = 0.95
-SWEEPS = {"hnsw": [16, 32, 64, 128, 256], "ivf": [1, 2, 4, 8, 16, 32, 64, 128], "ivfpq": [8, 16, 32, 64, 128]}
+IVF_SWEEP = [1, 2, 4, 8, 16, 32, 64, 128]
+SWEEPS = {"hnsw": [16, 32, 64, 128, 256], "ivf": IVF_SWEEP, "ivfsq8": IVF_SWEEP}
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def _get_param(index: faiss.Index, kind: str) -> int | None:
     index = faiss.downcast_index(index)
     if kind == "hnsw":
         return int(index.hnsw.efSearch)
-    if kind in ("ivf", "ivfpq"):
+    if kind.startswith("ivf"):
         return int(index.nprobe)
     return None
 
@@ -157,7 +158,7 @@ def measure(
     _, found = index.search(queries, K)
     recall = recall_at_k(found, truth)
     param = _get_param(index, kind)
-    name = {"hnsw": "efSearch", "ivf": "nprobe", "ivfpq": "nprobe"}.get(kind, "")
+    name = "efSearch" if kind == "hnsw" else "nprobe" if kind.startswith("ivf") else ""
     rows = sweep(index, kind, queries, truth)
     reaching = [r["param"] for r in rows if r["recall"] >= TARGET_RECALL]
     timed = queries[:latency_queries]

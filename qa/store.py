@@ -85,7 +85,14 @@ class FaissStore:
         k = min(k, len(self.chunks))
         if k <= 0:
             return []
-        scores, rows = self.index.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), k)
+        # One query gains little from OpenMP threads, and on a busy CPU their spin-waits made a flat
+        # search of 10k vectors 40x slower (evals/BENCH.md). The setting is per calling thread.
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            scores, rows = self.index.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), k)
+        finally:
+            faiss.omp_set_num_threads(threads)
         hits = [(float(s), int(r)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
         return [Hit(self.chunks[r], s, rank) for rank, (s, r) in enumerate(hits, 1)]
 
