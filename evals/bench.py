@@ -48,7 +48,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--limit", type=int, help="only the first N gold questions (default all)")
     p.add_argument("--rows", help="comma-separated answer rows (default all; see evals/bench_answers.py)")
     p.add_argument("--scaling-sizes", help=f"corpus sizes for scaling (default {FULL_SIZES})")
-    p.add_argument("--scaling-types", default="flat,hnsw,ivf,ivfsq8", help="index types for scaling")
+    p.add_argument("--scaling-types", default="flat,hnsw,ivf", help="index types for scaling (also: ivfsq8)")
     p.add_argument("--no-cold", action="store_true", help="start-up: skip the empty-cache start")
     p.add_argument(
         "--out", default=str(ROOT / "evals"), help="folder for BENCH.md/.json/.png (default evals/)"

@@ -23,7 +23,7 @@ INDEX_TYPES = ("flat", "hnsw", "ivf", "ivfsq8")  # what the index_type setting m
 
 # Flat stays exact while one query reads at most this many floats (50k x 384 = 19M floats, 77 MB:
 # a few ms on one core). Beyond it IVF answers in about a millisecond at recall@10 >= 0.95, while
-# flat grows linearly (about 20 ms at 100k on this CPU; see evals/BENCH.md).
+# flat grows linearly (20-50 ms at 100k on one core of a busy CPU; see evals/BENCH.md).
 FLAT_MAX_VALUES = 50_000 * 384
 
 HNSW_M = 32  # graph neighbours per node; M=16 stayed below recall@10 0.95 even at efSearch 256
