@@ -1,5 +1,15 @@
 """Offline question answering over a folder of articles, with answers checked against cited lines.
 
+The public API (README "Python API"):
+
+- ``load_settings(**overrides) -> Settings``: defaults, then QA_* variables, then the overrides.
+- ``Retriever.from_settings(settings)``: loads (or builds) the index; ``search(query, k) -> list[Hit]``,
+  best first. Loads the embedding model only, never a generator.
+- ``Pipeline(settings)``: ``ask(question, history=None) -> Answer`` (text, abstained, citations, hits),
+  ``stream(question, history=None)`` yields token events, then the answer.
+- ``build_index(settings, embedder)``; data types ``Chunk``, ``Hit``, ``Citation``, ``Answer``;
+  errors are ``QAError`` subclasses.
+
     >>> import qa
     >>> settings = qa.load_settings(docs_dir="seeds")          # doctest: +SKIP
     >>> retriever = qa.Retriever.from_settings(settings)       # doctest: +SKIP
@@ -8,6 +18,7 @@
     >>> qa.Pipeline(settings).ask("What was Jiangxi's 2020 recovered fund amount?").text  # doctest: +SKIP
 
 Heavy modules (torch, transformers, faiss) load only when a name that needs them is used.
+Optional extras: ``langchain`` for qa.langchain_retriever.QARetriever, ``qdrant`` for vector_store="qdrant".
 """
 
 from __future__ import annotations

@@ -44,6 +44,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--retrieval", choices=("hybrid", "dense", "bm25"), help="retrieval mode (default hybrid)")
     g.add_argument("-k", "--top-k", type=int, metavar="N", help="passages to retrieve (default 5)")
+    g.add_argument(
+        "--vector-store", choices=("faiss", "qdrant"), help="where the vectors live (default faiss)"
+    )
+    g.add_argument(
+        "--qdrant-url",
+        metavar="URL",
+        help="Qdrant server or cluster (default: in-process, in the index folder)",
+    )
     g.add_argument("--dtype", dest="generator_dtype", choices=("auto", "float32", "bfloat16"))
     g.add_argument(
         "--index-type",
@@ -113,6 +121,8 @@ def settings_from(args: argparse.Namespace):
         "top_k",
         "generator_dtype",
         "index_type",
+        "vector_store",
+        "qdrant_url",
         "host",
         "port",
     )

@@ -45,6 +45,9 @@ class Settings:
     index_type: str = "auto"  # auto | flat | hnsw | ivf | ivfsq8
     host: str = "127.0.0.1"
     port: int = 7860
+    vector_store: str = "faiss"  # faiss | qdrant (needs the qdrant extra)
+    qdrant_url: str = ""  # "" keeps Qdrant in-process, vectors in the build folder; else a server/cluster
+    qdrant_api_key: str = dataclasses.field(default="", repr=False)  # never logged nor written to the index
 
     def __post_init__(self) -> None:
         choices = {
@@ -52,6 +55,7 @@ class Settings:
             "pipeline": ("verified", "plain"),
             "generator_dtype": ("auto", "float32", "bfloat16"),
             "index_type": ("auto", "flat", "hnsw", "ivf", "ivfsq8"),  # faiss_index.INDEX_TYPES
+            "vector_store": ("faiss", "qdrant"),
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:

@@ -27,3 +27,11 @@ class IndexCorruptError(QAError):
 
 class ModelError(QAError):
     """A model package is missing, damaged or cannot be loaded."""
+
+
+class MissingExtraError(QAError):
+    """An optional feature was asked for but its package is not installed."""
+
+
+class VectorStoreError(QAError):
+    """The vector store (e.g. a Qdrant server) cannot be reached or refuses a request."""

@@ -50,7 +50,8 @@ _LIST_Q = re.compile(
     re.I,
 )
 LIST_MAX_WORDS = 60
-_CLAUSE = re.compile(r"(?<=[,;:])\s+|\s+(?=and\s)")
+_CLAUSE = re.compile(r"(?<=[,;:])\s+|\s+(?=and\s)|\s+(?=\()|(?<=\))\s+")  # also around "(Reporter X)"
+NAME_WEIGHT = 0.5  # the question's names pick a clause only where its other words do not
 
 
 def wanted(question: str) -> str:
@@ -150,8 +151,9 @@ def extract_answer(
     clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip()]
     q_tokens = set(tokenize(question))
     terms = key_terms(question)
-    # The unit already matches the question's names and years; what picks the clause is the rest.
+    # The unit already matches the question's names and years; what picks the clause is mostly the rest.
     focus = q_tokens - terms["names"] - terms["years"] - terms["numbers"]
+    names = terms["names"]
     kind = wanted(question)
 
     def weight(term: str) -> float:  # rare words say more about which clause is meant
@@ -169,6 +171,7 @@ def extract_answer(
             if listing:  # every listed item is a new content word; favour spans that enumerate
                 new = max(new, len(span_tokens - q_tokens) // 3)
             overlap = sum(weight(t) for t in focus & span_tokens)
+            overlap += NAME_WEIGHT * sum(weight(t) for t in names & span_tokens)
             score = overlap + (2.0 if new else 0.0) + 0.3 * min(new, 15 if listing else 5) - 0.02 * words
             if score > best_score:
                 best_span, best_score = (i, j), score

@@ -17,23 +17,33 @@ STOPWORDS = frozenset(
     that the their there these this those to was were what when where which who whom why will with
     would can could should than then so such about after before over under between during per""".split()
 )
+_PREFIX_HYPHEN = re.compile(r"\b(co|re|pre|non|multi)-(?=[a-z])", re.I)
+_GLUED = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+", re.UNICODE)
 
 
 def stem(word: str) -> str:
-    """A light suffix stripper: plural and common verb endings.
+    """A light suffix stripper: plural and common verb endings, "-ment" (payment, pay), and a final
+    "e", so that "promote", "promotes", "promoted" and "promoting" meet.
 
-    >>> [stem(w) for w in ["provinces", "policies", "recovered", "funding", "fund"]]
-    ['province', 'policy', 'recover', 'fund', 'fund']
+    >>> [stem(w) for w in ["provinces", "policies", "recovered", "funding", "fund", "payments"]]
+    ['provinc', 'policy', 'recover', 'fund', 'fund', 'pay']
+    >>> {stem(w) for w in ["promote", "promotes", "promoted", "promoting"]}
+    {'promot'}
     """
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
+    if len(word) >= 7 and word.endswith(("ment", "ments")):
+        return word[: word.rindex("ment")]
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             base = word[: -len(suffix)]
             if suffix == "es" and not base.endswith(("s", "x", "ch", "sh")):
-                return word[:-1]
-            return base
+                base = word[:-1]
+            word = base
+            break
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]
     return word
 
 
@@ -44,6 +54,8 @@ def tokenize(text: str) -> list[str]:
     ['jiangxi', '2020', 'fund', '16687', '80%']
     """
     out = []
+    text = _GLUED.sub(" ", text)  # "methodsShanghai": two words whose space got lost in extraction
+    text = _PREFIX_HYPHEN.sub(r"\1", text)  # "co-ordination" is "coordination"
     for token in _TOKEN.findall(text.lower()):
         if token[0].isdigit():
             out.append(re.sub(r",(?=\d{3}\b)", "", token))

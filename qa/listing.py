@@ -23,8 +23,9 @@ _COUNT_TOKENS = frozenset(tokenize(" ".join(_COUNTS)))
 _COUNT = r"(\d{1,2}|" + "|".join(_COUNTS) + ")"
 _HEADER = re.compile(rf"\b{_COUNT}\s+[a-z]+s\b", re.I)  # "11 provinces", "Four cities"
 _ASKED_COUNT = re.compile(rf"\b(?:which|what)\s+{_COUNT}\s+[a-z]+s\b", re.I)
+_ASKED_NOUN = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?([a-z]+s)\b", re.I)  # "which (two) provinces"
 # "Ministry of Finance" is one name; also finds "Shanghai" glued in "methodsShanghai".
-_NAME = re.compile(r"[A-Z][a-z]+(?:(?:[- ]|\s+(?:of|of the)\s+)[A-Z][a-z]+)*")
+_NAME = re.compile(r"[A-Z][a-z]+(?:(?:[- ]|\s+(?:of|of the)\s+)[A-Z][a-z]+)*(?!-?[A-Za-z])")
 _NOT_NAMES = frozenset(
     """january february march april may june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday""".split()
@@ -44,18 +45,24 @@ def asked_count(question: str) -> int:
 
 
 def names_in(text: str, ordinary: frozenset[str]) -> list[str]:
-    """Capitalised names, dropping words the corpus also writes in lower case ("Direct", "The").
+    """Capitalised names, less the words around them that the corpus also writes in lower case
+    ("Direct", "The", "Province"); "Multi-level" is no name.
 
-    >>> names_in("Direct settlement in Sichuan; methodsShanghai and Jilin Province", frozenset({"direct"}))
-    ['Sichuan', 'Shanghai', 'Jilin Province']
+    >>> ordinary = frozenset({"direct", "province", "employee", "insurance"})
+    >>> names_in("Direct settlement in Sichuan; methodsShanghai and Jilin Province, Multi-level", ordinary)
+    ['Sichuan', 'Shanghai', 'Jilin']
+    >>> names_in("Shanxi Employee Insurance reform; the Ministry of Finance", ordinary)
+    ['Shanxi', 'Ministry of Finance']
     """
     out = []
+    skip = ordinary | STOPWORDS | _NOT_NAMES
     for match in _NAME.findall(text):
         words = match.split()
-        while words and (words[0].lower() in ordinary | STOPWORDS | _NOT_NAMES):
+        while words and words[0].lower() in skip:
             words = words[1:]
-        if words:
-            out.append(" ".join(words))
+        if words and words[0].lower() not in ordinary:
+            cut = next((i for i, w in enumerate(words[1:], 1) if w.lower() in ordinary), len(words))
+            out.append(" ".join(words[:cut]).removesuffix(" of").removesuffix(" of the"))
     return out
 
 
@@ -78,6 +85,9 @@ def name_list(
         return []
     terms = key_terms(question)
     focus = set(tokenize(question)) - terms["names"] - terms["years"] - generic - _COUNT_TOKENS
+    noun = _ASKED_NOUN.search(question)
+    if noun:  # every header says "provinces"; what they did is what picks the clauses
+        focus -= set(tokenize(noun.group(1)))
     unit_tokens = [set(tokenize(u.text)) for u in units]
     scores = [
         sum(idf.get(t, 1.0) for t in focus & tokens) if terms["numbers"] <= tokens else 0.0

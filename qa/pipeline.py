@@ -7,6 +7,8 @@ import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
+from .arithmetic import difference_answer, earlier_answer
+from .compound import resolve, split_question
 from .config import Settings
 from .conversation import standalone
 from .embedding import CachedEmbedder
@@ -96,15 +98,18 @@ class Pipeline:
         query = standalone(question, history)
         timings: dict[str, float] = {}
 
-        t = time.perf_counter()
-        k = 3 if self.settings.pipeline == "plain" else self.settings.top_k
-        hits = self.retriever.search(query, k)
-        timings["retrieve"] = ms(t)
-
-        if self.settings.pipeline == "plain":
-            answer_events = self._plain(question, query, hits, timings)
+        parts = split_question(query) if self.settings.pipeline == "verified" else [query]
+        if len(parts) > 1:
+            answer_events = self._compound(question, query, parts, timings)
         else:
-            answer_events = self._verified(question, query, hits, timings)
+            t = time.perf_counter()
+            k = 3 if self.settings.pipeline == "plain" else self.settings.top_k
+            hits = self.retriever.search(query, k)
+            timings["retrieve"] = ms(t)
+            if self.settings.pipeline == "plain":
+                answer_events = self._plain(question, query, hits, timings)
+            else:
+                answer_events = self._verified(question, query, hits, timings)
         for event in answer_events:
             if event.answer is not None:
                 timings["total"] = ms(started)
@@ -156,6 +161,13 @@ class Pipeline:
             yield self._final(question, query, hits, timings, text, cite(cited, lines), "extractive")
             return
 
+        difference = difference_answer(query, answering) or earlier_answer(query, answering)
+        if difference:  # worked out from two stated figures, shown with its working
+            timings["generate"] = 0.0
+            text, unit = difference
+            yield self._final(question, query, hits, timings, text, cite([unit], lines), "extractive")
+            return
+
         reply = ""
         if self.generator is not None:
             reply = yield from self._generate(evidence_prompt(query, [e.text for e in evidence]), timings)
@@ -173,6 +185,36 @@ class Pipeline:
             method = "extractive"
         timings["verify"] = ms(t)
         yield self._final(question, query, hits, timings, text, cite(cited, lines), method)
+
+    def _compound(
+        self, question: str, query: str, parts: list[str], timings: dict[str, float]
+    ) -> Iterator[Event]:
+        """Each part answered on its own evidence, the second with the first one's answer in place of
+        "that province"; one answer citing both. It abstains only when every part does."""
+        answers: list[Answer] = []
+        for part in parts:
+            if answers:
+                part = resolve(part, answers[-1].standalone_question, answers[-1].text)
+            part_timings: dict[str, float] = {}
+            t = time.perf_counter()
+            hits = self.retriever.search(part, self.settings.top_k)
+            part_timings["retrieve"] = ms(t)
+            for event in self._verified(part, part, hits, part_timings):
+                if event.answer is None:
+                    yield event
+                else:
+                    answers.append(event.answer)
+            for stage, spent in part_timings.items():
+                timings[stage] = timings.get(stage, 0.0) + spent
+        if all(a.abstained for a in answers):
+            final = answers[0]
+            yield self._final(question, query, list(final.hits), timings, final.text, (), "abstained")
+            return
+        text = " ".join(a.text for a in answers)
+        citations = tuple(dict.fromkeys(c for a in answers for c in a.citations))
+        hits = list(dict.fromkeys(h for a in answers for h in a.hits))
+        method = "generated" if any(a.method == "generated" for a in answers) else "extractive"
+        yield self._final(question, query, hits, timings, text, citations, method)
 
     def _name_list(self, query: str, hits: list[Hit], answering: list[Evidence]) -> list:
         """The names a list question asks for, from the first of the answering lines that enumerates."""

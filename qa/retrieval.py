@@ -72,7 +72,7 @@ class Retriever:
                 raise IndexStaleError(f"index is stale ({'; '.join(reasons)}): run `qa index`")
             log.warning("building the index: %s", "; ".join(reasons))
             build_index(settings, embedder, progress=progress)
-        store = FaissStore.load(settings.index_dir)
+        store = FaissStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
         return cls(store, embedder, settings.retrieval, settings.max_question_chars, settings.dense_weight)
 
     @property

@@ -1,9 +1,11 @@
-"""The on-disk index: FAISS vectors, chunk records as JSON, and a manifest.
+"""The on-disk index: chunk records as JSON, a manifest, and the vectors (qa/vectors.py backends).
 
 Layout of the index folder:
     CURRENT               name of the live build folder (replaced atomically)
-    build-<id>/manifest.json, vectors.faiss, chunks.json,
-               lines.json (text of every non-blank source line, for citations)
+    build-<id>/manifest.json, chunks.json,
+               lines.json (text of every non-blank source line, for citations),
+               vectors.faiss (FAISS backend) or vectors.npy (Qdrant in-process; a Qdrant
+               server keeps the vectors in a collection named after the build)
 
 A build is written into a fresh folder and only becomes live when CURRENT is
 replaced with os.replace, so a reader never sees half an index and an
@@ -22,18 +24,22 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from .errors import IndexCorruptError, IndexMissingError
-from .faiss_index import build_index as build_index_of_type
+from .faiss_vectors import build_faiss  # noqa: F401  (re-exported: the indexer's old import path)
 from .hashing import sha256_file
 from .types import Chunk, Hit
+from .vectors import VectorIndex, open_vectors
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2
-FILES = ("vectors.faiss", "chunks.json", "lines.json")
+TIE_MARGIN = 10  # extra candidates fetched so that ties at the k-th place are cut consistently
+TIE_DECIMALS = 5  # scores equal to this many decimals tie (backends differ in the last float bits)
+RECORD_FILES = ("chunks.json", "lines.json")
+FILES = ("vectors.faiss", *RECORD_FILES)  # the files of a build with the default FAISS backend
+DEFAULT_VECTOR_STORE = {"backend": "faiss", "files": ["vectors.faiss"]}  # manifests from before backends
 
 
 @dataclass(frozen=True)
@@ -49,35 +55,47 @@ class Manifest:
     files: dict[str, str]  # index file name -> sha256, checked on load
     count: int
     index_type: str
+    # The vector backend's record: {"backend": "faiss" | "qdrant", "files": [...], and e.g. the
+    # Qdrant url and collection}; never an API key.
+    vector_store: dict = dataclasses.field(default_factory=lambda: dict(DEFAULT_VECTOR_STORE))
 
     @classmethod
     def from_dict(cls, data: object) -> Manifest:
         if not isinstance(data, dict):
             raise IndexCorruptError("index manifest is not a JSON object: run `qa index`")
-        names = {f.name for f in dataclasses.fields(cls)}
-        missing = names - data.keys()
+        fields = dataclasses.fields(cls)
+        required = {f.name for f in fields if f.default is f.default_factory is dataclasses.MISSING}
+        missing = required - data.keys()
         if missing:
             raise IndexCorruptError(f"index manifest lacks {', '.join(sorted(missing))}: run `qa index`")
-        return cls(**{k: data[k] for k in names})
+        manifest = cls(**{f.name: data[f.name] for f in fields if f.name in data})
+        if not isinstance(manifest.vector_store, dict) or not isinstance(
+            manifest.vector_store.get("files", []), list
+        ):
+            raise IndexCorruptError("index manifest has a malformed vector_store: run `qa index`")
+        return manifest
 
-
-def build_faiss(vectors: np.ndarray, index_type: str = "flat") -> faiss.Index:
-    """Inner-product index over L2-normalised vectors (so scores are cosines); see faiss_index.py."""
-    return build_index_of_type(vectors, index_type)
+    @property
+    def index_files(self) -> tuple[str, ...]:
+        """Every file of the build that the manifest checksums."""
+        return (*self.vector_store.get("files", []), *RECORD_FILES)
 
 
 class FaissStore:
-    """Vectors and chunk records of one build; search returns Hits, never row numbers."""
+    """Vectors and chunk records of one build; search returns Hits, never row numbers.
+
+    The name is historical: the vectors may live in any qa/vectors.py backend.
+    """
 
     def __init__(
-        self, manifest: Manifest, index: faiss.Index, chunks: list[Chunk], lines: dict[tuple[str, int], str]
+        self, manifest: Manifest, vectors: VectorIndex, chunks: list[Chunk], lines: dict[tuple[str, int], str]
     ):
-        if index.ntotal != len(chunks):
+        if len(vectors) != len(chunks):
             raise IndexCorruptError(
-                f"index holds {index.ntotal} vectors for {len(chunks)} chunks: run `qa index`"
+                f"index holds {len(vectors)} vectors for {len(chunks)} chunks: run `qa index`"
             )
         self.manifest = manifest
-        self.index = index
+        self.vectors = vectors
         self.chunks = chunks
         self.lines = lines  # (file, line number) -> stripped text of that source line
 
@@ -85,16 +103,13 @@ class FaissStore:
         k = min(k, len(self.chunks))
         if k <= 0:
             return []
-        # One query gains little from OpenMP threads, and on a busy CPU their spin-waits made a flat
-        # search of 10k vectors 40x slower (evals/BENCH.md). The setting is per calling thread.
-        threads = faiss.omp_get_max_threads()
-        faiss.omp_set_num_threads(1)
-        try:
-            scores, rows = self.index.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), k)
-        finally:
-            faiss.omp_set_num_threads(threads)
+        # A few more than k, so that chunks whose scores tie are cut by chunk order, not by
+        # whichever order a backend happens to return ties in: every backend ranks alike.
+        fetch = min(k + TIE_MARGIN, len(self.chunks))
+        scores, rows = self.vectors.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), fetch)
         hits = [(float(s), int(r)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
-        return [Hit(self.chunks[r], s, rank) for rank, (s, r) in enumerate(hits, 1)]
+        hits.sort(key=lambda hit: (-round(hit[0], TIE_DECIMALS), hit[1]))
+        return [Hit(self.chunks[r], s, rank) for rank, (s, r) in enumerate(hits[:k], 1)]
 
     def save(self, index_dir: Path) -> Path:
         """Write a new build beside the live one and switch CURRENT to it atomically."""
@@ -103,18 +118,20 @@ class FaissStore:
         build = f"build-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         tmp = index_dir / f".{build}.tmp"
         tmp.mkdir()
+        record = None
         try:
-            faiss.write_index(self.index, str(tmp / "vectors.faiss"))
+            record = self.vectors.save(tmp, build)
             records = [dataclasses.asdict(c) for c in self.chunks]
             (tmp / "chunks.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
             by_file: dict[str, list] = {}
             for (file, number), text in sorted(self.lines.items()):
                 by_file.setdefault(file, []).append([number, text])
             (tmp / "lines.json").write_text(json.dumps(by_file, ensure_ascii=False), encoding="utf-8")
-            files = {name: sha256_file(tmp / name) for name in FILES}
-            manifest = dataclasses.replace(self.manifest, files=files, count=len(self.chunks))
+            manifest = dataclasses.replace(self.manifest, vector_store=record, count=len(self.chunks))
+            files = {name: sha256_file(tmp / name) for name in manifest.index_files}
+            manifest = dataclasses.replace(manifest, files=files)
             (tmp / "manifest.json").write_text(json.dumps(dataclasses.asdict(manifest), indent=2))
-            for name in (*FILES, "manifest.json"):
+            for name in (*manifest.index_files, "manifest.json"):
                 with open(tmp / name, "rb") as f:
                     os.fsync(f.fileno())
             os.replace(tmp, index_dir / build)
@@ -125,38 +142,38 @@ class FaissStore:
             shutil.rmtree(tmp, ignore_errors=True)
             for leftover in index_dir.glob(".CURRENT.*"):
                 leftover.unlink(missing_ok=True)
+            if record is not None and _live_build_name(index_dir) != build:
+                self.vectors.discard(record)  # e.g. the new collection on a Qdrant server
             raise
         self.manifest = manifest
-        _remove_old_builds(index_dir, keep=build)
+        _remove_old_builds(index_dir, keep=build, vectors=self.vectors)
         return index_dir / build
 
     @classmethod
-    def load(cls, index_dir: Path, verify: bool = True) -> FaissStore:
+    def load(cls, index_dir: Path, verify: bool = True, qdrant_api_key: str = "") -> FaissStore:
         build = current_build(index_dir)
         manifest = read_manifest(index_dir)
         if verify:
-            for name in FILES:
+            for name in manifest.index_files:
                 path = build / name
                 if not path.is_file():
                     raise IndexCorruptError(f"index file {path} is missing: run `qa index`")
                 if sha256_file(path) != manifest.files.get(name):
                     raise IndexCorruptError(f"index file {path} fails its checksum: run `qa index`")
         try:
-            index = faiss.read_index(str(build / "vectors.faiss"))
             records = json.loads((build / "chunks.json").read_text(encoding="utf-8"))
             chunks = [Chunk(**r) for r in records]
             by_file = json.loads((build / "lines.json").read_text(encoding="utf-8"))
             lines = {(file, int(n)): text for file, rows in by_file.items() for n, text in rows}
         except (OSError, RuntimeError, ValueError, TypeError) as e:
             raise IndexCorruptError(f"cannot read the index in {build} ({e}): run `qa index`") from e
-        if index.d != manifest.dim:
-            raise IndexCorruptError(f"index vectors have {index.d} dimensions, manifest says {manifest.dim}")
         for c in chunks:
             if (c.file, c.first_line) not in lines or (c.file, c.last_line) not in lines:
                 raise IndexCorruptError(
                     f"chunk {c.id} points at lines its file does not have: run `qa index`"
                 )
-        return cls(manifest, index, chunks, lines)
+        vectors = open_vectors(manifest.vector_store, build, manifest.dim, qdrant_api_key)
+        return cls(manifest, vectors, chunks, lines)
 
 
 def current_build(index_dir: Path) -> Path:
@@ -170,6 +187,13 @@ def current_build(index_dir: Path) -> Path:
     return build
 
 
+def _live_build_name(index_dir: Path) -> str:
+    try:
+        return (Path(index_dir) / "CURRENT").read_text().strip()
+    except OSError:
+        return ""
+
+
 def read_manifest(index_dir: Path) -> Manifest:
     path = current_build(index_dir) / "manifest.json"
     try:
@@ -178,9 +202,23 @@ def read_manifest(index_dir: Path) -> Manifest:
         raise IndexCorruptError(f"cannot read {path} ({e}): run `qa index`") from e
 
 
-def _remove_old_builds(index_dir: Path, keep: str) -> None:
+def _remove_old_builds(index_dir: Path, keep: str, vectors: VectorIndex) -> None:
     for path in index_dir.iterdir():
         if path.name != keep and path.name.startswith(("build-", ".build-")):
+            _discard_vectors(path, vectors)
             shutil.rmtree(path, ignore_errors=True)
         elif path.name.startswith(".CURRENT."):
             path.unlink(missing_ok=True)
+
+
+def _discard_vectors(build: Path, vectors: VectorIndex) -> None:
+    """Drop what an old build keeps outside its folder (a Qdrant server collection), if anything."""
+    try:
+        record = json.loads((build / "manifest.json").read_text()).get("vector_store")
+    except (OSError, ValueError, AttributeError):
+        return  # a half-written or foreign build: nothing we can name
+    if isinstance(record, dict) and record.get("backend") == vectors.backend:
+        try:
+            vectors.discard(record)
+        except Exception as e:  # the new build is live already; an old collection left over is no error
+            log.warning("could not remove the vectors of old build %s: %s", build.name, e)

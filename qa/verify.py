@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .arithmetic import explain, figures, value
 from .evidence import YEAR, Evidence, acronyms, key_terms
 from .extractive import counts_asked_noun, has_percentage, new_answer_tokens, wanted, wants_percentage
 from .lexical import tokenize
@@ -91,7 +92,36 @@ def verify_answer(
         ok = [e for e in ok if e.score >= RELEVANT_SHARE * best]
         if ok:
             claims.append(Claim(text, tuple(ok)))
+            continue
+        derived = derive(text, cited + [e for e in evidence if e.score >= RELEVANT_SHARE * best], line_text)
+        if derived:
+            claims.append(derived)
     return claims
+
+
+def derive(text: str, evidence: list[Evidence], line_text: dict[tuple[str, int], str]) -> Claim | None:
+    """A claim whose one unsupported number is the sum or difference of two figures of the evidence,
+    labelled as derived and citing both ("10 percentage points" from 80% and 70%); else None.
+
+    >>> ev = [Evidence("a.txt", 7, 0, 48, "Employees are reimbursed 80% and residents 70%.", 1.0, 1.0, 1)]
+    >>> derive("Employees are reimbursed 10 percentage points more than residents.", ev, {}).text
+    'Employees are reimbursed 10 percentage points more than residents (derived: 80% - 70% = 10).'
+    >>> derive("Employees are reimbursed 12 points more than residents.", ev, {}) is None
+    True
+    """
+    units = list(dict.fromkeys(evidence))
+    unknown = numbers(text) - set().union(set(), *(numbers(e.text) for e in units))
+    if len(unknown) != 1:
+        return None
+    number = unknown.pop()
+    working = explain(value(number), [(f, e) for e in units for f in figures(e.text)])
+    if working is None:
+        return None
+    a, op, b, sources = working
+    support = " ".join(f"{e.text} {line_text.get((e.file, e.line), '')}" for e in sources)
+    if not supports(_NUMBER.sub(" ", text), support):  # the rest of the claim must still be on the lines
+        return None
+    return Claim(f"{text.rstrip('.')} (derived: {a} {op} {b} = {number}).", sources)
 
 
 def unit_mismatch(
@@ -126,11 +156,21 @@ def unit_mismatch(
         names = terms["names"] - unit_tokens - acronyms(unit)
     else:
         names = terms["names"] - line_tokens - acronyms(line)
-        if not key_terms("x " + line)["names"] - generic:
+        if not names_somebody(line, generic):
             names -= document
     missing |= names
     missing |= terms["numbers"] - line_tokens
     return missing
+
+
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december".split()
+)
+
+
+def names_somebody(text: str, generic: frozenset[str] = frozenset()) -> bool:
+    """Whether a text names a person, place or body of its own (a dateline's month does not count)."""
+    return bool(key_terms("x " + text)["names"] - generic - _MONTHS)
 
 
 def question_terms(question: str, generic: frozenset[str]) -> dict[str, set[str]]:
@@ -158,8 +198,12 @@ def answering_units(
     kind = wanted(question)
     percentage = wants_percentage(question)
     q_tokens = set(tokenize(question))
-    # "How many provinces …": a unit that counts provinces comes first.
-    evidence = sorted(evidence, key=lambda e: not counts_asked_noun(question, e.text))
+    # "How many provinces …": a unit that counts provinces comes first; then units that state
+    # the question's year themselves, before those that only do not contradict it.
+    evidence = sorted(
+        evidence,
+        key=lambda e: (not counts_asked_noun(question, e.text), not terms["years"] <= set(tokenize(e.text))),
+    )
     return [
         e
         for e in evidence

@@ -1,4 +1,8 @@
-"""The Gradio page: a streaming chat with cited lines, plus JSON endpoints for search and ask."""
+"""The Gradio page: a streaming chat with cited lines, plus Gradio API endpoints for search and ask.
+
+`serve` mounts the page on the FastAPI app of qa/http_api.py, which adds plain JSON endpoints
+(/api/search, /api/ask) beside it.
+"""
 
 from __future__ import annotations
 
@@ -144,8 +148,27 @@ def auth_from_env() -> list[tuple[str, str]] | None:
     return [(user, password)]
 
 
+def build_server(pipeline: Pipeline, auth: list[tuple[str, str]] | None = None, port: int = 7860):
+    """One FastAPI app: the JSON API at /api/…, the chat page (and its Gradio API) at /."""
+    from .http_api import build_api
+
+    return gr.mount_gradio_app(
+        build_api(pipeline, auth),
+        build_app(pipeline),
+        path="/",
+        server_port=port,
+        auth=auth,
+        footer_links=["api"],
+    )
+
+
 def serve(settings: Settings, share: bool = False, prevent_thread_lock: bool = False):
-    """Build what is missing (index, model cache), then serve the page."""
+    """Build what is missing (index, model cache), then serve the page and the JSON API.
+
+    With prevent_thread_lock the server runs in a thread and is returned (uvicorn.Server);
+    otherwise this blocks until Ctrl-C. share=True uses Gradio's own launcher for its public
+    link, which serves the page and the Gradio API but not /api/….
+    """
     logging.getLogger("qa").setLevel(logging.INFO)
     pipeline = Pipeline(settings)
     log.info("preparing the index and models (the first start builds them; later starts take seconds)")
@@ -153,13 +176,25 @@ def serve(settings: Settings, share: bool = False, prevent_thread_lock: bool = F
     auth = auth_from_env()
     if settings.host not in ("127.0.0.1", "localhost", "::1") and auth is None:
         log.warning("serving on %s without a login: set QA_AUTH=user:password to require one", settings.host)
-    demo = build_app(pipeline)
-    demo.launch(
-        server_name=settings.host,
-        server_port=settings.port,
-        share=share,
-        auth=auth,
-        prevent_thread_lock=prevent_thread_lock,
-        footer_links=["api"],
-    )
-    return demo
+    if share:
+        demo = build_app(pipeline)
+        demo.launch(
+            server_name=settings.host,
+            server_port=settings.port,
+            share=True,
+            auth=auth,
+            prevent_thread_lock=prevent_thread_lock,
+            footer_links=["api"],
+        )
+        return demo
+    from .http_api import start_in_thread
+
+    app = build_server(pipeline, auth, settings.port)
+    url = f"http://{settings.host}:{settings.port}"
+    log.info("chat at %s/ ; JSON API at %s/api/search and /api/ask (schema: /api/openapi.json)", url, url)
+    if prevent_thread_lock:
+        return start_in_thread(app, settings.host, settings.port)
+    import uvicorn
+
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")  # until Ctrl-C
+    return None

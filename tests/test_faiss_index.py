@@ -78,7 +78,7 @@ def test_every_type_builds_saves_loads_and_searches_the_seed_index(fake_settings
     settings = fake_settings.replace(index_type=kind)
     build_corpus_index(settings, fake_embedder, progress=False)
     store = FaissStore.load(settings.index_dir)
-    assert store.manifest.index_type == kind == index_kind(store.index)
+    assert store.manifest.index_type == kind == index_kind(store.vectors.index)
     assert stale_reasons(settings) == []
 
     target = store.chunks[len(store.chunks) // 2]
@@ -89,11 +89,11 @@ def test_every_type_builds_saves_loads_and_searches_the_seed_index(fake_settings
 
 def test_search_parameters_survive_save_and_load(fake_settings, fake_embedder):
     build_corpus_index(fake_settings.replace(index_type="hnsw"), fake_embedder, progress=False)
-    hnsw = faiss.downcast_index(FaissStore.load(fake_settings.index_dir).index)
+    hnsw = faiss.downcast_index(FaissStore.load(fake_settings.index_dir).vectors.index)
     assert hnsw.hnsw.efSearch == faiss_index.HNSW_EF_SEARCH
 
     build_corpus_index(fake_settings.replace(index_type="ivf"), fake_embedder, progress=False)
-    ivf = faiss.downcast_index(FaissStore.load(fake_settings.index_dir).index)
+    ivf = faiss.downcast_index(FaissStore.load(fake_settings.index_dir).vectors.index)
     assert ivf.nprobe == ivf_probes(ivf_lists(ivf.ntotal), ivf.ntotal)
 
 

@@ -57,9 +57,9 @@ def test_build_then_load_round_trips_chunks_lines_and_manifest(fake_settings, fa
     m = store.manifest
     assert m.format_version == FORMAT_VERSION
     assert m.embedding_model == fake_embedder.name
-    assert m.dim == fake_embedder.dim == store.index.d
+    assert m.dim == fake_embedder.dim == store.vectors.dim
     assert (m.chunk_chars, m.chunk_overlap) == (fake_settings.chunk_chars, fake_settings.chunk_overlap)
-    assert m.count == len(store.chunks) == store.index.ntotal
+    assert m.count == len(store.chunks) == len(store.vectors)
     assert m.index_type == "flat"
     assert m.sources == {
         p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in fake_settings.docs_dir.glob("*.txt")
@@ -221,7 +221,7 @@ def _fail_write_index(monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk full while writing vectors")
 
-    monkeypatch.setattr(store_mod.faiss, "write_index", boom)
+    monkeypatch.setattr(faiss, "write_index", boom)
 
 
 def _fail_second_json_dump(monkeypatch):
@@ -247,7 +247,7 @@ def _interrupt_write_index(monkeypatch):
     def ctrl_c(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store_mod.faiss, "write_index", ctrl_c)
+    monkeypatch.setattr(faiss, "write_index", ctrl_c)
 
 
 @pytest.mark.parametrize(

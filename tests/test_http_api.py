@@ -1,0 +1,154 @@
+"""The JSON API beside the chat page, through a real HTTP client against a real server on
+127.0.0.1: a real pipeline with the fake embedder and no generator (extractive answers)."""
+
+from __future__ import annotations
+
+import socket
+
+import httpx
+import pytest
+
+from qa.pipeline import Pipeline
+from qa.retrieval import Retriever
+from tests.conftest import JIANGXI_FILE, FakeEmbedder
+
+QUESTION = "What was Jiangxi's 2020 recovered fund amount?"
+QUERY = "Jiangxi recovered 723 million yuan"
+LOGIN = ("ann", "s3cret")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory) -> Pipeline:
+    import shutil
+
+    from qa.config import Settings
+    from tests.conftest import SEEDS
+
+    root = tmp_path_factory.mktemp("http")
+    shutil.copytree(SEEDS, root / "docs")
+    settings = Settings(
+        docs_dir=root / "docs",
+        index_dir=root / "index",
+        embedding_model="fake-embedder",
+        generator_model="none",
+    )
+    return Pipeline(settings, Retriever.from_settings(settings, FakeEmbedder(), progress=False))
+
+
+def _serve(pipeline, auth=None):
+    from qa.http_api import start_in_thread
+    from qa.web import build_server
+
+    port = _free_port()
+    server = start_in_thread(build_server(pipeline, auth, port), "127.0.0.1", port)
+    return server, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def base(pipeline):
+    server, url = _serve(pipeline)
+    yield url
+    server.should_exit = True
+
+
+@pytest.fixture(scope="module")
+def http(base):
+    with httpx.Client(base_url=base, timeout=60) as client:
+        yield client
+
+
+def test_search_returns_the_cli_json_shape(http, pipeline):
+    r = http.post("/api/search", json={"query": QUERY, "k": 3})
+    assert r.status_code == 200
+    assert r.json() == [h.to_dict() for h in pipeline.retriever.search(QUERY, 3)]
+    assert [p["rank"] for p in r.json()] == [1, 2, 3]
+    assert r.json()[0]["file"] == JIANGXI_FILE
+
+
+def test_search_k_defaults_to_5(http):
+    assert len(http.post("/api/search", json={"query": QUERY}).json()) == 5
+
+
+def test_ask_returns_the_cli_json_shape(http, pipeline):
+    r = http.post("/api/ask", json={"question": QUESTION})
+    assert r.status_code == 200
+    out = r.json()
+    expected = pipeline.ask(QUESTION).to_dict()
+    assert set(out) == set(expected)
+    assert {k: v for k, v in out.items() if k != "timings_ms"} == {
+        k: v for k, v in expected.items() if k != "timings_ms"
+    }
+    assert set(out["timings_ms"]) == set(expected["timings_ms"])
+    assert "723 million" in out["answer"] and out["method"] == "extractive"
+    assert (JIANGXI_FILE, 1) in {(c["file"], c["line"]) for c in out["citations"]}
+
+
+def test_ask_with_history_rewrites_the_follow_up(http):
+    first = http.post("/api/ask", json={"question": QUESTION}).json()
+    history = [{"question": first["question"], "answer": first["answer"]}]
+    out = http.post("/api/ask", json={"question": "and in 2030?", "history": history}).json()
+    assert "Jiangxi" in out["standalone_question"] and "2030" in out["standalone_question"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "message"),
+    [
+        ("/api/ask", {"question": "   "}, 400, "empty"),
+        ("/api/ask", {"question": "why " * 1000}, 400, "limit is 2,000"),
+        ("/api/search", {"query": ""}, 400, "empty"),
+        ("/api/ask", {}, 422, "question: Field required"),
+        ("/api/ask", {"question": 42}, 422, "question"),
+        ("/api/search", {"query": "x", "k": 0}, 422, "k:"),
+        ("/api/search", {"query": "x", "k": 10_000}, 422, "k:"),
+        ("/api/ask", {"question": QUESTION, "history": [["q"]]}, 422, "history"),
+    ],
+)
+def test_bad_input_is_a_4xx_with_a_clear_json_error(http, path, body, status, message):
+    r = http.post(path, json=body)
+    assert r.status_code == status
+    assert message in r.json()["error"]
+    assert http.post("/api/search", json={"query": "Jiangxi", "k": 1}).status_code == 200  # still serving
+
+
+def test_a_body_that_is_not_json_is_a_4xx(http):
+    r = http.post("/api/ask", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "error" in r.json()
+
+
+def test_the_openapi_schema_documents_both_endpoints(http):
+    schema = http.get("/api/openapi.json").json()
+    assert {"/api/search", "/api/ask"} <= set(schema["paths"])
+    components = schema["components"]["schemas"]
+    assert {"question", "history"} <= set(components["AskRequest"]["properties"])
+    assert {"query", "k"} <= set(components["SearchRequest"]["properties"])
+    assert {"answer", "abstained", "citations", "passages"} <= set(components["AskResponse"]["properties"])
+    ask = schema["paths"]["/api/ask"]["post"]["responses"]
+    assert {"200", "400", "422"} <= set(ask)
+
+
+def test_the_chat_page_and_its_gradio_api_are_still_served(http, base):
+    page = http.get("/")
+    assert page.status_code == 200 and "<html" in page.text.lower()
+    from gradio_client import Client
+
+    client = Client(base + "/", verbose=False)
+    rows = client.predict(QUERY, 2, api_name="/search")
+    assert [r["rank"] for r in rows] == [1, 2]
+
+
+def test_with_a_login_the_api_wants_credentials(pipeline):
+    server, url = _serve(pipeline, auth=[LOGIN])
+    try:
+        with httpx.Client(base_url=url, timeout=60) as client:
+            body = {"query": QUERY, "k": 1}
+            assert client.post("/api/search", json=body).status_code == 401
+            assert client.post("/api/search", json=body, auth=("ann", "wrong")).status_code == 401
+            assert client.post("/api/search", json=body, auth=LOGIN).status_code == 200
+    finally:
+        server.should_exit = True

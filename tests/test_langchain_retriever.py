@@ -1,0 +1,75 @@
+"""The LangChain adapter: a real langchain-core BaseRetriever over a real Retriever (fake embedder)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip(
+    "langchain_core", reason="the langchain extra is not installed (pip install -e .[langchain])"
+)
+
+from langchain_core.documents import Document  # noqa: E402
+from langchain_core.retrievers import BaseRetriever  # noqa: E402
+
+from qa.langchain_retriever import QARetriever  # noqa: E402
+from qa.retrieval import Retriever  # noqa: E402
+from tests.conftest import JIANGXI_FILE  # noqa: E402
+
+QUERY = "Jiangxi recovered 723 million yuan"
+
+
+@pytest.fixture
+def retriever(fake_settings, fake_embedder) -> Retriever:
+    return Retriever.from_settings(fake_settings, fake_embedder, progress=False)
+
+
+def test_invoke_returns_the_retrievers_hits_as_documents(retriever):
+    adapter = QARetriever(retriever=retriever, k=3)
+    assert isinstance(adapter, BaseRetriever)
+    docs = adapter.invoke(QUERY)
+    hits = retriever.search(QUERY, 3)
+    assert all(isinstance(d, Document) for d in docs)
+    assert [d.page_content for d in docs] == [h.chunk.text for h in hits]
+    assert [d.metadata["rank"] for d in docs] == [1, 2, 3]
+    first = docs[0].metadata
+    assert first["file"] == JIANGXI_FILE == hits[0].chunk.file
+    assert first["lines"] == [hits[0].chunk.first_line, hits[0].chunk.last_line]
+    assert first["score"] == pytest.approx(hits[0].score)
+    assert docs[0].id == first["chunk_id"] == hits[0].chunk.id
+
+
+def test_k_is_respected_and_batch_works(retriever):
+    adapter = QARetriever(retriever=retriever, k=1)
+    out = adapter.batch([QUERY, "long-term care insurance"])
+    assert [len(docs) for docs in out] == [1, 1]
+
+
+async def _ainvoke(adapter, query):
+    return await adapter.ainvoke(query)
+
+
+def test_async_invoke_matches_invoke(retriever):
+    import asyncio
+
+    adapter = QARetriever(retriever=retriever, k=2)
+    assert asyncio.run(_ainvoke(adapter, QUERY)) == adapter.invoke(QUERY)
+
+
+def test_bad_queries_raise_the_products_input_error(retriever):
+    from qa.errors import InputError
+
+    with pytest.raises(InputError, match="empty"):
+        QARetriever(retriever=retriever).invoke("   ")
+
+
+def test_without_langchain_the_import_error_names_the_extra():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['langchain_core'] = None\n"
+        "try:\n    import qa.langchain_retriever\n"
+        "except Exception as e:\n    print(type(e).__name__, e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.startswith("MissingExtraError") and "pip install -e .[langchain]" in out
