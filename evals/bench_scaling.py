@@ -194,5 +194,11 @@ def run_scaling(
             progress(f"scaling: {kind} at {n:,}")
             # Flat at 1M reads 1.5 GB a query: 50 timed queries give a stable median.
             timed = 50 if kind == "flat" and n >= 500_000 else queries
-            results.append(measure(vectors, query_vectors, truth, kind, timed))
+            r = measure(vectors, query_vectors, truth, kind, timed)
+            results.append(r)
+            progress(
+                f"scaling: {kind} at {n:,}: build {r.build_s:.1f} s, {r.memory_mb:.0f} MB, query p50 "
+                f"{r.query_p50_ms_1thread:.2f} ms (1 thread) / {r.query_p50_ms_all_threads:.2f} ms (all), "
+                f"recall@10 {r.recall_at_10:.3f} at {r.search_param or 'exact'}"
+            )
     return results
