@@ -57,7 +57,8 @@ def row_settings(row: Row, base: Settings) -> Settings:
     try:
         return base.replace(**row.overrides)
     except TypeError as e:  # an override names a field this version of Settings does not have
-        raise QAError(f"settings do not support {sorted(row.overrides)}: {e}") from e
+        unknown = sorted(set(row.overrides) - set(Settings.__dataclass_fields__))
+        raise QAError(f"settings have no {', '.join(unknown) or 'such field'} here ({e})") from e
 
 
 class TokenCounter:

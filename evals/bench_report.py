@@ -278,6 +278,11 @@ def markdown(result: dict[str, Any]) -> str:
             "",
             *scaling_section(result["scaling"]),
             "",
+            *(
+                f"- {s['index_type']} at {s['n']:,} skipped: {s['reason']}"
+                for s in result.get("scaling_skipped", [])
+            ),
+            "",
         ]
     return "\n".join(lines) + "\n"
 

@@ -9,6 +9,7 @@ Indexes are built by qa.faiss_index.build_index, exactly as the product builds t
 from __future__ import annotations
 
 import logging
+import math
 import statistics
 import time
 from dataclasses import asdict, dataclass, field
@@ -178,27 +179,56 @@ def measure(
     return result
 
 
+def projected_build_s(n: int, measured: tuple[int, float]) -> float:
+    """Build time at n from one measured at a smaller size, growing as n log n.
+
+    >>> round(projected_build_s(1_000_000, (100_000, 60.0)))
+    720
+    """
+    m, seconds = measured
+    return seconds * (n / m) * (math.log(n) / math.log(max(m, 2)))
+
+
 def run_scaling(
-    sizes: list[int], kinds: list[str], queries: int = 200, seed: int = 0, progress=print
-) -> list[ScalingResult]:
-    """Every index type at every size; the smaller corpora are prefixes of the largest one."""
+    sizes: list[int],
+    kinds: list[str],
+    queries: int = 200,
+    seed: int = 0,
+    progress=print,
+    max_build_s: float | None = None,
+) -> tuple[list[ScalingResult], list[dict]]:
+    """Every index type at every size; the smaller corpora are prefixes of the largest one.
+
+    With max_build_s, a type whose build at this size projects (from its build at the previous
+    size) beyond that many seconds is skipped; the skip and its projection are returned.
+    """
     largest = max(sizes)
     progress(f"scaling: generating {largest:,} clustered {DIM}-dim vectors")
     data = clustered_vectors(largest + queries, seed=seed)
     query_vectors, corpus = data[:queries], data[queries:]
-    results = []
+    results, skipped = [], []
+    built: dict[str, tuple[int, float]] = {}  # kind -> (n, build seconds) at the last size measured
     for n in sorted(sizes):
         vectors = corpus[:n]
         truth = exact_neighbours(vectors, query_vectors)
         for kind in kinds:
+            if max_build_s and kind in built:
+                projected = projected_build_s(n, built[kind])
+                if projected > max_build_s:
+                    budget = f"{max_build_s / 60:.0f} min"
+                    reason = f"build projected at {projected / 60:.0f} min, over the {budget} budget"
+                    progress(f"scaling: {kind} at {n:,} skipped: {reason}")
+                    skipped.append({"n": n, "index_type": kind, "reason": reason})
+                    continue
             progress(f"scaling: {kind} at {n:,}")
             # Flat at 1M reads 1.5 GB a query: 50 timed queries give a stable median.
             timed = 50 if kind == "flat" and n >= 500_000 else queries
             r = measure(vectors, query_vectors, truth, kind, timed)
             results.append(r)
+            built[kind] = (n, r.build_s)
             progress(
                 f"scaling: {kind} at {n:,}: build {r.build_s:.1f} s, {r.memory_mb:.0f} MB, query p50 "
                 f"{r.query_p50_ms_1thread:.2f} ms (1 thread) / {r.query_p50_ms_all_threads:.2f} ms (all), "
                 f"recall@10 {r.recall_at_10:.3f} at {r.search_param or 'exact'}"
             )
-    return results
+    return results, skipped

@@ -13,8 +13,9 @@ from qa.errors import QAError
 
 
 def test_scaling_small_run_measures_every_type_and_reports_it(tmp_path):
-    results = bench_scaling.run_scaling([2000], ["flat", "ivf"], queries=20, progress=lambda _: None)
+    results, skipped = bench_scaling.run_scaling([2000], ["flat", "ivf"], queries=20, progress=lambda _: None)
     flat, ivf = results
+    assert skipped == []
     assert (flat.n, flat.index_type, flat.recall_at_10) == (2000, "flat", 1.0)
     assert ivf.search_param.startswith("nprobe=") and ivf.sweep
     assert 0.8 <= ivf.recall_at_10 <= 1.0
@@ -48,7 +49,7 @@ def test_a_row_needing_a_missing_module_or_setting_is_skipped_with_a_reason():
     base = Settings()
     with pytest.raises(QAError, match="not importable"):
         bench_answers.row_settings(bench_answers.Row("x", {}, "no_such_module_xyz"), base)
-    with pytest.raises(QAError, match="settings do not support"):
+    with pytest.raises(QAError, match="settings have no no_such_setting"):
         bench_answers.row_settings(bench_answers.Row("x", {"no_such_setting": 1}), base)
     assert bench_answers.row_settings(bench_answers.Row("x", {"top_k": 3}), base).top_k == 3
 
@@ -73,3 +74,11 @@ def test_quick_and_skip_flags_choose_the_parts():
     args = bench.parse_args(["--skip-scaling", "--skip-startup"])
     assert args.parts == ["answers", "build"] and args.scaling_sizes == [10_000, 100_000, 1_000_000]
     assert bench.parse_args(["--only", "scaling"]).parts == ["scaling"]
+
+
+def test_a_build_projected_over_budget_is_skipped_with_its_projection():
+    results, skipped = bench_scaling.run_scaling(
+        [500, 5000], ["flat"], queries=10, progress=lambda _: None, max_build_s=1e-9
+    )
+    assert [r.n for r in results] == [500]
+    assert skipped[0]["n"] == 5000 and "projected" in skipped[0]["reason"]
