@@ -100,18 +100,23 @@ def chunk_document(doc: Document, chunk_chars: int = 700, overlap: int = 1) -> l
             else:
                 groups.append(group)
 
-    return [
-        Chunk(
-            id=f"{doc.file}#{n}",
-            file=doc.file,
-            first_line=g[0].line,
-            last_line=g[-1].line,
-            start=g[0].start,
-            end=g[-1].end,
-            text=doc.text[g[0].start : g[-1].end],
+    chunks = []
+    for n, g in enumerate(groups):
+        page, page_line = doc.page_of(g[0].line) or (None, None)
+        chunks.append(
+            Chunk(
+                id=f"{doc.file}#{n}",
+                file=doc.file,
+                first_line=g[0].line,
+                last_line=g[-1].line,
+                start=g[0].start,
+                end=g[-1].end,
+                text=doc.text[g[0].start : g[-1].end],
+                page=page,
+                page_line=page_line,
+            )
         )
-        for n, g in enumerate(groups)
-    ]
+    return chunks
 
 
 def chunk_corpus(docs: list[Document], chunk_chars: int = 700, overlap: int = 1) -> list[Chunk]:

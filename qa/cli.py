@@ -18,7 +18,8 @@ log = logging.getLogger("qa")
 
 EXAMPLES = """examples:
   qa index                              build (or rebuild) the index of seeds/
-  qa index --docs ~/papers              index another folder
+  qa index --docs ~/papers              index another folder (.txt, .md, .html, .pdf)
+  qa index --full                       re-read and re-embed every file
   qa search "Jiangxi recovered funds" -k 3
   qa ask "What was Jiangxi's 2020 recovered fund amount?"
   qa ask --json --batch questions.jsonl > answers.jsonl
@@ -31,7 +32,10 @@ EXAMPLES = """examples:
 def _common(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("settings (default: QA_* environment variables, then built-in defaults)")
     g.add_argument(
-        "--docs", dest="docs_dir", metavar="DIR", help="folder of .txt/.md articles (default seeds/)"
+        "--docs",
+        dest="docs_dir",
+        metavar="DIR",
+        help="folder of .txt/.md/.html/.pdf documents (default seeds/)",
     )
     g.add_argument("--index", dest="index_dir", metavar="DIR", help="index folder (default index/)")
     g.add_argument("--cache", dest="cache_dir", metavar="DIR", help="model cache (default ~/.cache/qa)")
@@ -70,8 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("index", help="build the index of the document folder")
-    p.add_argument("--force", action="store_true", help="rebuild even when the index is fresh")
+    p = sub.add_parser(
+        "index", help="build or update the index of the document folder (.txt, .md, .html, .pdf)"
+    )
+    p.add_argument(
+        "--full",
+        "--force",
+        dest="full",
+        action="store_true",
+        help="rebuild everything, even unchanged files (default: only new and changed files are embedded)",
+    )
     _common(p)
 
     p = sub.add_parser("search", help="show the passages retrieved for a query")
@@ -140,7 +152,7 @@ def read_arg(value: str | None, what: str) -> str:
 def format_answer(answer) -> str:
     lines = [answer.text]
     for c in answer.citations:
-        lines.append(f"  [{c.file}:{c.line}] {c.text}")
+        lines.append(f"  [{c.location}] {c.text}")
     return "\n".join(lines)
 
 
@@ -161,18 +173,26 @@ def cmd_index(args, settings) -> int:
     from .embedding import SentenceTransformerEmbedder
     from .indexer import build_index, stale_reasons
 
-    if not args.force:
+    if not args.full:
         try:
             reasons = stale_reasons(settings)
         except QAError:  # missing or corrupt: either way, build
             reasons = ["no usable index"]
         if not reasons:
-            print(f"index in {settings.index_dir} is up to date (use --force to rebuild)")
+            print(f"index in {settings.index_dir} is up to date (use --full to rebuild it all)")
             return 0
-    report = build_index(settings, SentenceTransformerEmbedder(settings.embedding_model), progress=True)
+    embedder = SentenceTransformerEmbedder(settings.embedding_model)
+    report = build_index(settings, embedder, progress=True, full=args.full)
     print(
         f"indexed {report.chunks} chunks from {report.files} files in {report.seconds:.1f} s -> {report.path}"
     )
+    if report.reused_files:
+        print(
+            f"  {report.files - report.reused_files} new or changed files embedded ({report.embedded_chunks} "
+            f"chunks), {report.reused_files} unchanged files reused"
+        )
+    for file in report.removed_files:
+        print(f"removed {file}")
     for s in report.skipped:
         print(f"skipped {s.file}: {s.reason}")
     return 0
@@ -187,7 +207,7 @@ def cmd_search(args, settings) -> int:
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
     else:
         for h in hits:
-            print(f"{h.rank}. {h.chunk.file}:{h.chunk.first_line}-{h.chunk.last_line} ({h.score:.4f})")
+            print(f"{h.rank}. {h.chunk.location} ({h.score:.4f})")
             print(f"   {h.chunk.text[:300]}{'…' if len(h.chunk.text) > 300 else ''}")
     return 0
 

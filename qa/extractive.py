@@ -51,7 +51,8 @@ _LIST_Q = re.compile(
 )
 LIST_MAX_WORDS = 60
 _CLAUSE = re.compile(r"(?<=[,;:])\s+|\s+(?=and\s)|\s+(?=\()|(?<=\))\s+")  # also around "(Reporter X)"
-NAME_WEIGHT = 0.5  # the question's names pick a clause only where its other words do not
+NAME_WEIGHT = 0.5
+COMPLETING_CLAUSE_WORDS = 12  # the question's names pick a clause only where its other words do not
 
 
 def wanted(question: str) -> str:
@@ -175,5 +176,14 @@ def extract_answer(
             score = overlap + (2.0 if new else 0.0) + 0.3 * min(new, 15 if listing else 5) - 0.02 * words
             if score > best_score:
                 best_span, best_score = (i, j), score
-    answer = " ".join(clauses[best_span[0] : best_span[1]]).rstrip(",;:")
+    i, j = best_span
+    if (  # "the individual payment will be raised, | up to 380 yuan": the figure completes the span
+        kind in ("number", "date")
+        and j < len(clauses)
+        and len(clauses[j].split()) <= COMPLETING_CLAUSE_WORDS
+        and new_answer_tokens(kind, clauses[j], q_tokens) > 0
+        and new_answer_tokens(kind, clauses[j - 1], q_tokens) == 0
+    ):
+        j += 1
+    answer = " ".join(clauses[i:j]).rstrip(",;:")
     return re.sub(r"^(and|or|but|which|of which)\s+", "", answer)

@@ -1,4 +1,4 @@
-"""Building the index from the documents, and telling when it is stale."""
+"""Building the index from the documents (incrementally when it can), and telling when it is stale."""
 
 from __future__ import annotations
 
@@ -7,15 +7,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .chunking import chunk_corpus
+import numpy as np
+from tqdm.auto import tqdm
+
+from .chunking import chunk_document
 from .config import Settings
-from .corpus import Skipped, list_sources, load_corpus
+from .corpus import Skipped, list_sources, no_documents_message, read_document, unsupported_files
 from .embedding import Embedder
-from .errors import IndexStaleError
+from .errors import CorpusError, IndexMissingError, IndexStaleError, QAError
 from .faiss_index import choose_index_type
 from .faiss_vectors import FaissVectors, build_faiss
 from .hashing import sha256_file
-from .store import FORMAT_VERSION, FaissStore, Manifest, read_manifest
+from .store import FORMAT_VERSION, FaissStore, Manifest, check_format, read_embeddings, read_manifest
+from .types import Chunk
 from .vectors import check_available, new_vectors
 
 log = logging.getLogger(__name__)
@@ -24,25 +28,132 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class BuildReport:
     path: Path
-    files: int
-    chunks: int
-    skipped: tuple[Skipped, ...]
+    files: int  # documents in the index
+    chunks: int  # chunks in the index
+    skipped: tuple[Skipped, ...]  # files left out, with why
     seconds: float
+    reused_files: int = 0  # unchanged files whose chunks and vectors came from the previous build
+    embedded_chunks: int = 0  # chunks embedded by this build (all of them in a full build)
+    removed_files: tuple[str, ...] = ()  # files of the previous build that are gone
 
 
-def build_index(settings: Settings, embedder: Embedder, progress: bool = True) -> BuildReport:
-    """Read, chunk and embed every document, then save the index atomically."""
+@dataclass
+class _FilePart:
+    """What one document contributes to the index, fresh or taken from the previous build."""
+
+    file: str
+    sha256: str
+    chunks: list[Chunk]
+    lines: dict[tuple[str, int], str]
+    page_starts: tuple[int, ...]
+    vectors: np.ndarray | None  # None until embedded
+
+
+class _Previous:
+    """The live build, when its chunks and vectors can be reused by the next one."""
+
+    def __init__(self, store: FaissStore, vectors: np.ndarray):
+        self.sources = store.manifest.sources
+        self.store = store
+        self.vectors = vectors
+        self.rows: dict[str, list[int]] = {}  # file -> its chunks' rows, in order
+        for row, chunk in enumerate(store.chunks):
+            self.rows.setdefault(chunk.file, []).append(row)
+        self.lines: dict[str, dict[tuple[str, int], str]] = {}
+        for key, text in store.lines.items():
+            self.lines.setdefault(key[0], {})[key] = text
+
+    def part(self, file: str, sha256: str) -> _FilePart:
+        rows = self.rows.get(file, [])
+        return _FilePart(
+            file,
+            sha256,
+            [self.store.chunks[r] for r in rows],
+            self.lines.get(file, {}),
+            self.store.pages.get(file, ()),
+            self.vectors[rows],
+        )
+
+
+def _previous_build(settings: Settings, embedder: Embedder) -> _Previous | None:
+    """The live build if it was made the same way (format, model, chunking); else None and why."""
+    try:
+        manifest = read_manifest(settings.index_dir)
+        check_format(manifest)
+        if manifest.embedding_model != embedder.name:
+            raise IndexStaleError(f"built with embedding model {manifest.embedding_model}")
+        if (manifest.chunk_chars, manifest.chunk_overlap) != (settings.chunk_chars, settings.chunk_overlap):
+            raise IndexStaleError("chunking settings changed")
+        store = FaissStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
+        previous = _Previous(store, read_embeddings(settings.index_dir))
+    except IndexMissingError:
+        return None
+    except QAError as e:
+        log.warning("rebuilding the whole index, nothing can be reused: %s", e)
+        return None
+    return previous
+
+
+def _read_parts(
+    settings: Settings, previous: _Previous | None, progress: bool
+) -> tuple[list[_FilePart], list[Skipped]]:
+    """Every source file as a part (unchanged ones from the previous build), in file order."""
+    root = Path(settings.docs_dir)
+    parts: list[_FilePart] = []
+    skipped: list[Skipped] = []
+    paths = list_sources(root)
+    for path in tqdm(paths, desc="reading", unit="file", disable=not progress or not paths, leave=False):
+        file = path.relative_to(root).as_posix()
+        if previous is not None and file in previous.sources:
+            sha256 = sha256_file(path)
+            if previous.sources[file] == sha256:
+                parts.append(previous.part(file, sha256))
+                continue
+        doc = read_document(path, root)
+        if isinstance(doc, Skipped):
+            skipped.append(doc)
+            continue
+        chunks = chunk_document(doc, settings.chunk_chars, settings.chunk_overlap)
+        lines = {
+            (doc.file, n): text.strip() for n, text in enumerate(doc.text.split("\n"), 1) if text.strip()
+        }
+        parts.append(_FilePart(doc.file, doc.sha256, chunks, lines, doc.page_starts, None))
+    return parts, skipped
+
+
+def build_index(
+    settings: Settings, embedder: Embedder, progress: bool = True, full: bool = False
+) -> BuildReport:
+    """Read, chunk and embed the documents, then save the index atomically.
+
+    Unless `full`, files unchanged since the live build (same sha256, same model and chunking)
+    keep their chunks and vectors, so only new and changed files are read and embedded.
+    """
     started = time.perf_counter()
     # A missing extra or an unreachable server fails now, not after minutes of embedding.
     check_available(settings.vector_store, settings.qdrant_url, settings.qdrant_api_key)
-    docs, skipped = load_corpus(settings.docs_dir)
-    chunks = chunk_corpus(docs, settings.chunk_chars, settings.chunk_overlap)
-    log.info("embedding %d chunks from %d files", len(chunks), len(docs))
-    vectors = embedder.embed([c.text for c in chunks], progress=progress)
+    previous = None if full else _previous_build(settings, embedder)
+    parts, skipped = _read_parts(settings, previous, progress)
+    for s in skipped:  # the BuildReport lists them too; `qa index` prints that list
+        log.info("skipped %s: %s", s.file, s.reason)
+    if not parts:
+        raise CorpusError(no_documents_message(settings.docs_dir))
+    fresh = [p for p in parts if p.vectors is None]
+    texts = [c.text for p in fresh for c in p.chunks]
+    log.info("embedding %d chunks from %d new or changed files", len(texts), len(fresh))
+    if texts:
+        vectors = embedder.embed(texts, progress=progress)
+        offset = 0
+        for p in fresh:
+            p.vectors, offset = vectors[offset : offset + len(p.chunks)], offset + len(p.chunks)
+    chunks = [c for p in parts for c in p.chunks]
+    all_vectors = np.concatenate([p.vectors for p in parts]).astype(np.float32, copy=False)
+    if all_vectors.ndim != 2 or all_vectors.shape[0] != len(chunks):
+        raise AssertionError(f"{all_vectors.shape} vectors for {len(chunks)} chunks")
     # Qdrant indexes by its own HNSW; the FAISS index type depends on the corpus size.
     faiss_backend = settings.vector_store == "faiss"
     index_type = (
-        choose_index_type(len(chunks), int(vectors.shape[1]), settings.index_type)
+        choose_index_type(len(chunks), int(all_vectors.shape[1]), settings.index_type)
         if faiss_backend
         else "flat"
     )
@@ -50,30 +161,46 @@ def build_index(settings: Settings, embedder: Embedder, progress: bool = True) -
         format_version=FORMAT_VERSION,
         created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         embedding_model=embedder.name,
-        dim=int(vectors.shape[1]),
+        dim=int(all_vectors.shape[1]),
         chunk_chars=settings.chunk_chars,
         chunk_overlap=settings.chunk_overlap,
-        sources={d.file: d.sha256 for d in docs},
-        skipped={s.file: sha256_file(Path(settings.docs_dir) / s.file) for s in skipped},
+        sources={p.file: p.sha256 for p in parts},
+        skipped=_hashes(Path(settings.docs_dir), [s.file for s in skipped]),
         files={},
         count=len(chunks),
         index_type=index_type,
     )
-    lines = {
-        (d.file, n): text.strip()
-        for d in docs
-        for n, text in enumerate(d.text.split("\n"), 1)
-        if text.strip()
-    }
+    lines = {key: text for p in parts for key, text in p.lines.items()}
+    pages = {p.file: p.page_starts for p in parts if p.page_starts}
     if faiss_backend:  # IVF trains on the vectors, so it is built from all of them
-        index = FaissVectors(build_faiss(vectors, index_type))
+        index = FaissVectors(build_faiss(all_vectors, index_type))
     else:
-        index = new_vectors(
-            vectors.shape[1], settings.vector_store, settings.qdrant_url, settings.qdrant_api_key
-        )
-        index.add(vectors)
-    path = FaissStore(manifest, index, chunks, lines).save(settings.index_dir)
-    return BuildReport(path, len(docs), len(chunks), tuple(skipped), time.perf_counter() - started)
+        index = new_vectors(manifest.dim, settings.vector_store, settings.qdrant_url, settings.qdrant_api_key)
+        index.add(all_vectors)
+    store = FaissStore(manifest, index, chunks, lines, pages, embeddings=all_vectors)
+    path = store.save(settings.index_dir)
+    removed = tuple(sorted(set(previous.sources) - set(manifest.sources))) if previous else ()
+    return BuildReport(
+        path,
+        files=len(parts),
+        chunks=len(chunks),
+        skipped=tuple(skipped) + tuple(unsupported_files(settings.docs_dir)),
+        seconds=time.perf_counter() - started,
+        reused_files=len(parts) - len(fresh),
+        embedded_chunks=len(texts),
+        removed_files=removed,
+    )
+
+
+def _hashes(root: Path, files: list[str]) -> dict[str, str]:
+    """sha256 of the files that can be read (an unreadable one is simply checked again next time)."""
+    out = {}
+    for file in files:
+        try:
+            out[file] = sha256_file(root / file)
+        except OSError:
+            pass
+    return out
 
 
 def stale_reasons(settings: Settings, manifest: Manifest | None = None) -> list[str]:
@@ -81,7 +208,9 @@ def stale_reasons(settings: Settings, manifest: Manifest | None = None) -> list[
     manifest = manifest or read_manifest(settings.index_dir)
     reasons = []
     if manifest.format_version != FORMAT_VERSION:
-        reasons.append(f"index format {manifest.format_version} is not the current {FORMAT_VERSION}")
+        reasons.append(
+            f"index format {manifest.format_version} is not this version's {FORMAT_VERSION} (rebuilt in full)"
+        )
     if manifest.embedding_model != settings.embedding_model:
         reasons.append(
             f"built with embedding model {manifest.embedding_model}, not {settings.embedding_model}"

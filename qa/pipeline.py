@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
 from .arithmetic import difference_answer, earlier_answer
@@ -84,6 +84,10 @@ class Pipeline:
         """(file, line) -> stripped text of every non-blank source line."""
         return self.retriever.store.lines
 
+    def page_of(self, file: str, line: int) -> tuple[int, int] | None:
+        """(page, line on the page) of a line of a PDF; None for other files."""
+        return self.retriever.store.page_of(file, line)
+
     def ask(self, question: str, history: History | None = None) -> Answer:
         for event in self.stream(question, history):
             if event.answer is not None:
@@ -150,7 +154,8 @@ class Pipeline:
         if not answering:
             reason = abstain_reason(query, evidence, lines, *vocabulary)
             timings.setdefault("generate", 0.0)
-            yield self._final(question, query, hits, timings, abstain_text(reason, evidence), (), "abstained")
+            text = abstain_text(reason, evidence, self.page_of)
+            yield self._final(question, query, hits, timings, text, (), "abstained")
             return
 
         listed = self._name_list(query, hits, answering)
@@ -158,14 +163,16 @@ class Pipeline:
             timings["generate"] = 0.0
             text = list_answer([name for name, _ in listed])
             cited = [unit for _, unit in listed]
-            yield self._final(question, query, hits, timings, text, cite(cited, lines), "extractive")
+            citations = cite(cited, lines, self.page_of)
+            yield self._final(question, query, hits, timings, text, citations, "extractive")
             return
 
         difference = difference_answer(query, answering) or earlier_answer(query, answering)
         if difference:  # worked out from two stated figures, shown with its working
             timings["generate"] = 0.0
             text, unit = difference
-            yield self._final(question, query, hits, timings, text, cite([unit], lines), "extractive")
+            cited_unit = cite([unit], lines, self.page_of)
+            yield self._final(question, query, hits, timings, text, cited_unit, "extractive")
             return
 
         reply = ""
@@ -184,7 +191,7 @@ class Pipeline:
             cited = [answering[0]]
             method = "extractive"
         timings["verify"] = ms(t)
-        yield self._final(question, query, hits, timings, text, cite(cited, lines), method)
+        yield self._final(question, query, hits, timings, text, cite(cited, lines, self.page_of), method)
 
     def _compound(
         self, question: str, query: str, parts: list[str], timings: dict[str, float]
@@ -245,7 +252,7 @@ class Pipeline:
             []
             if abstained
             else [
-                Citation(h.chunk.file, n, self.line_text[(h.chunk.file, n)])
+                citation(h.chunk.file, n, self.line_text[(h.chunk.file, n)], self.page_of)
                 for h in hits
                 for n in range(h.chunk.first_line, h.chunk.last_line + 1)
                 if (h.chunk.file, n) in self.line_text
@@ -270,19 +277,36 @@ class Pipeline:
         return Event("answer", text, answer)
 
 
-def cite(evidence: list[Evidence], lines: dict[tuple[str, int], str]) -> tuple[Citation, ...]:
+PageOf = Callable[[str, int], tuple[int, int] | None]  # (file, line) -> (page, line on page) in a PDF
+
+
+def _no_pages(file: str, line: int) -> None:
+    return None
+
+
+def citation(file: str, line: int, text: str, page_of: PageOf = _no_pages) -> Citation:
+    page, page_line = page_of(file, line) or (None, None)
+    return Citation(file, line, text, page, page_line)
+
+
+def cite(
+    evidence: list[Evidence], lines: dict[tuple[str, int], str], page_of: PageOf = _no_pages
+) -> tuple[Citation, ...]:
     """One citation per distinct cited line, in order of first use."""
     seen = {}
     for e in evidence:
-        seen.setdefault((e.file, e.line), Citation(e.file, e.line, lines.get((e.file, e.line), e.text)))
+        if (e.file, e.line) not in seen:
+            seen[e.file, e.line] = citation(e.file, e.line, lines.get((e.file, e.line), e.text), page_of)
     return tuple(seen.values())
 
 
-def abstain_text(reason: str, evidence: list[Evidence]) -> str:
+def abstain_text(reason: str, evidence: list[Evidence], page_of: PageOf = _no_pages) -> str:
     text = f"The articles don't say: {reason}."
     if evidence:
         best = evidence[0]
-        text += f' The closest they come is "{best.text}" ({best.file}, line {best.line}).'
+        where = page_of(best.file, best.line)
+        line = f"page {where[0]}, line {where[1]}" if where else f"line {best.line}"
+        text += f' The closest they come is "{best.text}" ({best.file}, {line}).'
     return text
 
 

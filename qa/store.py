@@ -4,6 +4,8 @@ Layout of the index folder:
     CURRENT               name of the live build folder (replaced atomically)
     build-<id>/manifest.json, chunks.json,
                lines.json (text of every non-blank source line, for citations),
+               pages.json (PDFs: the line each page starts on),
+               embeddings.npy (the chunk vectors, row i = chunk i, reused by incremental builds),
                vectors.faiss (FAISS backend) or vectors.npy (Qdrant in-process; a Qdrant
                server keeps the vectors in a collection named after the build)
 
@@ -26,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexCorruptError, IndexMissingError
+from .corpus import page_location
+from .errors import IndexCorruptError, IndexMissingError, IndexStaleError
 from .faiss_vectors import build_faiss  # noqa: F401  (re-exported: the indexer's old import path)
 from .hashing import sha256_file
 from .types import Chunk, Hit
@@ -34,10 +37,13 @@ from .vectors import VectorIndex, open_vectors
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+# 3: embeddings.npy and pages.json were added; an index of an older format is rebuilt in full.
+FORMAT_VERSION = 3
+EMBEDDINGS = "embeddings.npy"
+PAGES = "pages.json"
 TIE_MARGIN = 10  # extra candidates fetched so that ties at the k-th place are cut consistently
 TIE_DECIMALS = 5  # scores equal to this many decimals tie (backends differ in the last float bits)
-RECORD_FILES = ("chunks.json", "lines.json")
+RECORD_FILES = ("chunks.json", "lines.json", PAGES, EMBEDDINGS)
 FILES = ("vectors.faiss", *RECORD_FILES)  # the files of a build with the default FAISS backend
 DEFAULT_VECTOR_STORE = {"backend": "faiss", "files": ["vectors.faiss"]}  # manifests from before backends
 
@@ -88,7 +94,13 @@ class FaissStore:
     """
 
     def __init__(
-        self, manifest: Manifest, vectors: VectorIndex, chunks: list[Chunk], lines: dict[tuple[str, int], str]
+        self,
+        manifest: Manifest,
+        vectors: VectorIndex,
+        chunks: list[Chunk],
+        lines: dict[tuple[str, int], str],
+        pages: dict[str, tuple[int, ...]] | None = None,
+        embeddings: np.ndarray | None = None,
     ):
         if len(vectors) != len(chunks):
             raise IndexCorruptError(
@@ -98,6 +110,12 @@ class FaissStore:
         self.vectors = vectors
         self.chunks = chunks
         self.lines = lines  # (file, line number) -> stripped text of that source line
+        self.pages = pages or {}  # PDF file -> line each page starts on (page 1 first)
+        self.embeddings = embeddings  # (len(chunks), dim) float32 when building; load leaves it None
+
+    def page_of(self, file: str, line: int) -> tuple[int, int] | None:
+        """(page, line on that page) of a line of a PDF; None for other files."""
+        return page_location(self.pages.get(file, ()), line)
 
     def search(self, vector: np.ndarray, k: int) -> list[Hit]:
         k = min(k, len(self.chunks))
@@ -127,6 +145,10 @@ class FaissStore:
             for (file, number), text in sorted(self.lines.items()):
                 by_file.setdefault(file, []).append([number, text])
             (tmp / "lines.json").write_text(json.dumps(by_file, ensure_ascii=False), encoding="utf-8")
+            write_pages(tmp / PAGES, self.pages)
+            if self.embeddings is None:
+                raise ValueError("a store is saved with its embeddings (row i = vector of chunk i)")
+            write_embeddings(tmp / EMBEDDINGS, self.embeddings)
             manifest = dataclasses.replace(self.manifest, vector_store=record, count=len(self.chunks))
             files = {name: sha256_file(tmp / name) for name in manifest.index_files}
             manifest = dataclasses.replace(manifest, files=files)
@@ -153,6 +175,7 @@ class FaissStore:
     def load(cls, index_dir: Path, verify: bool = True, qdrant_api_key: str = "") -> FaissStore:
         build = current_build(index_dir)
         manifest = read_manifest(index_dir)
+        check_format(manifest)
         if verify:
             for name in manifest.index_files:
                 path = build / name
@@ -165,6 +188,7 @@ class FaissStore:
             chunks = [Chunk(**r) for r in records]
             by_file = json.loads((build / "lines.json").read_text(encoding="utf-8"))
             lines = {(file, int(n)): text for file, rows in by_file.items() for n, text in rows}
+            pages = read_pages(build / PAGES)
         except (OSError, RuntimeError, ValueError, TypeError) as e:
             raise IndexCorruptError(f"cannot read the index in {build} ({e}): run `qa index`") from e
         for c in chunks:
@@ -173,7 +197,7 @@ class FaissStore:
                     f"chunk {c.id} points at lines its file does not have: run `qa index`"
                 )
         vectors = open_vectors(manifest.vector_store, build, manifest.dim, qdrant_api_key)
-        return cls(manifest, vectors, chunks, lines)
+        return cls(manifest, vectors, chunks, lines, pages)
 
 
 def current_build(index_dir: Path) -> Path:
@@ -200,6 +224,55 @@ def read_manifest(index_dir: Path) -> Manifest:
         return Manifest.from_dict(json.loads(path.read_text()))
     except (OSError, ValueError) as e:
         raise IndexCorruptError(f"cannot read {path} ({e}): run `qa index`") from e
+
+
+def check_format(manifest: Manifest) -> None:
+    """An index written by another version of the format is rebuilt, not read."""
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexStaleError(
+            f"index format {manifest.format_version} is not the current {FORMAT_VERSION}: "
+            "run `qa index` to rebuild it"
+        )
+
+
+# --- pages and embeddings: small files beside the vectors -------------------------------------------
+
+
+def write_pages(path: Path, pages: dict[str, tuple[int, ...]]) -> None:
+    path.write_text(json.dumps({f: list(starts) for f, starts in sorted(pages.items())}), encoding="utf-8")
+
+
+def read_pages(path: Path) -> dict[str, tuple[int, ...]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path.name} is not a JSON object")
+    return {str(f): tuple(int(n) for n in starts) for f, starts in data.items()}
+
+
+def write_embeddings(path: Path, vectors: np.ndarray) -> None:
+    """Row i is the vector of chunk i; plain .npy (no pickled objects)."""
+    with open(path, "wb") as f:
+        np.save(f, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+
+
+def read_embeddings(index_dir: Path) -> np.ndarray:
+    """The chunk vectors of the live build, checked against the manifest's checksum and shape."""
+    build = current_build(index_dir)
+    manifest = read_manifest(index_dir)
+    check_format(manifest)
+    path = build / EMBEDDINGS
+    if not path.is_file() or sha256_file(path) != manifest.files.get(EMBEDDINGS):
+        raise IndexCorruptError(f"index file {path} is missing or fails its checksum: run `qa index`")
+    try:
+        vectors = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise IndexCorruptError(f"cannot read {path} ({e}): run `qa index`") from e
+    if vectors.dtype != np.float32 or vectors.shape != (manifest.count, manifest.dim):
+        raise IndexCorruptError(
+            f"{path} holds {vectors.dtype} {vectors.shape}, not float32 ({manifest.count}, {manifest.dim}): "
+            "run `qa index`"
+        )
+    return vectors
 
 
 def _remove_old_builds(index_dir: Path, keep: str, vectors: VectorIndex) -> None:

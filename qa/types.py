@@ -1,12 +1,14 @@
 """Plain data types that cross module boundaries.
 
 Line numbers are 1-based and inclusive everywhere; character offsets are
-0-based, end-exclusive offsets into the decoded text of the file.
+0-based, end-exclusive offsets into the decoded text of the file. In a PDF the
+pages are joined into one text, so `line` counts through the whole file, and
+`page`/`page_line` say where that line is on paper (None for other files).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,19 @@ class Chunk:
     start: int  # offset of the first character in the file text
     end: int  # offset one past the last character
     text: str  # == file_text[start:end]
+    page: int | None = None  # PDFs: page of first_line
+    page_line: int | None = None  # PDFs: line of first_line on that page
+
+    @property
+    def location(self) -> str:
+        """Where the chunk starts, for people: "a.txt:3-5", or "r.pdf p.3 line 12" in a PDF."""
+        if self.page is None:
+            span = str(self.first_line)
+            if self.last_line != self.first_line:
+                span += f"-{self.last_line}"
+            return f"{self.file}:{span}"
+        more = self.last_line - self.first_line
+        return f"{self.file} p.{self.page} line {self.page_line}" + (f" (+{more} lines)" if more else "")
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,7 @@ class Hit:
             "lines": [self.chunk.first_line, self.chunk.last_line],
             "score": round(self.score, 6),
             "text": self.chunk.text,
+            **_page_fields(self.chunk.page, self.chunk.page_line),
         }
 
 
@@ -48,6 +64,20 @@ class Citation:
     file: str
     line: int
     text: str  # the whole line, stripped
+    page: int | None = None  # PDFs: the page the line is on
+    page_line: int | None = None  # PDFs: the line's number on that page
+
+    @property
+    def location(self) -> str:
+        """ "a.txt:12", or "report.pdf p.3 line 12" for a line of a PDF."""
+        if self.page is None:
+            return f"{self.file}:{self.line}"
+        return f"{self.file} p.{self.page} line {self.page_line}"
+
+    def to_dict(self) -> dict:
+        """{"file", "line", "text"}, plus "page" and "page_line" for a PDF."""
+        location = _page_fields(self.page, self.page_line)
+        return {"file": self.file, "line": self.line, "text": self.text, **location}
 
 
 @dataclass(frozen=True)
@@ -70,7 +100,7 @@ class Answer:
             question=self.question,
             answer=self.text,
             abstained=self.abstained,
-            citations=[asdict(c) for c in self.citations],
+            citations=[c.to_dict() for c in self.citations],
             passages=[{k: v for k, v in h.to_dict().items() if k != "rank"} for h in self.hits],
             timings_ms={k: round(v, 1) for k, v in self.timings_ms.items()},
             method=self.method,
@@ -78,3 +108,8 @@ class Answer:
         if self.standalone_question and self.standalone_question != self.question:
             out["standalone_question"] = self.standalone_question
         return out
+
+
+def _page_fields(page: int | None, page_line: int | None) -> dict:
+    """JSON keys for a PDF location; none at all for other files, so their shape stays as it was."""
+    return {} if page is None else {"page": page, "page_line": page_line}

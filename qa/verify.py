@@ -139,7 +139,8 @@ def unit_mismatch(
     must be on its line; when the line names nobody either (a quotation, say), a name may be
     anywhere in its document (`document`: the tokens of its file). An acronym in the question
     matches the initials of capitalised words ("CPC": Communist Party of China). "Jiangsu"
-    against a clause about Zhejiang, or 2030 against a sentence about 2020, is a mismatch.
+    against a clause about Zhejiang, or 2030 against a sentence about 2020, is a mismatch; so is an
+    asked word whose opposite the unit states (see contrasts).
 
     >>> q = key_terms("What did Jiangxi recover in 2030?")
     >>> unit_mismatch(q, "In 2020, Jiangxi recovered 7 yuan.", "")
@@ -160,7 +161,37 @@ def unit_mismatch(
             names -= document
     missing |= names
     missing |= terms["numbers"] - line_tokens
+    asked_words = terms.get("words", set()) - unit_tokens  # an "outpatient" question against "inpatient"
+    missing |= {t for t in asked_words if any(contrasts(t, u) for u in unit_tokens)}
     return missing
+
+
+_CONTRASTING = (
+    ("in", "out"),
+    ("inter", "intra"),
+    ("pre", "post"),
+    ("over", "under"),
+    ("non", ""),
+    ("un", ""),
+)
+MIN_SHARED_ENDING = 5
+
+
+def contrasts(asked: str, stated: str) -> bool:
+    """Whether two words name opposite things by their prefixes: the question asks about outpatient
+    care and the clause is about inpatient care.
+
+    >>> contrasts("outpatient", "inpatient"), contrasts("local", "nonlocal")
+    (True, True)
+    >>> contrasts("patient", "inpatient"), contrasts("insurance", "surance")
+    (False, False)
+    """
+    for a, b in _CONTRASTING:
+        for x, y in ((asked, stated), (stated, asked)):
+            if x.startswith(a) and y.startswith(b) and len(x) - len(a) >= MIN_SHARED_ENDING:
+                if x[len(a) :] == y[len(b) :]:
+                    return True
+    return False
 
 
 _MONTHS = frozenset(
@@ -174,9 +205,11 @@ def names_somebody(text: str, generic: frozenset[str] = frozenset()) -> bool:
 
 
 def question_terms(question: str, generic: frozenset[str]) -> dict[str, set[str]]:
-    """The question's key terms (see key_terms) less the names that constrain nothing."""
+    """The question's key terms (see key_terms) less the names that constrain nothing, and its other
+    words (which only a contrasting word in an evidence unit contradicts)."""
     terms = key_terms(question)
     terms["names"] -= generic
+    terms["words"] = set(tokenize(question)) - terms["names"] - terms["years"] - terms["numbers"]
     return terms
 
 

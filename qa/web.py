@@ -37,7 +37,7 @@ def render_answer(answer: Answer) -> str:
         parts.append("")
         parts.append("**Sources**")
         for c in answer.citations:
-            parts.append(f"- `{c.file}:{c.line}` — “{html.escape(c.text)}”")
+            parts.append(f"- `{c.location}` — “{html.escape(c.text)}”")
     return "\n".join(parts)
 
 
@@ -48,10 +48,16 @@ def render_passages(answer: Answer) -> str:
     for h in answer.hits:
         c = h.chunk
         blocks.append(
-            f"**{h.rank}. `{c.file}` lines {c.first_line}–{c.last_line}** (score {h.score:.4f})\n\n"
-            f"> {html.escape(c.text)}"
+            f"**{h.rank}. `{c.file}` {_lines(c)}** (score {h.score:.4f})\n\n> {html.escape(c.text)}"
         )
     return "\n\n".join(blocks)
+
+
+def _lines(chunk) -> str:
+    """ "lines 3–5", or "p.2 line 7" where the chunk starts in a PDF."""
+    if chunk.page is not None:
+        return f"p.{chunk.page} line {chunk.page_line}"
+    return f"lines {chunk.first_line}–{chunk.last_line}"
 
 
 def build_app(pipeline: Pipeline) -> gr.Blocks:

@@ -33,9 +33,11 @@ class FakeEmbedder:
         self.name = name
         self.dim = dim
         self.calls = 0
+        self.texts: list[str] = []  # every text embedded, in order, so tests can tell what was re-embedded
 
     def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
         self.calls += 1
+        self.texts.extend(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in text.lower().split():

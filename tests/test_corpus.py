@@ -111,7 +111,7 @@ def test_read_document_returns_text_hash_and_relative_posix_name(tmp_path: Path)
 # --- load_corpus -------------------------------------------------------------------------------------
 
 
-def test_load_corpus_reads_only_visible_txt_and_md_files(tmp_path: Path):
+def test_load_corpus_reads_visible_supported_files_and_says_why_others_are_left_out(tmp_path: Path):
     (tmp_path / "b.txt").write_text("Bee.")
     (tmp_path / "a.md").write_text("# Title\n\nAy.")
     (tmp_path / "C.MD").write_text("Upper-case suffix.")
@@ -128,7 +128,12 @@ def test_load_corpus_reads_only_visible_txt_and_md_files(tmp_path: Path):
     docs, skipped = load_corpus(tmp_path)
 
     assert [d.file for d in docs] == ["C.MD", "a.md", "b.txt", "deep/er/d.txt"]
-    assert skipped == [Skipped("empty.txt", "empty file")]
+    reasons = {s.file: s.reason for s in skipped}
+    assert set(reasons) == {"empty.txt", "notes.pdf", "data.json", "b.txt~"}  # hidden files stay silent
+    assert reasons["empty.txt"] == "empty file"
+    assert reasons["notes.pdf"].startswith("unreadable PDF")
+    assert reasons["data.json"] == "unsupported file type .json"
+    assert reasons["b.txt~"] == "unsupported file type .txt~"
 
 
 def test_load_corpus_reads_the_seed_articles(docs_copy: Path):

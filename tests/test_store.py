@@ -103,7 +103,7 @@ def test_index_is_fresh_right_after_a_build(built):
 
 
 def test_files_the_corpus_ignores_do_not_make_the_index_stale(built):
-    (built.docs_dir / "notes.pdf").write_bytes(b"%PDF")
+    (built.docs_dir / "notes.docx").write_bytes(b"PK\x03\x04")
     (built.docs_dir / ".draft.txt").write_text("A hidden draft.")
     assert stale_reasons(built) == []
 

@@ -14,7 +14,7 @@ import pytest
 
 from qa.indexer import build_index, stale_reasons
 from qa.retrieval import Retriever
-from qa.store import FaissStore, current_build
+from qa.store import RECORD_FILES, FaissStore, current_build
 from tests.conftest import ROOT, SEEDS
 
 pytest.importorskip("qdrant_client", reason="the qdrant extra is not installed (pip install -e .[qdrant])")
@@ -60,13 +60,8 @@ def test_qdrant_build_records_the_backend_and_round_trips(fake_settings, fake_em
     store = FaissStore.load(settings.index_dir)
     build = current_build(settings.index_dir)
     assert store.manifest.vector_store == {"backend": "qdrant", "url": "", "files": ["vectors.npy"]}
-    assert set(store.manifest.files) == {"vectors.npy", "chunks.json", "lines.json"}
-    assert sorted(p.name for p in build.iterdir()) == [
-        "chunks.json",
-        "lines.json",
-        "manifest.json",
-        "vectors.npy",
-    ]
+    assert set(store.manifest.files) == {"vectors.npy", *RECORD_FILES}
+    assert sorted(p.name for p in build.iterdir()) == sorted(["manifest.json", "vectors.npy", *RECORD_FILES])
     assert len(store.vectors) == len(store.chunks) == store.manifest.count
     assert stale_reasons(settings) == []
 
@@ -162,7 +157,7 @@ def test_a_server_build_keeps_only_the_live_collection(fake_settings, fake_embed
     settings = fake_settings.replace(vector_store="qdrant", qdrant_url=SERVER)
     first = build_index(settings, fake_embedder, progress=False).path
     assert collections(fake_server) == {f"qa-{first.name}"}
-    assert sorted(p.name for p in first.iterdir()) == ["chunks.json", "lines.json", "manifest.json"]
+    assert sorted(p.name for p in first.iterdir()) == sorted(["manifest.json", *RECORD_FILES])
     (settings.docs_dir / "005_new.txt").write_text("A new article about Hainan.")
     second = build_index(settings, fake_embedder, progress=False).path
     assert collections(fake_server) == {f"qa-{second.name}"}

@@ -291,3 +291,26 @@ def test_how_many_prefers_the_unit_that_counts_the_asked_noun():
     lines = {("a.txt", i): t for i, t in enumerate(texts)}
     found = answering_units("How many provinces plan coordination in 2024?", evs, lines)
     assert found[0].text.startswith("14 provinces")
+
+
+def test_a_clause_about_the_opposite_of_the_asked_thing_does_not_answer():
+    from qa.verify import question_terms, unit_mismatch
+
+    terms = question_terms("What was Shanxi's settlement rate for outpatient treatment?", frozenset())
+    inpatient = "The settlement rate of inpatient treatment in Shanxi reached 87%"
+    assert unit_mismatch(terms, inpatient, inpatient) == {"outpatient"}
+    outpatient = "The settlement rate of outpatient treatment in Shanxi reached 80%"
+    assert unit_mismatch(terms, outpatient, outpatient) == set()
+
+
+def test_a_short_clause_holding_the_asked_figure_completes_the_span():
+    text = (
+        "The Notice on Basic Medical Security for Urban and Rural Residents in 2023 sets the financing "
+        "standard for medical insurance for residents in 2023 at 1020 yuan, of which the per capita "
+        "financial subsidy standard for medical insurance for residents will be increased by 30 yuan to 640 "
+        "yuan per person per year, and the individual payment standard will be raised simultaneously, "
+        "up to 380 yuan per person per year."
+    )
+    unit = Evidence("f", 1, 0, len(text), text, 1.0, 1.0, 1)
+    answer = extract_answer("How much do individuals pay per year for residents' medical insurance?", unit)
+    assert answer.endswith("up to 380 yuan per person per year.")
