@@ -52,6 +52,8 @@ _LIST_Q = re.compile(
 LIST_MAX_WORDS = 60
 _CLAUSE = re.compile(r"(?<=[,;:])\s+|\s+(?=and\s)|\s+(?=\()|(?<=\))\s+")  # also around "(Reporter X)"
 NAME_WEIGHT = 0.5
+# "Li Linkang said." tells who spoke, not what the question asks
+REPORTING = frozenset(tokenize("said says say stated noted pointed out added believes according told"))
 COMPLETING_CLAUSE_WORDS = 12  # the question's names pick a clause only where its other words do not
 
 
@@ -168,6 +170,8 @@ def extract_answer(
             if words > max_words and j > i + 1:
                 break
             span_tokens = set(tokenize(span))
+            if not span_tokens - q_tokens - REPORTING:  # "Li Linkang," repeats the question
+                continue
             new = new_answer_tokens(kind, span, q_tokens)
             if listing:  # every listed item is a new content word; favour spans that enumerate
                 new = max(new, len(span_tokens - q_tokens) // 3)

@@ -187,8 +187,11 @@ class Pipeline:
             cited = [e for c in claims for e in c.sources]
             method = "generated"
         else:
-            text = extract_answer(query, answering[0], idf=idf)
-            cited = [answering[0]]
+            # the first answering unit whose span adds something ("Li Linkang said." does not)
+            spans = ((extract_answer(query, unit, idf=idf), unit) for unit in answering)
+            text, unit = next(((t, u) for t, u in spans if informative(t, query)), (None, answering[0]))
+            text = text or extract_answer(query, unit, idf=idf)
+            cited = [unit]
             method = "extractive"
         timings["verify"] = ms(t)
         yield self._final(question, query, hits, timings, text, cite(cited, lines, self.page_of), method)

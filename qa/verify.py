@@ -11,7 +11,14 @@ from dataclasses import dataclass
 
 from .arithmetic import explain, figures, value
 from .evidence import YEAR, Evidence, acronyms, key_terms
-from .extractive import counts_asked_noun, has_percentage, new_answer_tokens, wanted, wants_percentage
+from .extractive import (
+    REPORTING,
+    counts_asked_noun,
+    has_percentage,
+    new_answer_tokens,
+    wanted,
+    wants_percentage,
+)
 from .lexical import tokenize
 
 _CITE = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -291,9 +298,11 @@ def informative(answer: str, question: str) -> bool:
     True
     >>> informative("The fund recovered funds.", "How much did the fund recover?")
     False
+    >>> informative("Li Linkang said.", "What position does Li Linkang hold?")
+    False
     """
     q_tokens = set(tokenize(question))
-    if not set(tokenize(answer)) - q_tokens:
+    if not set(tokenize(answer)) - q_tokens - REPORTING:
         return False
     kind = wanted(question)
     return not kind or new_answer_tokens(kind, answer, q_tokens) > 0

@@ -10,6 +10,11 @@ def test_one_question_with_and_is_not_split():
     assert split_question("What rose, and how?") == ["What rose, and how?"]  # parts too short to stand
 
 
+def test_a_statement_then_a_question_is_one_question():
+    question = "The report calls for coordinated development of insurance; which provinces list this in 2024?"
+    assert split_question(question) == [question]
+
+
 def test_a_second_question_after_a_semicolon_is_split():
     assert split_question("What did Jiangxi recover in 2020; which bureau reported it?") == [
         "What did Jiangxi recover in 2020?",

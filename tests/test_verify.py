@@ -314,3 +314,13 @@ def test_a_short_clause_holding_the_asked_figure_completes_the_span():
     unit = Evidence("f", 1, 0, len(text), text, 1.0, 1.0, 1)
     answer = extract_answer("How much do individuals pay per year for residents' medical insurance?", unit)
     assert answer.endswith("up to 380 yuan per person per year.")
+
+
+def test_a_span_that_only_repeats_the_question_is_not_an_answer():
+    text = (
+        "Li Linkang, vice president of the Chinese Hospital Association, said in his speech that the "
+        "five years of the plan were years in which the reform of medical insurance was promoted the most"
+    )
+    unit = Evidence("f", 5, 0, len(text), text, 1.0, 1.0, 1)
+    idf = {"li": 4.0, "linkang": 4.0}
+    assert "vice president" in extract_answer("What position does Li Linkang hold?", unit, 10, idf)
