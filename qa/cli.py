@@ -63,6 +63,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
         choices=("auto", "transformers", "llama-cpp"),
         help="generation backend (default auto: llama-cpp when installed, else transformers)",
     )
+    g.add_argument(
+        "--index-type",
+        choices=("auto", "flat", "hnsw", "ivf", "ivfsq8"),
+        help="FAISS index (default auto: exact up to ~50k chunks, then IVF)",
+    )
     g.add_argument("-v", "--verbose", action="store_true", help="log progress and decisions")
 
 
@@ -134,6 +139,7 @@ def settings_from(args: argparse.Namespace):
         "top_k",
         "generator_dtype",
         "generator_backend",
+        "index_type",
         "vector_store",
         "qdrant_url",
         "host",

@@ -43,6 +43,8 @@ class Settings:
     max_question_chars: int = 2000
     pipeline: str = "verified"  # verified | plain (the baseline: passages in, answer out)
     threads: int = 0  # 0 = all cores for torch, all but one for llama.cpp (see evals/BACKENDS.md)
+    # auto picks by corpus size: flat (exact) up to ~50k chunks, then IVF (see qa/faiss_index.py).
+    index_type: str = "auto"  # auto | flat | hnsw | ivf | ivfsq8
     host: str = "127.0.0.1"
     port: int = 7860
     vector_store: str = "faiss"  # faiss | qdrant (needs the qdrant extra)
@@ -55,6 +57,7 @@ class Settings:
             "pipeline": ("verified", "plain"),
             "generator_dtype": ("auto", "float32", "bfloat16"),
             "generator_backend": ("auto", "transformers", "llama-cpp"),
+            "index_type": ("auto", "flat", "hnsw", "ivf", "ivfsq8"),  # faiss_index.INDEX_TYPES
             "vector_store": ("faiss", "qdrant"),
         }
         for name, allowed in choices.items():

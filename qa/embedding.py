@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from typing import Protocol
 
 import numpy as np
@@ -58,3 +60,40 @@ class SentenceTransformerEmbedder:
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+class CachedEmbedder:
+    """Remembers the vectors of short texts it has embedded, so they are embedded once per process.
+
+    Evidence selection embeds the sentences of the retrieved chunks for every question; the same
+    chunks come back for related questions, and re-embedding their sentences was most of the time
+    of an answer without a generator. Big batches (index builds) pass straight through.
+    """
+
+    def __init__(self, embedder: Embedder, max_entries: int = 50_000, max_batch: int = 256):
+        self.embedder = embedder
+        self.name = embedder.name
+        self.max_entries = max_entries  # 50k x 384 float32 = 77 MB at most
+        self.max_batch = max_batch
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # chat sessions may share one pipeline
+
+    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        texts = list(texts)
+        if len(texts) > self.max_batch:
+            return self.embedder.embed(texts, progress=progress)
+        with self._lock:
+            return self._embed_cached(texts)
+
+    def _embed_cached(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            for text, vector in zip(missing, self.embedder.embed(missing), strict=True):
+                self._vectors[text] = vector
+        for text in texts:
+            self._vectors.move_to_end(text)
+        while len(self._vectors) > self.max_entries:
+            self._vectors.popitem(last=False)
+        if not texts:
+            return self.embedder.embed([])
+        return np.stack([self._vectors[t] for t in texts])

@@ -8,21 +8,14 @@ import faiss
 import numpy as np
 
 from .errors import IndexCorruptError
+from .faiss_index import build_index
 
 FILE = "vectors.faiss"
 
 
 def build_faiss(vectors: np.ndarray, index_type: str = "flat") -> faiss.Index:
-    """Inner-product index over L2-normalised vectors (so scores are cosines)."""
-    dim = vectors.shape[1]
-    if index_type == "flat":
-        index = faiss.IndexFlatIP(dim)
-    elif index_type == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-    else:
-        raise ValueError(f"unknown index type {index_type!r}")
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
+    """Inner-product index over L2-normalised vectors (so scores are cosines); types in faiss_index.py."""
+    return build_index(vectors, index_type)
 
 
 class FaissVectors:
@@ -46,7 +39,16 @@ class FaissVectors:
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dim)
-        return self.index.search(queries, k)
+        if len(queries) > 1:
+            return self.index.search(queries, k)
+        # One query gains little from OpenMP threads, and on a busy CPU their spin-waits made a flat
+        # search of 10k vectors 40x slower (evals/BENCH.md). The setting is per calling thread.
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            return self.index.search(queries, k)
+        finally:
+            faiss.omp_set_num_threads(threads)
 
     def save(self, folder: Path, build: str) -> dict:
         faiss.write_index(self.index, str(Path(folder) / FILE))

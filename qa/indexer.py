@@ -15,6 +15,8 @@ from .config import Settings
 from .corpus import Skipped, list_sources, no_documents_message, read_document, unsupported_files
 from .embedding import Embedder
 from .errors import CorpusError, IndexMissingError, IndexStaleError, QAError
+from .faiss_index import choose_index_type
+from .faiss_vectors import FaissVectors, build_faiss
 from .hashing import sha256_file
 from .store import FORMAT_VERSION, FaissStore, Manifest, check_format, read_embeddings, read_manifest
 from .types import Chunk
@@ -148,6 +150,13 @@ def build_index(
     all_vectors = np.concatenate([p.vectors for p in parts]).astype(np.float32, copy=False)
     if all_vectors.ndim != 2 or all_vectors.shape[0] != len(chunks):
         raise AssertionError(f"{all_vectors.shape} vectors for {len(chunks)} chunks")
+    # Qdrant indexes by its own HNSW; the FAISS index type depends on the corpus size.
+    faiss_backend = settings.vector_store == "faiss"
+    index_type = (
+        choose_index_type(len(chunks), int(all_vectors.shape[1]), settings.index_type)
+        if faiss_backend
+        else "flat"
+    )
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -159,12 +168,15 @@ def build_index(
         skipped=_hashes(Path(settings.docs_dir), [s.file for s in skipped]),
         files={},
         count=len(chunks),
-        index_type="flat",
+        index_type=index_type,
     )
     lines = {key: text for p in parts for key, text in p.lines.items()}
     pages = {p.file: p.page_starts for p in parts if p.page_starts}
-    index = new_vectors(manifest.dim, settings.vector_store, settings.qdrant_url, settings.qdrant_api_key)
-    index.add(all_vectors)
+    if faiss_backend:  # IVF trains on the vectors, so it is built from all of them
+        index = FaissVectors(build_faiss(all_vectors, index_type))
+    else:
+        index = new_vectors(manifest.dim, settings.vector_store, settings.qdrant_url, settings.qdrant_api_key)
+        index.add(all_vectors)
     store = FaissStore(manifest, index, chunks, lines, pages, embeddings=all_vectors)
     path = store.save(settings.index_dir)
     removed = tuple(sorted(set(previous.sources) - set(manifest.sources))) if previous else ()
@@ -211,6 +223,9 @@ def stale_reasons(settings: Settings, manifest: Manifest | None = None) -> list[
         )
     if (manifest.chunk_chars, manifest.chunk_overlap) != (settings.chunk_chars, settings.chunk_overlap):
         reasons.append("chunking settings changed")
+    wanted = choose_index_type(manifest.count, manifest.dim, settings.index_type)
+    if settings.vector_store == "faiss" and manifest.index_type != wanted:
+        reasons.append(f"index type is {manifest.index_type}, settings ask for {wanted}")
     root = Path(settings.docs_dir)
     current = {p.relative_to(root).as_posix(): p for p in list_sources(root)}
     known = {**manifest.skipped, **manifest.sources}  # skipped files count as known until they change

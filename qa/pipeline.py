@@ -12,6 +12,7 @@ from .chunking import MAX_SENTENCE_CHARS
 from .compound import resolve, split_question
 from .config import Settings
 from .conversation import standalone
+from .embedding import CachedEmbedder
 from .errors import QAError
 from .evidence import Evidence, line_units, select_evidence
 from .extractive import extract_answer
@@ -48,6 +49,7 @@ class Pipeline:
         self.settings = settings
         self._retriever = retriever
         self._generator = generator
+        self._evidence_embedder: CachedEmbedder | None = None
 
     @property
     def retriever(self) -> Retriever:
@@ -60,6 +62,13 @@ class Pipeline:
         if self._generator is None and self.settings.generator_model != "none":
             self._generator = make_generator(self.settings)
         return self._generator
+
+    @property
+    def evidence_embedder(self) -> CachedEmbedder:
+        """The retriever's embedder with a memory: a sentence is embedded once per process."""
+        if self._evidence_embedder is None:
+            self._evidence_embedder = CachedEmbedder(self.retriever.embedder)
+        return self._evidence_embedder
 
     def warm_up(self) -> None:
         _ = self.retriever, self.line_text
@@ -147,7 +156,7 @@ class Pipeline:
         lines = self.line_text
         idf = self.retriever.bm25.idf
         evidence = select_evidence(
-            query, hits, self.retriever.embedder, idf, lines, self.settings.evidence_sentences
+            query, hits, self.evidence_embedder, idf, lines, self.settings.evidence_sentences
         )
         timings["evidence"] = ms(t)
         vocabulary = (self.retriever.common_terms, self.retriever.file_tokens)

@@ -174,7 +174,12 @@ def unit_mismatch(
 
 
 _CONTRASTING = (
-    ("in", "out"), ("inter", "intra"), ("pre", "post"), ("over", "under"), ("non", ""), ("un", "")
+    ("in", "out"),
+    ("inter", "intra"),
+    ("pre", "post"),
+    ("over", "under"),
+    ("non", ""),
+    ("un", ""),
 )
 MIN_SHARED_ENDING = 5
 

@@ -1,0 +1,341 @@
+"""BENCH.md, BENCH.json and BENCH.png from one benchmark run's result dict."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+BASELINE = "baseline-plain"
+# Weights read per generated token by the default generator (Qwen2.5-Coder-0.5B, 630M parameters).
+QWEN_PARAMS = 630e6
+
+
+def _f(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _ratio(value: float | None, base: float | None) -> str:
+    return f"{value / base:.2f}x" if value is not None and base else "–"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(r) + " |" for r in rows),
+    ]
+
+
+def targets(result: dict[str, Any]) -> list[list[str]]:
+    """The issue's targets next to what this run measured."""
+    rows = []
+    answers = result.get("answers", {})
+    verified = answers.get("verified", {}).get("summary", {})
+    parts = result.get("retrieval_parts", {})
+    if parts:
+        v = parts.get("hybrid_search_p50_ms")
+        rows.append(["retrieval p50, seed corpus (hybrid)", "< 10 ms", _f(v, 2) + " ms", _ok(v, 10)])
+    million = [r for r in result.get("scaling", []) if r["n"] >= 1_000_000 and r["recall_at_10"] >= 0.95]
+    if million:
+        best = min(million, key=lambda r: r["query_p50_ms_1thread"])
+        v = best["query_p50_ms_1thread"]
+        rows.append(
+            [
+                "vector search p50 at 1M, recall@10 >= 0.95",
+                "< 20 ms",
+                f"{v:.2f} ms ({best['index_type']}, recall {best['recall_at_10']:.3f})",
+                _ok(v, 20),
+            ]
+        )
+    if verified:
+        for key, label, limit in (
+            ("first_token_p50_ms", "time to first token p50", 1000),
+            ("total_p50_ms", "total answer p50", 3000),
+        ):
+            v = verified.get(key)
+            rows.append(
+                [
+                    f"{label} (verified, default generator)",
+                    f"< {limit / 1000:.0f} s",
+                    _f(v, 0) + " ms",
+                    _ok(v, limit),
+                ]
+            )
+    for name, start in result.get("startup", {}).items():
+        v = start.get("warm", {}).get("ready_s")
+        rows.append([f"warm-cache start of the chat ({name})", "< 15 s", _f(v) + " s", _ok(v, 15)])
+    return rows
+
+
+def _ok(value: float | None, limit: float) -> str:
+    return "–" if value is None else ("met" if value < limit else "**not met**")
+
+
+def answers_section(answers: dict[str, Any]) -> list[str]:
+    base = answers.get(BASELINE, {}).get("summary", {})
+    rows, skipped = [], []
+    for name, r in answers.items():
+        if "skipped" in r:
+            skipped.append(f"- `{name}` skipped: {r['skipped']}")
+            continue
+        s = r["summary"]
+        rows.append(
+            [
+                f"`{name}`",
+                _f(s["questions"]),
+                f"{_f(s['retrieve_p50_ms'], 2)} / {_f(s['retrieve_p95_ms'], 2)}",
+                f"{_f(s['first_token_p50_ms'], 0)} / {_f(s['first_token_p95_ms'], 0)}",
+                _f(s["decode_tokens_per_s_p50"]),
+                f"{_f(s['total_p50_ms'], 0)} / {_f(s['total_p95_ms'], 0)}",
+                f"{s['generated_share']:.0%}",
+                _ratio(s["total_p50_ms"], base.get("total_p50_ms")),
+                _ratio(s["first_token_p50_ms"], base.get("first_token_p50_ms")),
+            ]
+        )
+    header = [
+        "row",
+        "questions",
+        "retrieval p50 / p95 ms",
+        "first token p50 / p95 ms",
+        "decode tok/s p50",
+        "total p50 / p95 ms",
+        "answers generated",
+        "total p50 vs baseline",
+        "first token vs baseline",
+    ]
+    return [*_table(header, rows), "", *skipped]
+
+
+def scaling_section(scaling: list[dict[str, Any]]) -> list[str]:
+    flat = {r["n"]: r for r in scaling if r["index_type"] == "flat"}
+    rows = []
+    for r in scaling:
+        f = flat.get(r["n"])
+        rows.append(
+            [
+                f"{r['n']:,}",
+                r["index_type"],
+                r["search_param"] or "exact",
+                _f(r["build_s"]),
+                _f(r["memory_mb"]),
+                _f(r["query_p50_ms_1thread"], 3),
+                _f(r["query_p50_ms_all_threads"], 3),
+                _ratio(r["query_p50_ms_1thread"], f["query_p50_ms_1thread"]) if f else "–",
+                f"{r['recall_at_10']:.3f}",
+                _f(r["min_param_for_target"]),
+            ]
+        )
+    header = [
+        "vectors",
+        "index",
+        "search parameter",
+        "build s",
+        "memory MB",
+        "query p50 ms (1 thread)",
+        "query p50 ms (all threads)",
+        "query vs flat",
+        "recall@10",
+        "smallest parameter for recall 0.95",
+    ]
+    lines = _table(header, rows)
+    lines += [
+        "",
+        "Recall@10 by search parameter (efSearch for HNSW, nprobe for IVF), batched ms per query:",
+        "",
+    ]
+    for r in scaling:
+        if r["sweep"]:
+            cells = ", ".join(
+                f"{s['param']}: {s['recall']:.3f} ({s['batch_ms_per_query']:.2f} ms)" for s in r["sweep"]
+            )
+            lines.append(f"- {r['n']:,} {r['index_type']}: {cells}")
+    return lines
+
+
+def bounds_section(result: dict[str, Any]) -> list[str]:
+    """Decode speed against the memory-bandwidth bound: every token reads all weights once."""
+    bw = result["machine"].get("copy_bandwidth_gbs_1thread")
+    answers = result.get("answers", {})
+    lines = []
+    for name in ("verified", "verified-llama-cpp"):
+        rate = answers.get(name, {}).get("summary", {}).get("decode_tokens_per_s_p50")
+        if not (rate and bw):
+            continue
+        if name == "verified":
+            bytes_per_param = 2 if result["machine"].get("avx512_bf16") else 4
+            dtype = "bfloat16" if bytes_per_param == 2 else "float32"
+        else:
+            bytes_per_param, dtype = 1.06, "GGUF (about 8.5 bits a weight)"
+        weights_gb = QWEN_PARAMS * bytes_per_param / 1e9
+        bound = bw / weights_gb
+        lines.append(
+            f"- `{name}`: {weights_gb:.2f} GB of {dtype} weights read per token; at {bw:.0f} GB/s "
+            f"(one-thread copy) the bound is about {bound:.0f} tokens/s; "
+            f"measured {rate:.1f} ({rate / bound:.0%} of it)."
+        )
+    return lines
+
+
+def markdown(result: dict[str, Any]) -> str:
+    m = result["machine"]
+    lines = [
+        "# Speed benchmark",
+        "",
+        f"Run {result['date']} at commit `{result['commit']}` with `{result['command'].strip()}` "
+        f"({result['duration_s'] / 60:.1f} minutes).",
+        "",
+        f"Machine: {m.get('cpu')}, {m.get('cores')} cores, {m.get('ram_gb')} GB RAM, avx512_bf16 "
+        f"{'yes' if m.get('avx512_bf16') else 'no'}; "
+        f"one-thread copy bandwidth {m.get('copy_bandwidth_gbs_1thread')} GB/s. "
+        f"Load average at start {', '.join(f'{x:.1f}' for x in m['load_average'])}, at end "
+        f"{', '.join(f'{x:.1f}' for x in m['load_average_end'])}: above the core count means other work "
+        "shared the CPU and absolute times are inflated; the ratios, measured side by side, hold better.",
+        f"Software: Python {m.get('python')}, torch {m.get('torch')}, transformers {m.get('transformers')}, "
+        f"faiss {m.get('faiss')}, llama-cpp-python {m.get('llama_cpp') or 'not installed'}.",
+        "",
+    ]
+    if rows := targets(result):
+        lines += ["## Targets", "", *_table(["target", "goal", "measured", ""], rows), ""]
+    if result.get("startup"):
+        lines += [
+            "## Start-up of the chat",
+            "",
+            "`python app.py` until its page answers, then one question over HTTP.",
+            "",
+        ]
+        rows = []
+        for name, s in result["startup"].items():
+            for kind in ("cold", "warm"):
+                if kind in s:
+                    r = s[kind]
+                    rows.append(
+                        [
+                            name,
+                            kind,
+                            _f(r.get("ready_s")),
+                            _f(r.get("first_answer_s"), 2),
+                            _f(r.get("peak_rss_mb"), 0),
+                            r.get("error", "")[:200],
+                        ]
+                    )
+        lines += _table(
+            ["configuration", "model cache", "ready s", "first answer s", "peak RSS MB", "error"], rows
+        )
+        lines += [
+            "",
+            "Cold: empty model cache (the GGUF is converted once) and no index (built at start).",
+            "",
+        ]
+    if result.get("answers"):
+        lines += ["## Answers, per question", ""]
+        lines += [
+            "Every row answers the same gold questions, interleaved (one question on every row, "
+            "then the next). Times are wall clock from the question to the first streamed token and to "
+            "the final answer; decode tokens/s counts the generator's tokens after the first. "
+            "`baseline-plain` is the plain RAG baseline of the evaluation (dense top-3 passages in, "
+            "the model's words out). Rows that answer "
+            "without the generator (abstentions, extractive answers, name lists) have no first token.",
+            "",
+            *answers_section(result["answers"]),
+            "",
+        ]
+        if bounds := bounds_section(result):
+            lines += ["### What bounds generation", "", *bounds, ""]
+    if result.get("build"):
+        b = result["build"]
+        lines += [
+            "## Index build and retrieval on the seed corpus",
+            "",
+            f"{b['files']} files, {b['chunks']} chunks: built in {b['seconds_median']:.2f} s (median of "
+            f"{len(b['runs_s'])}; model loaded beforehand), {b['chunks_per_s']:.0f} chunks/s.",
+            "",
+        ]
+    if p := result.get("retrieval_parts"):
+        rows = [
+            [k.replace("_p50_ms", ""), _f(p[k], 2), _f(p[k.replace("p50", "p95")], 2)]
+            for k in p
+            if k.endswith("_p50_ms")
+        ]
+        lines += [
+            f"Retrieval parts ({p['chunks']} chunks, {p['index_type']} index):",
+            "",
+            *_table(["part", "p50 ms", "p95 ms"], rows),
+            "",
+        ]
+    if result.get("scaling"):
+        lines += [
+            "## Scaling of the vector index",
+            "",
+            "Synthetic clustered 384-dim vectors (see evals/bench_scaling.py), built with the product's "
+            "`qa.faiss_index.build_index`. Memory is the serialized index size. Query p50 is one query "
+            "at a time, as the chat asks; recall@10 is against exact search over 200 queries from the same "
+            "distribution. `auto` picks flat up to 50k vectors of 384 dimensions, IVF above.",
+            "",
+            *scaling_section(result["scaling"]),
+            "",
+            *(
+                f"- {s['index_type']} at {s['n']:,} skipped: {s['reason']}"
+                for s in result.get("scaling_skipped", [])
+            ),
+            "",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def figure(result: dict[str, Any], path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    scaling, answers = result.get("scaling", []), result.get("answers", {})
+    names = [n for n, r in answers.items() if "summary" in r]
+    panels = int(bool(scaling)) + int(bool(names))
+    if not panels:
+        return False
+    fig, axes = plt.subplots(1, panels, figsize=(6 * panels, 4.5), squeeze=False)
+    axes = list(axes[0])
+    if scaling:
+        ax = axes.pop(0)
+        for kind in dict.fromkeys(r["index_type"] for r in scaling):
+            rs = [r for r in scaling if r["index_type"] == kind]
+            ax.plot([r["n"] for r in rs], [r["query_p50_ms_1thread"] for r in rs], marker="o", label=kind)
+        ax.axhline(20, color="grey", linestyle=":", label="20 ms target")
+        ax.set(xscale="log", yscale="log", xlabel="vectors (384-dim)", ylabel="query p50 ms, 1 thread")
+        ax.set_title("Vector search")
+        ax.legend()
+    if names:
+        ax = axes.pop(0)
+        ttft = [(answers[n]["summary"]["first_token_p50_ms"] or 0) / 1000 for n in names]
+        total = [(answers[n]["summary"]["total_p50_ms"] or 0) / 1000 for n in names]
+        ys = range(len(names))
+        ax.barh([y + 0.2 for y in ys], total, height=0.4, label="total answer p50")
+        ax.barh([y - 0.2 for y in ys], ttft, height=0.4, label="first token p50")
+        ax.set_yticks(list(ys), names)
+        ax.set(xlabel="seconds", title="Per question")
+        ax.invert_yaxis()
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def write_reports(result: dict[str, Any], out: Path) -> list[Path]:
+    md, js, png = out / "BENCH.md", out / "BENCH.json", out / "BENCH.png"
+    js.write_text(json.dumps(result, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    written = [js]
+    if figure(result, png):
+        written.append(png)
+    text = markdown(result)
+    if png in written:
+        text += "\n![latency by row and index scaling](BENCH.png)\n"
+    md.write_text(text, encoding="utf-8")
+    return [md, *written]
