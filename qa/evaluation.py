@@ -98,6 +98,9 @@ def default_configs() -> list[EvalConfig]:
             "verified-hybrid-smollm2",
             {**verified, "retrieval": "hybrid", "generator_model": "packaged:smollm2-135m-instruct"},
         ),
+        EvalConfig(
+            "verified-hybrid-llama-cpp", {**verified, "retrieval": "hybrid", "generator_backend": "llama-cpp"}
+        ),
         EvalConfig("verified-hybrid-extractive", {**extractive, "retrieval": "hybrid"}),
         EvalConfig("verified-dense-extractive", {**extractive, "retrieval": "dense"}),
         EvalConfig("verified-bm25-extractive", {**extractive, "retrieval": "bm25"}),
@@ -181,7 +184,7 @@ def latency_summary(results: Sequence[QuestionResult]) -> dict[str, dict[str, fl
 
 
 def _effective(settings: Settings) -> dict[str, Any]:
-    keys = ("pipeline", "retrieval", "generator_model", "embedding_model", "top_k")
+    keys = ("pipeline", "retrieval", "generator_model", "generator_backend", "embedding_model", "top_k")
     return {k: getattr(settings, k) for k in keys}
 
 

@@ -208,7 +208,7 @@ def test_check_sources_reports_missing_files_and_lines(tmp_path, gold_path):
 
 def test_default_configs_are_valid_settings_rows():
     configs = default_configs()
-    assert len({c.name for c in configs}) == len(configs) == 6
+    assert len({c.name for c in configs}) == len(configs) == 7
     assert configs[0].settings_overrides == {
         "pipeline": "plain",
         "retrieval": "dense",
@@ -228,7 +228,7 @@ def test_select_configs():
         "verified-bm25-extractive",
         "baseline-plain",
     ]
-    assert len(select_configs(None)) == 6
+    assert len(select_configs(None)) == 7
     with pytest.raises(InputError, match="unknown eval config nope; choose from baseline-plain"):
         select_configs(["nope"])
 
