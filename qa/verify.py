@@ -137,6 +137,7 @@ def unit_mismatch(
     line: str,
     document: frozenset[str] = frozenset(),
     generic: frozenset[str] = frozenset(),
+    previous: str = "",
 ) -> set[str]:
     """Question terms that this evidence unit contradicts or lacks.
 
@@ -162,6 +163,9 @@ def unit_mismatch(
         missing |= terms["years"] - unit_tokens
     if unit_terms["names"]:
         names = terms["names"] - unit_tokens - acronyms(unit)
+        # "it will be issued": what "it" is, the line before says
+        if previous and _POINTS_BACK.search(" ".join(unit.split()[:POINTING_WORDS])):
+            names -= set(tokenize(previous)) | acronyms(previous)
     else:
         names = terms["names"] - line_tokens - acronyms(line)
         if not names_somebody(line, generic):
@@ -201,6 +205,8 @@ def contrasts(asked: str, stated: str) -> bool:
     return False
 
 
+_POINTS_BACK = re.compile(r"\b(?:it|this|they|these)\s+(?:will|was|were|is|are|has|have)\b", re.I)
+POINTING_WORDS = 10  # "On January 21, 2021, it will be issued": the subject comes early
 _MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
 )
@@ -256,7 +262,9 @@ def answering_units(
 
 def _mismatch(terms, e: Evidence, line_text, generic, documents) -> set[str]:
     line = line_text.get((e.file, e.line), e.text)
-    return unit_mismatch(terms, e.text, line, (documents or {}).get(e.file, frozenset()), generic)
+    earlier = (line_text[(e.file, n)] for n in range(e.line - 1, 0, -1) if (e.file, n) in line_text)
+    previous = next(earlier, "")
+    return unit_mismatch(terms, e.text, line, (documents or {}).get(e.file, frozenset()), generic, previous)
 
 
 def should_abstain(

@@ -324,3 +324,15 @@ def test_a_span_that_only_repeats_the_question_is_not_an_answer():
     unit = Evidence("f", 5, 0, len(text), text, 1.0, 1.0, 1)
     idf = {"li": 4.0, "linkang": 4.0}
     assert "vice president" in extract_answer("What position does Li Linkang hold?", unit, 10, idf)
+
+
+def test_a_unit_saying_it_takes_its_subject_from_the_line_before():
+    from qa.verify import question_terms, unit_mismatch
+
+    terms = question_terms("When were Jiangxi's Implementation Opinions officially issued?", frozenset())
+    unit = "On January 21, 2021, it will be officially issued in the name of the Jiangxi Provincial Government."
+    before = 'The committee approved the "Implementation Opinions" of Jiangxi.'
+    assert unit_mismatch(terms, unit, unit) == {"implementation", "opinion"}
+    assert unit_mismatch(terms, unit, unit, previous=before) == set()
+    unrelated = 'The committee approved the "Opinions on Fujian".'
+    assert unit_mismatch(terms, unit, unit, previous=unrelated) == {"implementation"}
