@@ -330,7 +330,7 @@ def test_a_unit_saying_it_takes_its_subject_from_the_line_before():
     from qa.verify import question_terms, unit_mismatch
 
     terms = question_terms("When were Jiangxi's Implementation Opinions officially issued?", frozenset())
-    unit = "On January 21, 2021, it will be officially issued in the name of the Jiangxi Provincial Government."
+    unit = "On January 21, 2021, it will be officially issued in the name of the Jiangxi Government."
     before = 'The committee approved the "Implementation Opinions" of Jiangxi.'
     assert unit_mismatch(terms, unit, unit) == {"implementation", "opinion"}
     assert unit_mismatch(terms, unit, unit, previous=before) == set()
