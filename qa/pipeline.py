@@ -8,6 +8,7 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
 from .arithmetic import difference_answer, earlier_answer
+from .byline import byline_answer
 from .chunking import MAX_SENTENCE_CHARS
 from .compound import resolve, split_question
 from .config import Settings
@@ -177,8 +178,12 @@ class Pipeline:
             yield self._final(question, query, hits, timings, text, citations, "extractive")
             return
 
-        difference = difference_answer(query, answering) or earlier_answer(query, answering)
-        if difference:  # worked out from two stated figures, shown with its working
+        difference = (
+            difference_answer(query, answering)
+            or earlier_answer(query, answering)
+            or byline_answer(query, answering, lines)
+        )
+        if difference:  # worked out from two stated figures (shown with its working), or a byline
             timings["generate"] = 0.0
             text, unit = difference
             cited_unit = cite([unit], lines, self.page_of)

@@ -1,0 +1,23 @@
+from qa.byline import byline, byline_answer
+from qa.evidence import Evidence
+
+LINE = "Xinhua News Agency, Beijing, July 29 (Reporter Peng Yunjia) The bureau released the 2023 notice."
+
+
+def unit(text: str = "The bureau released the 2023 notice.") -> Evidence:
+    return Evidence("a.txt", 7, 0, len(text), text, 1.0, 1.0, 1)
+
+
+def test_the_byline_of_the_answering_line_answers_who_reported():
+    lines = {("a.txt", 7): LINE}
+    text, cited = byline_answer("Who reported the Xinhua story on the 2023 notice?", [unit()], lines)
+    assert text.startswith("Peng Yunjia") and cited.line == 7
+    which = byline_answer("Which reporter wrote the story on the notice?", [unit()], lines)
+    assert which[0].startswith("Peng Yunjia")
+
+
+def test_other_questions_and_lines_without_a_byline_get_none():
+    assert byline_answer("What did the notice say in 2023?", [unit()], {("a.txt", 7): LINE}) is None
+    no_byline = {("a.txt", 7): "The reporter learned it."}
+    assert byline_answer("Who reported the story?", [unit()], no_byline) is None
+    assert byline("Peng Yunjia said (Reporter) nothing") == ""
