@@ -164,6 +164,23 @@ def make_pipeline(tmp_path: Path, docs_copy: Path):
     return make
 
 
+@pytest.fixture
+def qdrant_server(monkeypatch):
+    """One in-memory qdrant-client standing in for a Qdrant server: every url connects to it."""
+    from qdrant_client import QdrantClient
+
+    from qa import qdrant_vectors
+
+    fake = QdrantClient(location=":memory:")
+    real_connect = qdrant_vectors._connect
+    monkeypatch.setattr(qdrant_vectors, "_connect", lambda url, key: fake if url else real_connect(url, key))
+    return fake
+
+
+def collection_names(client) -> set[str]:
+    return {c.name for c in client.get_collections().collections}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

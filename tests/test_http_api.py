@@ -8,7 +8,7 @@ import pytest
 
 from qa.pipeline import Pipeline
 from qa.retrieval import Retriever
-from tests.conftest import JIANGXI_FILE, FakeEmbedder, free_port
+from tests.conftest import JIANGXI_FILE, FakeEmbedder, fake_settings_for, free_port
 
 QUESTION = "What was Jiangxi's 2020 recovered fund amount?"
 QUERY = "Jiangxi recovered 723 million yuan"
@@ -19,17 +19,11 @@ LOGIN = ("ann", "s3cret")
 def pipeline(tmp_path_factory) -> Pipeline:
     import shutil
 
-    from qa.config import Settings
     from tests.conftest import SEEDS
 
     root = tmp_path_factory.mktemp("http")
     shutil.copytree(SEEDS, root / "docs")
-    settings = Settings(
-        docs_dir=root / "docs",
-        index_dir=root / "index",
-        embedding_model="fake-embedder",
-        generator_model="none",
-    )
+    settings = fake_settings_for(root, root / "docs")
     return Pipeline(settings, Retriever.from_settings(settings, FakeEmbedder(), progress=False))
 
 

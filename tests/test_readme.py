@@ -11,13 +11,12 @@ import dataclasses
 import json
 import re
 import shutil
-import socket
 import subprocess
 
 import pytest
 
 from qa.config import Settings
-from tests.conftest import ROOT, SEEDS, FakeEmbedder
+from tests.conftest import ROOT, SEEDS, FakeEmbedder, fake_settings_for, free_port
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 SERVER = "http://127.0.0.1:7860"
@@ -73,12 +72,6 @@ def test_python_examples_run(in_tmp, capsys):
     assert (in_tmp / "index" / "CURRENT").is_file()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory):
     from qa.http_api import start_in_thread
@@ -88,14 +81,9 @@ def server_url(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("readme-http")
     shutil.copytree(SEEDS, root / "docs")
-    settings = Settings(
-        docs_dir=root / "docs",
-        index_dir=root / "index",
-        embedding_model="fake-embedder",
-        generator_model="none",
-    )
+    settings = fake_settings_for(root, root / "docs")
     pipeline = Pipeline(settings, Retriever.from_settings(settings, FakeEmbedder(), progress=False))
-    port = _free_port()
+    port = free_port()
     server = start_in_thread(build_server(pipeline, None, port), "127.0.0.1", port)
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True

@@ -15,11 +15,10 @@ import pytest
 from qa.indexer import build_index, stale_reasons
 from qa.retrieval import Retriever
 from qa.store import RECORD_FILES, FaissStore, current_build
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, collection_names
 
 pytest.importorskip("qdrant_client", reason="the qdrant extra is not installed (pip install -e .[qdrant])")
 
-from qa import qdrant_vectors  # noqa: E402
 from qa import store as store_mod  # noqa: E402
 
 SERVER = "http://qdrant.invalid:6333"
@@ -40,18 +39,6 @@ def same_ranking(a, b) -> None:
             assert y.chunk.id in tied, f"{y.chunk.id} is not tied with {x.chunk.id}"
 
 
-@pytest.fixture
-def fake_server(monkeypatch):
-    from qdrant_client import QdrantClient
-
-    fake = QdrantClient(location=":memory:")
-    real_connect = qdrant_vectors._connect
-    monkeypatch.setattr(qdrant_vectors, "_connect", lambda url, key: fake if url else real_connect(url, key))
-    return fake
-
-
-def collections(client) -> set[str]:
-    return {c.name for c in client.get_collections().collections}
 
 
 def test_qdrant_build_records_the_backend_and_round_trips(fake_settings, fake_embedder):
@@ -153,14 +140,14 @@ def test_retrieval_through_both_backends_gives_the_same_top_k_with_the_real_mode
 # --- a Qdrant server: one collection per build, swapped with CURRENT ---------------------------------
 
 
-def test_a_server_build_keeps_only_the_live_collection(fake_settings, fake_embedder, fake_server):
+def test_a_server_build_keeps_only_the_live_collection(fake_settings, fake_embedder, qdrant_server):
     settings = fake_settings.replace(vector_store="qdrant", qdrant_url=SERVER)
     first = build_index(settings, fake_embedder, progress=False).path
-    assert collections(fake_server) == {f"qa-{first.name}"}
+    assert collection_names(qdrant_server) == {f"qa-{first.name}"}
     assert sorted(p.name for p in first.iterdir()) == sorted(["manifest.json", *RECORD_FILES])
     (settings.docs_dir / "005_new.txt").write_text("A new article about Hainan.")
     second = build_index(settings, fake_embedder, progress=False).path
-    assert collections(fake_server) == {f"qa-{second.name}"}
+    assert collection_names(qdrant_server) == {f"qa-{second.name}"}
     store = FaissStore.load(settings.index_dir)
     assert store.manifest.vector_store["collection"] == f"qa-{second.name}"
     assert "url" in store.manifest.vector_store and "api_key" not in json.dumps(store.manifest.vector_store)
@@ -171,7 +158,7 @@ def test_a_server_build_keeps_only_the_live_collection(fake_settings, fake_embed
 
 
 def test_a_failed_switch_keeps_the_old_collection_live_and_drops_the_new(
-    fake_settings, fake_embedder, fake_server, monkeypatch
+    fake_settings, fake_embedder, qdrant_server, monkeypatch
 ):
     settings = fake_settings.replace(vector_store="qdrant", qdrant_url=SERVER)
     first = build_index(settings, fake_embedder, progress=False).path
@@ -186,7 +173,7 @@ def test_a_failed_switch_keeps_the_old_collection_live_and_drops_the_new(
         patch.setattr(store_mod.os, "replace", refuse_current)
         build_index(settings, fake_embedder, progress=False)
     assert current_build(settings.index_dir) == first
-    assert collections(fake_server) == {f"qa-{first.name}"}
+    assert collection_names(qdrant_server) == {f"qa-{first.name}"}
     assert len(FaissStore.load(settings.index_dir).vectors) > 0
 
 

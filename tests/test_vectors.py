@@ -14,7 +14,7 @@ from qa.vectors import new_vectors, open_vectors
 
 pytest.importorskip("qdrant_client", reason="the qdrant extra is not installed (pip install -e .[qdrant])")
 
-from qa import qdrant_vectors  # noqa: E402
+from tests.conftest import collection_names  # noqa: E402
 
 BACKENDS = ("faiss", "qdrant")
 DIM = 16
@@ -109,21 +109,9 @@ def test_the_in_process_file_is_plain_numpy_not_a_pickle(tmp_path):
 # --- server mode, with one in-memory qdrant-client standing in for the server -----------------------
 
 
-@pytest.fixture
-def server(monkeypatch):
-    from qdrant_client import QdrantClient
-
-    fake = QdrantClient(location=":memory:")
-    real_connect = qdrant_vectors._connect
-    monkeypatch.setattr(qdrant_vectors, "_connect", lambda url, key: fake if url else real_connect(url, key))
-    return fake
 
 
-def collections(client) -> set[str]:
-    return {c.name for c in client.get_collections().collections}
-
-
-def test_server_mode_writes_a_collection_per_build_and_nothing_in_the_folder(server, tmp_path):
+def test_server_mode_writes_a_collection_per_build_and_nothing_in_the_folder(qdrant_server, tmp_path):
     index = new_vectors(DIM, "qdrant", qdrant_url="http://qdrant.invalid:6333")
     index.add(unit_vectors(30))
     record = index.save(tmp_path, "build-1")
@@ -134,7 +122,7 @@ def test_server_mode_writes_a_collection_per_build_and_nothing_in_the_folder(ser
         "files": [],
     }
     assert list(tmp_path.iterdir()) == []
-    assert "qa-build-1" in collections(server)
+    assert "qa-build-1" in collection_names(qdrant_server)
     again = open_vectors(record, tmp_path, DIM)
     assert len(again) == 30
     np.testing.assert_array_equal(
@@ -142,7 +130,7 @@ def test_server_mode_writes_a_collection_per_build_and_nothing_in_the_folder(ser
     )
 
 
-def test_a_saved_server_collection_takes_no_more_vectors(server, tmp_path):
+def test_a_saved_server_collection_takes_no_more_vectors(qdrant_server, tmp_path):
     from qa.errors import VectorStoreError
 
     index = new_vectors(DIM, "qdrant", qdrant_url="http://qdrant.invalid:6333")
@@ -151,22 +139,22 @@ def test_a_saved_server_collection_takes_no_more_vectors(server, tmp_path):
     for live in (index, open_vectors(record, tmp_path, DIM)):
         with pytest.raises(VectorStoreError, match="build a new index"):
             live.add(unit_vectors(1))
-    assert server.count("qa-build-1", exact=True).count == 5
+    assert qdrant_server.count("qa-build-1", exact=True).count == 5
 
 
-def test_server_mode_discards_only_its_own_old_collections(server, tmp_path):
+def test_server_mode_discards_only_its_own_old_collections(qdrant_server, tmp_path):
     index = new_vectors(DIM, "qdrant", qdrant_url="http://qdrant.invalid:6333")
     index.add(unit_vectors(5))
     old = index.save(tmp_path, "build-old")
     new = index.save(tmp_path, "build-new")
     index.discard(old)
-    assert collections(server) == {new["collection"]}
+    assert collection_names(qdrant_server) == {new["collection"]}
     index.discard({**new, "url": "http://elsewhere:6333"})  # another server's collection: left alone
     index.discard(old)  # already gone: no error
-    assert collections(server) == {new["collection"]}
+    assert collection_names(qdrant_server) == {new["collection"]}
 
 
-def test_a_missing_server_collection_is_a_corrupt_index(server, tmp_path):
+def test_a_missing_server_collection_is_a_corrupt_index(qdrant_server, tmp_path):
     from qa.errors import IndexCorruptError
 
     record = {"backend": "qdrant", "url": "http://qdrant.invalid:6333", "collection": "qa-gone", "files": []}
