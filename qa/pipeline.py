@@ -178,14 +178,14 @@ class Pipeline:
             yield self._final(question, query, hits, timings, text, citations, "extractive")
             return
 
-        difference = (
+        direct = (
             difference_answer(query, answering)
             or earlier_answer(query, answering)
             or byline_answer(query, answering, lines)
         )
-        if difference:  # worked out from two stated figures (shown with its working), or a byline
+        if direct:  # worked out from two stated figures (shown with its working), or a byline
             timings["generate"] = 0.0
-            text, unit = difference
+            text, unit = direct
             cited_unit = cite([unit], lines, self.page_of)
             yield self._final(question, query, hits, timings, text, cited_unit, "extractive")
             return
@@ -202,10 +202,7 @@ class Pipeline:
             cited = [e for c in claims for e in c.sources]
             method = "generated"
         else:
-            # the first answering unit whose span adds something ("Li Linkang said." does not)
-            spans = ((extract_answer(query, unit, idf=idf), unit) for unit in answering)
-            text, unit = next(((t, u) for t, u in spans if informative(t, query)), (None, answering[0]))
-            text = text or extract_answer(query, unit, idf=idf)
+            text, unit = first_informative_span(query, answering, idf)
             cited = [unit]
             method = "extractive"
         timings["verify"] = ms(t)
@@ -305,6 +302,20 @@ def _no_pages(file: str, line: int) -> None:
 def citation(file: str, line: int, text: str, page_of: PageOf = _no_pages) -> Citation:
     page, page_line = page_of(file, line) or (None, None)
     return Citation(file, line, text, page, page_line)
+
+
+def first_informative_span(
+    query: str, answering: list[Evidence], idf: dict[str, float]
+) -> tuple[str, Evidence]:
+    """The span of the first answering unit that adds something to the question ("Li Linkang said."
+    does not), else the best unit's span."""
+    fallback = None
+    for unit in answering:
+        span = extract_answer(query, unit, idf=idf)
+        if informative(span, query):
+            return span, unit
+        fallback = fallback or (span, unit)
+    return fallback
 
 
 def cite(

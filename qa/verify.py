@@ -117,7 +117,7 @@ def derive(text: str, evidence: list[Evidence], line_text: dict[tuple[str, int],
     True
     """
     units = list(dict.fromkeys(evidence))
-    unknown = numbers(text) - set().union(set(), *(numbers(e.text) for e in units))
+    unknown = numbers(text) - set().union(*(numbers(e.text) for e in units))
     if len(unknown) != 1:
         return None
     number = unknown.pop()
