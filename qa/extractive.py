@@ -38,7 +38,9 @@ _NAME_Q = re.compile(
     r"|where|what (institute|organi[sz]ation))\b",
     re.I,
 )
-_DATE_Q = re.compile(r"\b(when|what (date|year|month|day)|which year)\b", re.I)
+# "When was it issued?" asks a date; "… emphasize when reviewing 2023" does not.
+_DATE_Q = re.compile(r"^\W*when\b|\bwhen (?:did|was|were|is|are|will|does|do|has|had)\b"
+                     r"|\b(what (date|year|month|day)|which year)\b", re.I)
 _DATE = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December"
     r"|(?:19|20)\d\d)\b"
@@ -135,6 +137,35 @@ def new_answer_tokens(kind: str, span: str, question_tokens: set[str]) -> int:
     return len(found - question_tokens)
 
 
+_QUOTE_OPENS = re.compile(r'["\u201c]\s*(\w)')
+
+
+def quoted_whole(clauses: list[str]) -> list[str]:
+    """Clauses rejoined so that no quoted list is cut: "provincial planning, volume procurement,
+    and long-term care" is one answer. A quoted title ("Implementation Opinions of …", capitalised)
+    stays in pieces: whole, it would outweigh the date or meeting beside it.
+
+    >>> quoted_whole(['focus on "a,', 'b,', 'and c",', 'it said'])
+    ['focus on "a, b, and c",', 'it said']
+    >>> quoted_whole(['approved the "Opinions of A,', 'B and C"'])
+    ['approved the "Opinions of A,', 'B and C"']
+    """
+    groups: list[list[str]] = []
+    open_quote = False
+    for clause in clauses:
+        if open_quote:
+            groups[-1].append(clause)
+        else:
+            groups.append([clause])
+        joined = " ".join(groups[-1])
+        open_quote = (joined.count('"') + joined.count("\u201c") - joined.count("\u201d")) % 2 == 1
+    out = []
+    for group in groups:
+        opening = _QUOTE_OPENS.search(group[0])
+        out.extend([" ".join(group)] if opening and opening.group(1).islower() else group)
+    return out
+
+
 def extract_answer(
     question: str, best: Evidence, max_words: int = 40, idf: dict[str, float] | None = None
 ) -> str:
@@ -152,6 +183,7 @@ def extract_answer(
     if len(text.split()) <= max_words:
         return text
     clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip()]
+    clauses = quoted_whole(clauses)
     q_tokens = set(tokenize(question))
     terms = key_terms(question)
     # The unit already matches the question's names and years; what picks the clause is mostly the rest.

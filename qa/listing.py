@@ -10,6 +10,7 @@ provinces") says when to stop.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from .evidence import Evidence, key_terms
 from .extractive import is_list_question
@@ -126,6 +127,35 @@ def name_list(
         return []
     originals = {n.lower(): n for i in chosen for n in names_in(units[i].text, ordinary)}
     return [(originals[k], u) for k, u in found.items()]
+
+
+_OPENS_COUNT = re.compile(r"(?::|\bone is|\bfirst(?:ly)?,)\s", re.I)  # "three suggestions: one is …"
+_CONTINUES_COUNT = re.compile(
+    r"^\W*(?:the\s+)?(?:second|third|fourth|fifth|sixth|seventh|secondly|thirdly|finally|last)\b", re.I
+)
+
+
+def with_enumeration(unit: Evidence, same_line: list[Evidence]) -> Evidence:
+    """The unit joined with the units after it that carry on its numbered enumeration
+    ("one is …; second, …; third, …"), which the sentence splitter cut at the semicolons.
+
+    >>> a = Evidence("f", 1, 0, 30, "He made two points: one is a", 1, 1, 1)
+    >>> b = Evidence("f", 1, 32, 40, "second, b", 0, 0, 1)
+    >>> with_enumeration(a, [a, b]).text
+    'He made two points: one is a; second, b'
+    """
+    if not _OPENS_COUNT.search(unit.text):
+        return unit
+    after = [u for u in same_line if u.start >= unit.end]
+    joined = []
+    for u in after:
+        if not _CONTINUES_COUNT.search(u.text):
+            break
+        joined.append(u)
+    if not joined:
+        return unit
+    text = "; ".join([unit.text] + [u.text for u in joined])
+    return replace(unit, end=joined[-1].end, text=text)
 
 
 def list_answer(names: list[str]) -> str:

@@ -16,11 +16,11 @@ from .conversation import standalone
 from .embedding import CachedEmbedder
 from .errors import QAError
 from .evidence import Evidence, line_units, select_evidence
-from .extractive import extract_answer
+from .extractive import extract_answer, is_list_question
 from .generation import Generator as TextGenerator
 from .generation import make_generator
 from .inputs import clean_question
-from .listing import list_answer, name_list
+from .listing import list_answer, name_list, with_enumeration
 from .prompting import NOT_STATED, evidence_prompt, plain_prompt
 from .retrieval import Retriever
 from .scripts import main_script
@@ -190,6 +190,8 @@ class Pipeline:
             yield self._final(question, query, hits, timings, text, cited_unit, "extractive")
             return
 
+        if is_list_question(query):  # "three suggestions: one is …; second …; third …" is one answer
+            answering = [with_enumeration(u, line_units(hits, u.file, u.line)) for u in answering]
         reply = ""
         if self.generator is not None:
             reply = yield from self._generate(evidence_prompt(query, [e.text for e in evidence]), timings)

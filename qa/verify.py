@@ -163,13 +163,12 @@ def unit_mismatch(
         missing |= terms["years"] - unit_tokens
     if unit_terms["names"]:
         names = terms["names"] - unit_tokens - acronyms(unit)
-        # "it will be issued": what "it" is, the line before says
-        if previous and _POINTS_BACK.search(" ".join(unit.split()[:POINTING_WORDS])):
-            names -= set(tokenize(previous)) | acronyms(previous)
     else:
         names = terms["names"] - line_tokens - acronyms(line)
         if not names_somebody(line, generic):
             names -= document
+    if previous and _POINTS_BACK.search(" ".join(unit.split()[:POINTING_WORDS])):
+        names -= set(tokenize(previous)) | acronyms(previous)
     missing |= names
     missing |= terms["numbers"] - line_tokens
     asked_words = terms.get("words", set()) - unit_tokens  # an "outpatient" question against "inpatient"
@@ -205,7 +204,12 @@ def contrasts(asked: str, stated: str) -> bool:
     return False
 
 
-_POINTS_BACK = re.compile(r"\b(?:it|this|they|these)\s+(?:will|was|were|is|are|has|have)\b", re.I)
+# "it will be issued", "he put forward", "the conference set up": who or what, the line before says
+_POINTS_BACK = re.compile(
+    r"\b(?:(?:it|this|they|these)\s+(?:will|was|were|is|are|has|have)"
+    r"|he|she|the (?:conference|forum|meeting|notice|report|document|article))\b",
+    re.I,
+)
 POINTING_WORDS = 10  # "On January 21, 2021, it will be issued": the subject comes early
 _MONTHS = frozenset(
     "january february march april may june july august september october november december".split()

@@ -68,3 +68,20 @@ def test_counts_and_wording():
     assert asked_count("Which four provinces mentioned it?") == 4
     assert asked_count("Which 3 cities?") == 3
     assert list_answer(["Jilin", "Hainan"]) == "Jilin and Hainan."
+
+
+def test_a_numbered_enumeration_cut_at_semicolons_is_joined_again():
+    from qa.listing import with_enumeration
+
+    line = [
+        "From this, he put forward three suggestions: one is to communicate information",
+        "second, to establish a mechanism",
+        "third, to demonstrate",
+        "Social forces have great potential",
+    ]
+    found = units(line)
+    joined = with_enumeration(found[0], found)
+    assert joined.text == "; ".join(line[:3])
+    assert (joined.start, joined.end) == (found[0].start, found[2].end)
+    assert with_enumeration(found[3], found) == found[3]  # nothing numbered to carry on
+    assert with_enumeration(found[1], found) == found[1]  # "second," opens nothing

@@ -336,3 +336,39 @@ def test_a_unit_saying_it_takes_its_subject_from_the_line_before():
     assert unit_mismatch(terms, unit, unit, previous=before) == set()
     unrelated = 'The committee approved the "Opinions on Fujian".'
     assert unit_mismatch(terms, unit, unit, previous=unrelated) == {"implementation"}
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "From this, he put forward three suggestions: one is to communicate information",
+        'The conference set up the "Medical Security: Full Coverage" parallel forum with 200 experts.',
+    ],
+)
+def test_a_unit_about_he_or_the_conference_takes_its_names_from_the_line_before(unit):
+    from qa.verify import question_terms, unit_mismatch
+
+    terms = question_terms("What did Wang Zhenyao say at the Healthy China Forum?", frozenset())
+    before = "Wang Zhenyao spoke at the 13th Healthy China Forum in Beijing."
+    assert unit_mismatch(terms, unit, unit, previous=before) == set()
+    assert unit_mismatch(terms, unit, unit, previous="Li Chun reported from Beijing.")
+
+
+def test_when_as_a_conjunction_does_not_ask_for_a_date():
+    from qa.extractive import wanted
+
+    assert wanted("What core idea did many provinces emphasize when reviewing their 2023 work?") == ""
+    assert wanted("When was the notice issued?") == "date"
+    assert wanted("Exactly when did the notice take effect?") == "date"
+
+
+def test_a_quoted_list_stays_whole_in_the_answer():
+    text = (
+        'In 2024, many provinces plan to focus on promoting "provincial overall planning of basic medical '
+        "insurance, expansion and quality improvement of volume procurement, promotion of coordinated "
+        'development of the three medical services, and establishment of long-term care insurance". '
+        "The ability to resist risks will be further improved in each province"
+    )
+    unit = Evidence("f", 23, 0, len(text), text, 1.0, 1.0, 1)
+    answer = extract_answer("What are the main 2024 priorities that many provinces plan to focus on?", unit, 20)
+    assert "provincial overall planning" in answer and "long-term care" in answer
