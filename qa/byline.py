@@ -17,7 +17,7 @@ _WHO_WROTE = re.compile(
 )
 _NAME = r"([A-Z][a-z]+(?:[ -][A-Z][a-z]+)+)"
 _BYLINE = re.compile(
-    rf"\((?:Reporters?|Correspondents?|By)\s+{_NAME}\)|\b(?:Author|Written by|By):?\s+{_NAME}"
+    rf"\((?:Reporters?|Correspondents?|By)\s+{_NAME}\)|\b(?:Author|Written by|By)\s*[:|]?\s*{_NAME}"
 )
 
 
@@ -25,8 +25,10 @@ def byline(text: str) -> str:
     """
     >>> byline("Xinhua News Agency, Beijing, July 29 (Reporter Peng Yunjia) The State ...")
     'Peng Yunjia'
-    >>> byline("Author: Jiang Changsong"), byline("The reporter learned from the bureau")
-    ('Jiang Changsong', '')
+    >>> byline("Author: Jiang Changsong"), byline("Author |Jiang Changsong is the assistant")
+    ('Jiang Changsong', 'Jiang Changsong')
+    >>> byline("The reporter learned from the bureau")
+    
     """
     match = _BYLINE.search(text)
     return next((g for g in match.groups() if g), "") if match else ""
@@ -35,11 +37,18 @@ def byline(text: str) -> str:
 def byline_answer(
     question: str, answering: list[Evidence], line_text: dict[tuple[str, int], str]
 ) -> tuple[str, Evidence] | None:
-    """For "who reported/wrote …": the byline on the line of the first answering unit that has one."""
+    """For "who reported/wrote …": the byline on the line of the first answering unit that has one,
+    else the byline elsewhere in that unit's story (an "Author | …" line at its end, a dateline)."""
     if not _WHO_WROTE.search(question):
         return None
     for unit in answering:
         name = byline(line_text.get((unit.file, unit.line), unit.text))
         if name:
             return f"{name}, named in the story's byline.", unit
+    for unit in answering[:1]:
+        story = sorted((n, text) for (file, n), text in line_text.items() if file == unit.file)
+        for n, text in story:
+            name = byline(text)
+            if name:
+                return f"{name}, named in the story's byline.", Evidence(unit.file, n, 0, 0, text, 0.0, 0.0, 0)
     return None

@@ -21,3 +21,13 @@ def test_other_questions_and_lines_without_a_byline_get_none():
     no_byline = {("a.txt", 7): "The reporter learned it."}
     assert byline_answer("Who reported the story?", [unit()], no_byline) is None
     assert byline("Peng Yunjia said (Reporter) nothing") == ""
+
+
+def test_an_author_line_at_the_end_of_the_story_answers_who_wrote_it():
+    lines = {
+        ("a.txt", 7): "The bureau released the 2023 notice.",
+        ("a.txt", 41): "Author |Jiang Changsong is the assistant to the president of the institute.",
+        ("b.txt", 1): "Xinhua News Agency, Beijing (Reporter Peng Yunjia) Other news.",
+    }
+    text, cited = byline_answer("Who wrote the article on the 2023 notice?", [unit()], lines)
+    assert text.startswith("Jiang Changsong") and (cited.file, cited.line) == ("a.txt", 41)
