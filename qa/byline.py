@@ -28,7 +28,7 @@ def byline(text: str) -> str:
     >>> byline("Author: Jiang Changsong"), byline("Author |Jiang Changsong is the assistant")
     ('Jiang Changsong', 'Jiang Changsong')
     >>> byline("The reporter learned from the bureau")
-    
+    ''
     """
     match = _BYLINE.search(text)
     return next((g for g in match.groups() if g), "") if match else ""
