@@ -48,6 +48,7 @@ _DATE = re.compile(
 # "Which provinces …", "What three suggestions …", "Name some …": the answer is an enumeration.
 _LIST_Q = re.compile(
     r"\b(which|what)\s+(?:\w+\s+){0,2}?(?!(?:is|was|has|does|this|its|status|process)\b)[a-z]{3,}s\b"
+    r"(?!\s+(?:to|the|a|an|its|their)\b)"  # "Which province plans to …" asks for one
     r"|\bname (?:some|the)\b",
     re.I,
 )
@@ -56,6 +57,7 @@ _CLAUSE = re.compile(r"(?<=[,;:])\s+|\s+(?=and\s)|\s+(?=\()|(?<=\))\s+")  # also
 NAME_WEIGHT = 0.5
 # "Li Linkang said." tells who spoke, not what the question asks
 REPORTING = frozenset(tokenize("said says say stated noted pointed out added believes according told"))
+LEAD_IN_MAX_WORDS = 60
 COMPLETING_CLAUSE_WORDS = 12  # the question's names pick a clause only where its other words do not
 
 
@@ -221,5 +223,12 @@ def extract_answer(
         and new_answer_tokens(kind, clauses[j - 1], q_tokens) == 0
     ):
         j += 1
+    # "What core idea …?" — "… and the core idea is to emphasize | and solve … the burden": a last
+    # clause that only repeats the question leads in to the answer, which runs on after it. (Where a
+    # figure, name or date is asked, the span scorer has already found it.)
+    if not kind and not listing and j < len(clauses) and not set(tokenize(clauses[j - 1])) - q_tokens:
+        i = j - 1
+        while j < len(clauses) and len(" ".join(clauses[i : j + 1]).split()) <= LEAD_IN_MAX_WORDS:
+            j += 1
     answer = " ".join(clauses[i:j]).rstrip(",;:")
     return re.sub(r"^(and|or|but|which|of which)\s+", "", answer)

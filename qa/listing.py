@@ -158,6 +158,25 @@ def with_enumeration(unit: Evidence, same_line: list[Evidence]) -> Evidence:
     return replace(unit, end=joined[-1].end, text=text)
 
 
+_ENUMERATION = re.compile(r"\b(?:such as|including|namely)\s+[^,;.]+(?:,\s*[^,;.]+)+")
+
+
+def enumerating_first(answering: list[Evidence]) -> list[Evidence]:
+    """The answering units with, first, one from the best unit's line that enumerates ("key groups such
+    as students, children, newborns and floating population") rather than only names the group.
+
+    >>> units = [Evidence("f", 1, 0, 9, "focus on key groups", 1, 1, 1),
+    ...          Evidence("f", 1, 10, 60, "key groups such as students, children and newborns", 1, 1, 1)]
+    >>> [u.start for u in enumerating_first(units)]
+    [10, 0]
+    """
+    if not answering or _ENUMERATION.search(answering[0].text):
+        return answering
+    best_line = (answering[0].file, answering[0].line)
+    listing = [u for u in answering if (u.file, u.line) == best_line and _ENUMERATION.search(u.text)]
+    return listing[:1] + [u for u in answering if u not in listing[:1]]
+
+
 def list_answer(names: list[str]) -> str:
     """
     >>> list_answer(["Jilin", "Fujian", "Ningxia"])

@@ -20,7 +20,7 @@ from .extractive import extract_answer, is_list_question
 from .generation import Generator as TextGenerator
 from .generation import make_generator
 from .inputs import clean_question
-from .listing import list_answer, name_list, with_enumeration
+from .listing import enumerating_first, list_answer, name_list, with_enumeration
 from .prompting import NOT_STATED, evidence_prompt, plain_prompt
 from .retrieval import Retriever
 from .scripts import main_script
@@ -192,6 +192,7 @@ class Pipeline:
 
         if is_list_question(query):  # "three suggestions: one is …; second …; third …" is one answer
             answering = [with_enumeration(u, line_units(hits, u.file, u.line)) for u in answering]
+            answering = enumerating_first(answering)
         reply = ""
         if self.generator is not None:
             reply = yield from self._generate(evidence_prompt(query, [e.text for e in evidence]), timings)

@@ -372,3 +372,21 @@ def test_a_quoted_list_stays_whole_in_the_answer():
     unit = Evidence("f", 23, 0, len(text), text, 1.0, 1.0, 1)
     answer = extract_answer("What are the main 2024 priorities that many provinces plan to focus on?", unit, 20)
     assert "provincial overall planning" in answer and "long-term care" in answer
+
+
+def test_a_clause_that_only_repeats_the_question_leads_in_to_the_answer_after_it():
+    text = (
+        "In terms of the review of work in 2023, many provinces focused on direct settlement, "
+        "and the core idea is to emphasize and solve the urgent problems such as reducing the burden of patients"
+    )
+    unit = Evidence("f", 7, 0, len(text), text, 1.0, 1.0, 1)
+    question = "What core idea did many provinces emphasize when reviewing their 2023 work?"
+    idf = {"core": 3.0, "idea": 3.0, "emphasiz": 3.0}
+    assert extract_answer(question, unit, 20, idf).endswith("reducing the burden of patients")
+
+
+def test_which_noun_verbs_to_asks_for_one_not_a_list():
+    from qa.extractive import is_list_question
+
+    assert not is_list_question("Which province plans to implement the adjustment fund model?")
+    assert is_list_question("Which key groups does the 2023 notice single out?")
