@@ -40,15 +40,19 @@ BASELINE = "baseline-plain"
 
 
 def default_rows() -> list[Row]:
-    """The plain baseline first (ratios are against it), the product, extractive, and llama-cpp."""
+    """The plain baseline first (ratios are against it), the product, the generator writing every
+    answer (transformers, llama-cpp), and extractive."""
     # auto picks llama-cpp where it is installed; the transformers rows say so explicitly
     torch = {"generator_backend": "transformers"}
     llama = {"generator_backend": "llama-cpp"}
     return [
         Row(BASELINE, {"pipeline": "plain", "retrieval": "dense", "top_k": 3, **torch}),
-        Row("verified", {"pipeline": "verified", **torch}),
+        Row("verified", {"pipeline": "verified", **torch}),  # the default: generates only when needed
+        Row("verified-always", {"pipeline": "verified", "generate": "always", **torch}),
         Row("extractive", {"pipeline": "verified", "generator_model": "none"}),
-        Row("verified-llama-cpp", {"pipeline": "verified", **llama}, "llama_cpp"),
+        Row(
+            "verified-always-llama-cpp", {"pipeline": "verified", "generate": "always", **llama}, "llama_cpp"
+        ),
     ]
 
 
@@ -106,6 +110,8 @@ def time_question(pipeline: Pipeline, question: str) -> dict[str, Any]:
     return {
         "total_ms": total * 1000,
         "first_token_ms": (first - start) * 1000 if first is not None else None,
+        # what the chat shows first: a streamed token, or the whole answer when nothing was generated
+        "first_text_ms": (first - start if first is not None else total) * 1000,
         "decode_s": (last - first) if first is not None else None,
         "reply": "".join(pieces),
         "retrieve_ms": answer.timings_ms.get("retrieve") if answer else None,
@@ -123,7 +129,7 @@ def _p(values: list[float], q: float) -> float | None:
 def summarize(samples: list[dict[str, Any]]) -> dict[str, float | None]:
     """p50/p95 of the stages; tokens/s over answers the generator wrote (decode after the first token)."""
     out: dict[str, float | None] = {"questions": len(samples)}
-    for key in ("retrieve_ms", "first_token_ms", "total_ms"):
+    for key in ("retrieve_ms", "first_token_ms", "first_text_ms", "total_ms"):
         values = [s[key] for s in samples if s.get(key) is not None]
         out[f"{key[:-3]}_p50_ms"] = _p(values, 0.5)
         out[f"{key[:-3]}_p95_ms"] = _p(values, 0.95)

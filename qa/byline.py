@@ -50,5 +50,6 @@ def byline_answer(
         for n, text in story:
             name = byline(text)
             if name:
-                return f"{name}, named in the story's byline.", Evidence(unit.file, n, 0, 0, text, 0.0, 0.0, 0)
+                found = Evidence(unit.file, n, 0, 0, text, 0.0, 0.0, 0)
+                return f"{name}, named in the story's byline.", found
     return None

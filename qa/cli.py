@@ -46,6 +46,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="REF",
         help="packaged:NAME, hub id, local folder or .gguf file; 'none' answers extractively",
     )
+    g.add_argument(
+        "--generate",
+        choices=("when-needed", "always"),
+        help="when the generator writes the answer (default when-needed: only when no quoted line answers)",
+    )
     g.add_argument("--retrieval", choices=("hybrid", "dense", "bm25"), help="retrieval mode (default hybrid)")
     g.add_argument("-k", "--top-k", type=int, metavar="N", help="passages to retrieve (default 5)")
     g.add_argument(
@@ -135,6 +140,7 @@ def settings_from(args: argparse.Namespace):
         "cache_dir",
         "embedding_model",
         "generator_model",
+        "generate",
         "retrieval",
         "top_k",
         "generator_dtype",

@@ -42,6 +42,9 @@ class Settings:
     max_new_tokens: int = 48
     max_question_chars: int = 2000
     pipeline: str = "verified"  # verified | plain (the baseline: passages in, answer out)
+    # when-needed: the generator writes only when no quoted span of a line answers; always: it writes
+    # every answer (then verified, the span as fallback)
+    generate: str = "when-needed"  # when-needed | always
     threads: int = 0  # 0 = all cores for torch, all but one for llama.cpp (see evals/BACKENDS.md)
     # auto picks by corpus size: flat (exact) up to ~50k chunks, then IVF (see qa/faiss_index.py).
     index_type: str = "auto"  # auto | flat | hnsw | ivf | ivfsq8
@@ -55,6 +58,7 @@ class Settings:
         choices = {
             "retrieval": ("hybrid", "dense", "bm25"),
             "pipeline": ("verified", "plain"),
+            "generate": ("when-needed", "always"),
             "generator_dtype": ("auto", "float32", "bfloat16"),
             "generator_backend": ("auto", "transformers", "llama-cpp"),
             "index_type": ("auto", "flat", "hnsw", "ivf", "ivfsq8"),  # faiss_index.INDEX_TYPES

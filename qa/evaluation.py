@@ -86,20 +86,19 @@ def default_configs() -> list[EvalConfig]:
     Retrieval variants answer extractively, so their rows differ only by retrieval and
     a full run stays within an hour on 2 cores (a 0.5B generator takes seconds a question).
     """
-    verified = {"pipeline": "verified", "generator_model": DEFAULT_GENERATOR}
+    verified = {"pipeline": "verified", "generator_model": DEFAULT_GENERATOR, "retrieval": "hybrid"}
+    always = {**verified, "generate": "always"}  # the generator writes every answer, verified after
     extractive = {"pipeline": "verified", "generator_model": "none"}
     return [
         EvalConfig(
             "baseline-plain",
             {"pipeline": "plain", "retrieval": "dense", "top_k": 3, "generator_model": DEFAULT_GENERATOR},
         ),
-        EvalConfig("verified-hybrid", {**verified, "retrieval": "hybrid"}),
+        EvalConfig("verified-hybrid", verified),
+        EvalConfig("verified-hybrid-always", {**always, "generator_backend": "transformers"}),
+        EvalConfig("verified-hybrid-always-llama-cpp", {**always, "generator_backend": "llama-cpp"}),
         EvalConfig(
-            "verified-hybrid-smollm2",
-            {**verified, "retrieval": "hybrid", "generator_model": "packaged:smollm2-135m-instruct"},
-        ),
-        EvalConfig(
-            "verified-hybrid-llama-cpp", {**verified, "retrieval": "hybrid", "generator_backend": "llama-cpp"}
+            "verified-hybrid-always-smollm2", {**always, "generator_model": "packaged:smollm2-135m-instruct"}
         ),
         EvalConfig("verified-hybrid-extractive", {**extractive, "retrieval": "hybrid"}),
         EvalConfig("verified-dense-extractive", {**extractive, "retrieval": "dense"}),
@@ -184,7 +183,15 @@ def latency_summary(results: Sequence[QuestionResult]) -> dict[str, dict[str, fl
 
 
 def _effective(settings: Settings) -> dict[str, Any]:
-    keys = ("pipeline", "retrieval", "generator_model", "generator_backend", "embedding_model", "top_k")
+    keys = (
+        "pipeline",
+        "generate",
+        "retrieval",
+        "generator_model",
+        "generator_backend",
+        "embedding_model",
+        "top_k",
+    )
     return {k: getattr(settings, k) for k in keys}
 
 

@@ -39,8 +39,11 @@ _NAME_Q = re.compile(
     re.I,
 )
 # "When was it issued?" asks a date; "… emphasize when reviewing 2023" does not.
-_DATE_Q = re.compile(r"^\W*when\b|\bwhen (?:did|was|were|is|are|will|does|do|has|had)\b"
-                     r"|\b(what (date|year|month|day)|which year)\b", re.I)
+_DATE_Q = re.compile(
+    r"^\W*when\b|\bwhen (?:did|was|were|is|are|will|does|do|has|had)\b"
+    r"|\b(what (date|year|month|day)|which year)\b",
+    re.I,
+)
 _DATE = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December"
     r"|(?:19|20)\d\d)\b"

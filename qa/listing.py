@@ -68,9 +68,11 @@ def names_in(text: str, ordinary: frozenset[str]) -> list[str]:
 
 
 def is_header(unit: Evidence, ordinary: frozenset[str]) -> bool:
-    """A unit that announces an enumeration and names nothing itself ("Six provinces mentioned …")."""
-    return bool(_HEADER.search(unit.text)) and not [
-        n for n in names_in(unit.text, ordinary) if n.lower() not in _COUNTS
+    """A unit that announces an enumeration before naming anything ("Six provinces mentioned …", or
+    "Five provinces mentioned reformShanghai, Chongqing …" where the first clause is glued to it)."""
+    match = _HEADER.search(unit.text)
+    return bool(match) and not [
+        n for n in names_in(unit.text[: match.start()], ordinary) if n.lower() not in _COUNTS
     ]
 
 

@@ -194,10 +194,15 @@ def render_markdown(run: EvalRun, info: dict[str, Any], chart_name: str) -> str:
     for c in run.configs:
         st = c.settings
         status = f"skipped: {c.skipped}" if c.skipped else "ran"
+        generator = str(st.get("generator_model", ""))
+        if generator != "none" and st.get("pipeline") == "verified":  # writes always, or when needed
+            generator += f" ({st.get('generate', 'always')}, {st.get('generator_backend', 'auto')})"
         rows.append(
             [
                 c.config.name,
-                *(str(st.get(k, "")) for k in ("pipeline", "retrieval", "generator_model", "top_k")),
+                *(str(st.get(k, "")) for k in ("pipeline", "retrieval")),
+                generator,
+                str(st.get("top_k", "")),
                 status,
             ]
         )

@@ -78,6 +78,7 @@ def fake_settings_for(root: Path, docs: Path, index_name: str = "index") -> Sett
         cache_dir=root / "cache",
         embedding_model="fake-embedder",
         generator_model="none",
+        generate="always",  # a fake generator given to these pipelines writes every answer
     )
 
 
@@ -101,6 +102,15 @@ def model_pipeline(model_settings):
     pipeline = Pipeline(model_settings)
     pipeline.warm_up()
     return pipeline
+
+
+@pytest.fixture(scope="session")
+def writing_pipeline(model_pipeline):
+    """The real pipeline with the generator writing every answer (generate="always"), same loaded models."""
+    from qa.pipeline import Pipeline
+
+    settings = model_pipeline.settings.replace(generate="always")
+    return Pipeline(settings, generator=model_pipeline.generator, retriever=model_pipeline.retriever)
 
 
 # --- fakes for the web, load and reliability tests (no model is loaded) -------------------------------

@@ -208,7 +208,7 @@ def test_check_sources_reports_missing_files_and_lines(tmp_path, gold_path):
 
 def test_default_configs_are_valid_settings_rows():
     configs = default_configs()
-    assert len({c.name for c in configs}) == len(configs) == 7
+    assert len({c.name for c in configs}) == len(configs) == 8
     assert configs[0].settings_overrides == {
         "pipeline": "plain",
         "retrieval": "dense",
@@ -219,8 +219,9 @@ def test_default_configs_are_valid_settings_rows():
     assert retrievals == {"bm25", "dense", "hybrid"}
     generators = {c.settings_overrides["generator_model"] for c in configs[1:]}
     assert generators == {"packaged:qwen2.5-coder-0.5b-instruct", "packaged:smollm2-135m-instruct", "none"}
-    for c in configs:
-        Settings().replace(**c.settings_overrides)  # raises if an override is invalid
+    generates = {c.name: Settings().replace(**c.settings_overrides).generate for c in configs}
+    assert generates["verified-hybrid"] == Settings().generate == "when-needed"  # the product's default
+    assert generates["verified-hybrid-always"] == "always"
 
 
 def test_select_configs():
@@ -228,7 +229,7 @@ def test_select_configs():
         "verified-bm25-extractive",
         "baseline-plain",
     ]
-    assert len(select_configs(None)) == 7
+    assert len(select_configs(None)) == 8
     with pytest.raises(InputError, match="unknown eval config nope; choose from baseline-plain"):
         select_configs(["nope"])
 

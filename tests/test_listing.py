@@ -85,3 +85,15 @@ def test_a_numbered_enumeration_cut_at_semicolons_is_joined_again():
     assert (joined.start, joined.end) == (found[0].start, found[2].end)
     assert with_enumeration(found[3], found) == found[3]  # nothing numbered to carry on
     assert with_enumeration(found[1], found) == found[1]  # "second," opens nothing
+
+
+def test_a_header_glued_to_its_first_clause_still_introduces_the_clauses_after_it():
+    line = [
+        "Five provinces mentioned deepening the reform of payment methodsShanghai, Chongqing, and Sichuan plan to "
+        "deepen the reform of payment methods",
+        "Jiangxi plans to complete the three-year action plan for the reform of medical insurance payment methods",
+        "Guangdong plans to deepen the reform of payment according to the value of disease groups",
+        "Four provinces mentioned the dynamic adjustment of medical services**Fujian plans to improve it",
+    ]
+    asked = "Which provinces mentioned deepening the reform of medical insurance payment methods?"
+    assert names(asked, line) == ["Shanghai", "Chongqing", "Sichuan", "Jiangxi", "Guangdong"]

@@ -201,7 +201,7 @@ def test_llama_cpp_gives_the_transformers_answers_with_greedy_decoding(llama_gen
 def test_the_pipeline_answers_through_llama_cpp(llama_generator, model_pipeline):
     from qa.pipeline import Pipeline
 
-    settings = model_pipeline.settings.replace(generator_backend="llama-cpp")
+    settings = model_pipeline.settings.replace(generator_backend="llama-cpp", generate="always")
     pipeline = Pipeline(settings, retriever=model_pipeline.retriever, generator=llama_generator)
     answer = pipeline.ask("What was Jiangxi's 2020 recovered fund amount?")
     assert "723 million" in answer.text

@@ -39,8 +39,6 @@ def same_ranking(a, b) -> None:
             assert y.chunk.id in tied, f"{y.chunk.id} is not tied with {x.chunk.id}"
 
 
-
-
 def test_qdrant_build_records_the_backend_and_round_trips(fake_settings, fake_embedder):
     settings = fake_settings.replace(vector_store="qdrant")
     build_index(settings, fake_embedder, progress=False)

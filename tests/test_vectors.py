@@ -109,8 +109,6 @@ def test_the_in_process_file_is_plain_numpy_not_a_pickle(tmp_path):
 # --- server mode, with one in-memory qdrant-client standing in for the server -----------------------
 
 
-
-
 def test_server_mode_writes_a_collection_per_build_and_nothing_in_the_folder(qdrant_server, tmp_path):
     index = new_vectors(DIM, "qdrant", qdrant_url="http://qdrant.invalid:6333")
     index.add(unit_vectors(30))

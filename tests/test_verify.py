@@ -370,14 +370,16 @@ def test_a_quoted_list_stays_whole_in_the_answer():
         "The ability to resist risks will be further improved in each province"
     )
     unit = Evidence("f", 23, 0, len(text), text, 1.0, 1.0, 1)
-    answer = extract_answer("What are the main 2024 priorities that many provinces plan to focus on?", unit, 20)
+    question = "What are the main 2024 priorities that many provinces plan to focus on?"
+    answer = extract_answer(question, unit, 20)
     assert "provincial overall planning" in answer and "long-term care" in answer
 
 
 def test_a_clause_that_only_repeats_the_question_leads_in_to_the_answer_after_it():
     text = (
         "In terms of the review of work in 2023, many provinces focused on direct settlement, "
-        "and the core idea is to emphasize and solve the urgent problems such as reducing the burden of patients"
+        "and the core idea is to emphasize and solve the urgent problems "
+        "such as reducing the burden of patients"
     )
     unit = Evidence("f", 7, 0, len(text), text, 1.0, 1.0, 1)
     question = "What core idea did many provinces emphasize when reviewing their 2023 work?"
@@ -390,3 +392,14 @@ def test_which_noun_verbs_to_asks_for_one_not_a_list():
 
     assert not is_list_question("Which province plans to implement the adjustment fund model?")
     assert is_list_question("Which key groups does the 2023 notice single out?")
+
+
+def test_quoted_speech_takes_its_speaker_from_the_rest_of_the_line():
+    from qa.verify import question_terms, unit_mismatch
+
+    terms = question_terms("According to Long Guoying, what happened to enrollment in 2022?", frozenset())
+    unit = 'China News Service, Beijing, March 6 (Lu Mengmeng) "Relevant data show that in 2022 it declined.'
+    line = unit + ' During the two sessions, Long Guoying said so."'
+    assert unit_mismatch(terms, unit, line) == set()
+    plain = "China News Service, Beijing, March 6 (Lu Mengmeng) Relevant data show that in 2022 it declined."
+    assert unit_mismatch(terms, plain, plain + " Long Guoying said so.") == {"long", "guoy"}  # stemmed
