@@ -89,9 +89,9 @@ def test_a_numbered_enumeration_cut_at_semicolons_is_joined_again():
 
 def test_a_header_glued_to_its_first_clause_still_introduces_the_clauses_after_it():
     line = [
-        "Five provinces mentioned deepening the reform of payment methodsShanghai, Chongqing, and Sichuan plan to "
-        "deepen the reform of payment methods",
-        "Jiangxi plans to complete the three-year action plan for the reform of medical insurance payment methods",
+        "Five provinces mentioned deepening the reform of payment methodsShanghai, Chongqing, and Sichuan "
+        "plan to deepen the reform of payment methods",
+        "Jiangxi plans to complete the three-year action plan for the reform of medical insurance payment",
         "Guangdong plans to deepen the reform of payment according to the value of disease groups",
         "Four provinces mentioned the dynamic adjustment of medical services**Fujian plans to improve it",
     ]
