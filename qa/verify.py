@@ -161,8 +161,9 @@ def unit_mismatch(
     line_years = set(YEAR.findall(line))
     if terms["years"] - unit_tokens and (unit_terms["years"] or (line_years and terms["years"] - line_years)):
         missing |= terms["years"] - unit_tokens
-    # Quoted speech names its speaker elsewhere on the line ('"… has declined," Long Guoying said')
-    if unit_terms["names"] and not is_quoted_speech(unit):
+    # Quoted speech names its speaker elsewhere on the line ('"… has declined," Long Guoying said'),
+    # and a clause cut from a long sentence at "; " ("combine the useful exploration …") its subject
+    if unit_terms["names"] and not is_quoted_speech(unit) and not unit[:1].islower():
         names = terms["names"] - unit_tokens - acronyms(unit)
     else:
         names = terms["names"] - line_tokens - acronyms(line)

@@ -403,3 +403,14 @@ def test_quoted_speech_takes_its_speaker_from_the_rest_of_the_line():
     assert unit_mismatch(terms, unit, line) == set()
     plain = "China News Service, Beijing, March 6 (Lu Mengmeng) Relevant data show that in 2022 it declined."
     assert unit_mismatch(terms, plain, plain + " Long Guoying said so.") == {"long", "guoy"}  # stemmed
+
+
+def test_a_clause_cut_from_a_long_sentence_takes_its_subject_from_the_line():
+    from qa.verify import question_terms, unit_mismatch
+
+    terms = question_terms("Which clauses may be exempted under Jiangxi's Implementation Opinions?", frozenset())
+    unit = "combine the exploration of Jiangxi in the epidemic, including exemption of clauses such as catalogs"
+    line = 'The "Implementation Opinions" require that it improve the system; ' + unit
+    assert unit_mismatch(terms, unit, line) == set()
+    sentence = "Jiangxi combines the exploration in the epidemic, including exemption of clauses"
+    assert unit_mismatch(terms, sentence, 'The "Implementation Opinions" say so; ' + sentence)
