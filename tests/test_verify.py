@@ -408,8 +408,9 @@ def test_quoted_speech_takes_its_speaker_from_the_rest_of_the_line():
 def test_a_clause_cut_from_a_long_sentence_takes_its_subject_from_the_line():
     from qa.verify import question_terms, unit_mismatch
 
-    terms = question_terms("Which clauses may be exempted under Jiangxi's Implementation Opinions?", frozenset())
-    unit = "combine the exploration of Jiangxi in the epidemic, including exemption of clauses such as catalogs"
+    question = "Which clauses may be exempted under Jiangxi's Implementation Opinions?"
+    terms = question_terms(question, frozenset())
+    unit = "combine the exploration of Jiangxi in the epidemic, including exemption of clauses such as limits"
     line = 'The "Implementation Opinions" require that it improve the system; ' + unit
     assert unit_mismatch(terms, unit, line) == set()
     sentence = "Jiangxi combines the exploration in the epidemic, including exemption of clauses"
