@@ -103,6 +103,33 @@ def model_pipeline(model_settings):
     return pipeline
 
 
+class Recorder:
+    """Keeps the prompts the pipeline sends; answers nothing (the pipeline then answers extractively)."""
+
+    name = "recorder"
+
+    def __init__(self):
+        self.prompts = []
+
+    def stream(self, messages):
+        self.prompts.append(messages)
+        return iter(())
+
+
+def gold_prompts(pipeline, count: int) -> list:
+    """The verified pipeline's own prompts for the first gold questions that reach the generator."""
+    from qa.gold import load_gold
+    from qa.pipeline import Pipeline
+
+    recorder = Recorder()
+    recording = Pipeline(pipeline.settings, retriever=pipeline.retriever, generator=recorder)
+    for item in load_gold(ROOT / "evals" / "gold.jsonl"):
+        recording.ask(item.question)
+        if len(recorder.prompts) == count:
+            break
+    return recorder.prompts
+
+
 # --- fakes for the web, load and reliability tests (no model is loaded) -------------------------------
 
 
