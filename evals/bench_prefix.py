@@ -144,6 +144,18 @@ def markdown(meta: dict, summary: list[dict], rows: list[dict]) -> str:
             f"- {backend}: first token {ratio(scratch['first_token_ms_p50'], reuse['first_token_ms_p50'])}, "
             f"total {ratio(scratch['total_ms_p50'], reuse['total_ms_p50'])}"
         )
+    out += ["", "## What bounds the first token now", ""]
+    for backend in BACKENDS:
+        reuse, scratch = by[f"{backend} reuse"], by[f"{backend} scratch"]
+        per_token = scratch["ms_per_evaluated_token_p50"]
+        out.append(
+            f"- {backend}: {scratch['ms_per_evaluated_token_p50']:.1f} ms per prompt token from scratch, "
+            f"{reuse['ms_per_evaluated_token_p50']:.1f} ms per evaluated token with reuse; the "
+            f"question-specific part (p50 {reuse['evaluated_tokens_p50']:.0f} tokens: numbered evidence "
+            f"and question) alone costs ~{reuse['evaluated_tokens_p50'] * per_token:,.0f} ms at the scratch "
+            f"rate. A first token under 1 s allows about {1000 / per_token:.0f} evaluated tokens at this "
+            "load."
+        )
     across = sum(
         r["runs"]["transformers reuse"]["reply"] == r["runs"]["llama-cpp reuse"]["reply"] for r in rows
     )

@@ -85,8 +85,8 @@ class TransformersGenerator:
             ) from e
         self._prefix = PrefixCache(self._model, self._tokenizer)
         # Built once: generate(stop_strings=...) rebuilds it from the whole vocabulary on every call
-        # (0.3-1.5 s of the first token here). Answers are one line; stopping at the line end saves
-        # seconds of rambling.
+        # (0.8 s of the first token on the shared 2-core box, evals/PREFIX-CACHE.md). Answers are one
+        # line; stopping at the line end saves seconds of rambling.
         self._stop_at_line_end = StoppingCriteriaList([StopStringCriteria(self._tokenizer, ["\n"])])
         log.info("generator %s loaded in %s", self.name, self.dtype)
 
