@@ -55,7 +55,7 @@ class RecordingGenerator:
 
 def collect_prompts(settings: qa.Settings, gold: Path, limit: int) -> list[dict]:
     recorder = RecordingGenerator()
-    pipeline = qa.Pipeline(settings, generator=recorder)
+    pipeline = qa.Pipeline(settings.replace(generate="always"), generator=recorder)  # every prompt
     prompts = []
     for item in load_gold(gold):
         before = len(recorder.prompts)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from .errors import ModelError
 from .models import generator_path, packaged
+from .prefix_cache import PrefixCache
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,13 @@ class TransformersGenerator:
     """Greedy decoding with a transformers model; one generation at a time per model."""
 
     def __init__(
-        self, model: str, cache_dir: Path, dtype: str = "auto", threads: int = 0, max_new_tokens: int = 48
+        self,
+        model: str,
+        cache_dir: Path,
+        dtype: str = "auto",
+        threads: int = 0,
+        max_new_tokens: int = 48,
+        reuse_prefix: bool = True,
     ):
         self.name = model
         self.cache_dir = Path(cache_dir)
@@ -50,6 +57,10 @@ class TransformersGenerator:
         self.max_new_tokens = max_new_tokens
         self._model = None
         self._tokenizer = None
+        # False computes every prompt from scratch: for measuring and checking the reuse.
+        self.reuse_prefix = reuse_prefix
+        self._prefix = None  # PrefixCache, built with the model
+        self._stop_at_line_end = None  # StoppingCriteriaList, built with the tokenizer
         self._lock = threading.Lock()  # two generate() calls on 2 cores only slow each other down
 
     def warm_up(self) -> None:
@@ -57,6 +68,7 @@ class TransformersGenerator:
             return
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.generation import StoppingCriteriaList, StopStringCriteria
 
         if self.threads:
             torch.set_num_threads(self.threads)
@@ -71,6 +83,11 @@ class TransformersGenerator:
                 f"cannot load generator {self.name!r}: {e}. Use a local folder or a packaged model "
                 "(packaged:qwen2.5-coder-0.5b-instruct)."
             ) from e
+        self._prefix = PrefixCache(self._model, self._tokenizer)
+        # Built once: generate(stop_strings=...) rebuilds it from the whole vocabulary on every call
+        # (0.8 s of the first token on the shared 2-core box, evals/PREFIX-CACHE.md). Answers are one
+        # line; stopping at the line end saves seconds of rambling.
+        self._stop_at_line_end = StoppingCriteriaList([StopStringCriteria(self._tokenizer, ["\n"])])
         log.info("generator %s loaded in %s", self.name, self.dtype)
 
     def stream(self, messages: Messages) -> Iterator[str]:
@@ -89,14 +106,15 @@ class TransformersGenerator:
         def run() -> None:
             try:
                 with self._lock, torch.inference_mode():
+                    ids = inputs["input_ids"][0].tolist()
+                    past = self._prefix.past_for(messages, ids) if self.reuse_prefix else None
                     self._model.generate(
                         **inputs,
+                        cache=past,  # None: generate makes its own
                         streamer=streamer,
                         max_new_tokens=self.max_new_tokens,
                         do_sample=False,
-                        # Answers are one line; stopping at the line end saves seconds of rambling.
-                        stop_strings=["\n"],
-                        tokenizer=self._tokenizer,
+                        stopping_criteria=self._stop_at_line_end,
                         pad_token_id=self._tokenizer.pad_token_id or self._tokenizer.eos_token_id,
                     )
             except BaseException as e:  # re-raised in the caller's thread below

@@ -49,13 +49,27 @@ def default_threads(cores: int | None = None) -> int:
 
 
 class LlamaCppGenerator:
-    """Greedy decoding with llama.cpp on a GGUF file; one generation at a time per model."""
+    """Greedy decoding with llama.cpp on a GGUF file; one generation at a time per model.
 
-    def __init__(self, model: str, cache_dir: Path, threads: int = 0, max_new_tokens: int = 48):
+    Prompt prefix reuse is llama.cpp's own: the context keeps the keys and values of the previous
+    prompt, and the next prompt evaluates only the tokens after the prefix the two share (at least
+    the system prompt and few-shot turns of every evidence prompt). The first prompt pays in full.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        cache_dir: Path,
+        threads: int = 0,
+        max_new_tokens: int = 48,
+        reuse_prefix: bool = True,
+    ):
         self.name = model
         self.cache_dir = Path(cache_dir)
         self.threads = threads or default_threads()
         self.max_new_tokens = max_new_tokens
+        # False forgets the previous prompt before each one: for measuring and checking the reuse.
+        self.reuse_prefix = reuse_prefix
         self._llama = None
         self._lock = threading.Lock()  # a llama.cpp context serves one sequence at a time
 
@@ -84,6 +98,8 @@ class LlamaCppGenerator:
     def stream(self, messages: Messages) -> Iterator[str]:
         self.warm_up()
         with self._lock:
+            if not self.reuse_prefix:
+                self._llama.reset()
             try:
                 chunks = self._llama.create_chat_completion(
                     messages=messages,

@@ -18,6 +18,7 @@ from qa.errors import InputError, ModelError
 from qa.generation import TransformersGenerator, choose_backend, is_gguf, make_generator
 from qa.llama_generation import LlamaCppGenerator, llama_cpp_available
 from qa.models import assemble, gguf_path
+from tests.conftest import gold_prompts
 
 QWEN = "packaged:qwen2.5-coder-0.5b-instruct"
 needs_llama_cpp = pytest.mark.skipif(
@@ -153,33 +154,6 @@ def llama_generator(model_settings):
     return generator
 
 
-class Recorder:
-    """Keeps the prompts the pipeline sends; answers nothing (the pipeline then answers extractively)."""
-
-    name = "recorder"
-
-    def __init__(self):
-        self.prompts = []
-
-    def stream(self, messages):
-        self.prompts.append(messages)
-        return iter(())
-
-
-def gold_prompts(pipeline, count: int) -> list:
-    """The verified pipeline's own prompts for the first gold questions that reach the generator."""
-    from qa.gold import load_gold
-    from qa.pipeline import Pipeline
-
-    recorder = Recorder()
-    recording = Pipeline(pipeline.settings, retriever=pipeline.retriever, generator=recorder)
-    for item in load_gold(Path(__file__).resolve().parents[1] / "evals" / "gold.jsonl"):
-        recording.ask(item.question)
-        if len(recorder.prompts) == count:
-            break
-    return recorder.prompts
-
-
 @pytest.mark.model
 def test_llama_cpp_streams_the_reply_in_pieces(llama_generator, model_pipeline):
     (messages,) = gold_prompts(model_pipeline, 1)
@@ -207,3 +181,33 @@ def test_the_pipeline_answers_through_llama_cpp(llama_generator, model_pipeline)
     assert "723 million" in answer.text
     assert ("001_5c3b6ceae2eb49f9.txt", 1) in [(c.file, c.line) for c in answer.citations]
     assert answer.timings_ms["first_token"] < answer.timings_ms["generate"]
+
+
+def prompt_tokens_evaluated(generator, messages, monkeypatch) -> tuple[str, int]:
+    """The reply, and how many prompt tokens llama.cpp evaluated for it (the first eval call)."""
+    llama = generator._llama
+    batches = []
+    real_eval = llama.eval
+    monkeypatch.setattr(llama, "eval", lambda tokens: (batches.append(len(tokens)), real_eval(tokens))[1])
+    try:
+        return generator.generate(messages), batches[0]
+    finally:
+        monkeypatch.undo()
+
+
+@pytest.mark.model
+def test_llama_cpp_evaluates_only_what_follows_the_shared_prefix_and_gives_the_same_text(
+    llama_generator, model_pipeline, monkeypatch
+):
+    first, second = gold_prompts(model_pipeline, 2)
+    llama_generator.generate(first)
+    reused, reused_count = prompt_tokens_evaluated(llama_generator, second, monkeypatch)
+    llama_generator.reuse_prefix = False
+    try:
+        scratch, scratch_count = prompt_tokens_evaluated(llama_generator, second, monkeypatch)
+        first_scratch = llama_generator.generate(first)
+    finally:
+        llama_generator.reuse_prefix = True
+    assert scratch_count - reused_count >= 150  # the system prompt and few-shot turns are ~178 tokens
+    assert reused == scratch
+    assert llama_generator.generate(first) == first_scratch  # after `second`: its prefix reused again

@@ -1,0 +1,69 @@
+"""Reusing the key/value cache of the prompt's fixed turns (transformers backend).
+
+Model tier: the packaged Qwen on the verified pipeline's own prompts. With greedy decoding the text
+must be the one computed from scratch, whatever was asked before.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.generation import TransformersGenerator
+from qa.prefix_cache import earlier_turns
+from qa.prompting import plain_prompt
+from tests.conftest import gold_prompts
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture
+def generator(model_pipeline):
+    generator = model_pipeline.generator
+    if not isinstance(generator, TransformersGenerator):
+        pytest.skip("the session's generator is not the transformers backend")
+    yield generator
+    generator.reuse_prefix = True
+
+
+def from_scratch(generator: TransformersGenerator, messages) -> str:
+    generator.reuse_prefix = False
+    try:
+        return generator.generate(messages)
+    finally:
+        generator.reuse_prefix = True
+
+
+def test_two_questions_in_a_row_start_from_the_prefix_and_get_the_text_from_scratch(
+    generator, model_pipeline
+):
+    prompts = gold_prompts(model_pipeline, 2)
+    before = generator._prefix.reused
+    reused = [generator.generate(messages) for messages in prompts]
+    assert generator._prefix.reused == before + 2
+    assert reused == [from_scratch(generator, messages) for messages in prompts]
+    assert all(reused)
+
+
+def test_generation_leaves_the_kept_prefix_as_it_was(generator, model_pipeline):
+    (messages,) = gold_prompts(model_pipeline, 1)
+    generator.generate(messages)
+    cached = generator._prefix.cached
+    assert cached.turns == earlier_turns(messages)
+    # the system prompt and both few-shot turns, up to the last user turn's text
+    assert cached.past.get_seq_length() == len(cached.token_ids) > 150
+    assert generator._tokenizer.decode(cached.token_ids).endswith("<|im_start|>user\n")
+    generator.generate(messages)
+    assert cached.past.get_seq_length() == len(cached.token_ids)
+
+
+def test_a_prompt_with_other_earlier_turns_gets_its_own_prefix(generator, model_pipeline):
+    (evidence,) = gold_prompts(model_pipeline, 1)
+    plain = plain_prompt(
+        "What was Jiangxi's 2020 recovered fund amount?",
+        ["In 2020, Jiangxi recovered 723 million yuan of misused medical insurance funds."],
+    )
+    generator.generate(evidence)
+    reply = generator.generate(plain)
+    assert generator._prefix.cached.turns == earlier_turns(plain)
+    assert reply == from_scratch(generator, plain)
+    assert "723" in reply
