@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 import numpy as np
@@ -23,12 +25,40 @@ class Embedder(Protocol):
         ...
 
 
-class SentenceTransformerEmbedder:
-    """Embeds with a sentence-transformers model; loads it on first use."""
+@contextmanager
+def one_torch_thread() -> Iterator[None]:
+    """Run the body on one torch thread, then restore the calling thread's count.
 
-    def __init__(self, model: str, batch_size: int = 64):
+    A short query gains nothing from a second thread on 2 cores, and when other processes share
+    the CPU the OpenMP spin-waits made one query 10x slower or worse (evals/QUERY-EMBEDDING.md),
+    as they did FAISS searches. With torch's OpenMP backend the count belongs to each OS thread
+    once it has used torch, so work already running in other threads keeps its count. But
+    torch.set_num_threads also sets the default a thread takes at its first torch call: a thread
+    whose torch work starts inside this window (a generation thread of another chat) keeps one
+    thread for its life, unless it sets its own count.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+class SentenceTransformerEmbedder:
+    """Embeds with a sentence-transformers model; loads it on first use.
+
+    A single text (a query) runs through the model's own modules on one torch thread: encode()
+    costs a few milliseconds a call in sorting, batching and conversions, and a second thread
+    loses more than it gains. Batches (index builds, evidence sentences) go through encode().
+    """
+
+    def __init__(self, model: str, batch_size: int = 64, direct_max_texts: int = 1):
         self.name = model
         self.batch_size = batch_size
+        self.direct_max_texts = direct_max_texts  # calls with this many texts or fewer skip encode(); 0: none
         self._model = None
 
     def warm_up(self) -> None:
@@ -38,7 +68,7 @@ class SentenceTransformerEmbedder:
 
         path = embedding_path(self.name)
         try:
-            self._model = SentenceTransformer(path, device="cpu", trust_remote_code=False)
+            self._model = SentenceTransformer(path, device="cpu", trust_remote_code=False).eval()
         except Exception as e:  # OSError for a missing folder, hub errors when offline, and more
             raise ModelError(
                 f"cannot load embedding model {self.name!r}: {e}. "
@@ -52,14 +82,28 @@ class SentenceTransformerEmbedder:
 
     def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
         self.warm_up()
+        texts = list(texts)
+        if 0 < len(texts) <= self.direct_max_texts:
+            return self._embed_directly(texts)
         vectors = self._model.encode(
-            list(texts),
+            texts,
             batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+    def _embed_directly(self, texts: list[str]) -> np.ndarray:
+        """What encode() computes (the same tokenizer, modules, pooling and normalisation), minus its
+        per-call overhead. warm_up() put the model in eval mode, so dropout is off."""
+        import torch
+
+        with one_torch_thread(), torch.inference_mode():
+            features = self._model.preprocess(texts)
+            vectors = self._model(features)["sentence_embedding"]
+            vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
+        return np.ascontiguousarray(vectors.numpy(), dtype=np.float32)
 
 
 class CachedEmbedder:

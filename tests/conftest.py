@@ -95,6 +95,17 @@ def model_settings(tmp_path_factory) -> Settings:
 
 
 @pytest.fixture(scope="session")
+def real_embedder():
+    """The packaged default embedding model alone, loaded once per test session."""
+    from qa.config import DEFAULT_EMBEDDING
+    from qa.embedding import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder(DEFAULT_EMBEDDING)
+    embedder.warm_up()
+    return embedder
+
+
+@pytest.fixture(scope="session")
 def model_pipeline(model_settings):
     """The real pipeline, models loaded once per test session."""
     from qa.pipeline import Pipeline

@@ -1,10 +1,48 @@
-"""The embedding cache: same vectors as the embedder it wraps, each short text embedded once."""
+"""The embedder's direct path for one text, the scoped torch thread count, and the embedding cache."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
+import torch
 
-from qa.embedding import CachedEmbedder
+from qa.embedding import CachedEmbedder, one_torch_thread
+
+TEXTS = [
+    "What was Jiangxi's 2020 recovered fund amount?",
+    "Who reported the story?",
+    "江西省 recovered 723 million yuan in 2020",  # Chinese characters are tokenised one by one
+    "fund " * 400,  # longer than the model's 256 tokens: truncated like encode() truncates
+]
+
+
+@pytest.mark.model
+def test_one_text_skips_encode_and_gets_the_vector_encode_gives(real_embedder, monkeypatch):
+    expected = real_embedder.embed(TEXTS)  # several texts: through encode()
+    threads = torch.get_num_threads()
+
+    def no_encode(*args, **kwargs):
+        raise AssertionError("one text went through encode()")
+
+    monkeypatch.setattr(real_embedder._model, "encode", no_encode)
+    for text, vector in zip(TEXTS, expected, strict=True):
+        got = real_embedder.embed([text])
+        assert got.shape == (1, 384) and got.dtype == np.float32
+        assert abs(float(np.linalg.norm(got[0])) - 1.0) < 1e-5
+        assert float(got[0] @ vector) > 0.9999, text
+    assert torch.get_num_threads() == threads
+
+
+def test_one_torch_thread_runs_the_body_on_one_thread_and_restores_the_count_after_an_error():
+    original = torch.get_num_threads()
+    torch.set_num_threads(2)  # a count other than 1, even where the environment asks for one thread
+    try:
+        with pytest.raises(RuntimeError), one_torch_thread():
+            assert torch.get_num_threads() == 1
+            raise RuntimeError("the body failed")
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(original)
 
 
 def test_cached_vectors_equal_fresh_ones_and_repeats_cost_nothing(fake_embedder):
