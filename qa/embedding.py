@@ -34,8 +34,8 @@ def one_torch_thread() -> Iterator[None]:
     as they did FAISS searches. With torch's OpenMP backend the count belongs to each OS thread
     once it has used torch, so work already running in other threads keeps its count. But
     torch.set_num_threads also sets the default a thread takes at its first torch call: a thread
-    whose torch work starts inside this window (a generation thread of another chat) keeps one
-    thread for its life, unless it sets its own count.
+    whose torch work starts inside this window keeps one thread for its life unless it sets its
+    own count, as the generation thread does (generation.TransformersGenerator.stream).
     """
     import torch
 

@@ -62,6 +62,7 @@ class TransformersGenerator:
         self._prefix = None  # PrefixCache, built with the model
         self._stop_at_line_end = None  # StoppingCriteriaList, built with the tokenizer
         self._lock = threading.Lock()  # two generate() calls on 2 cores only slow each other down
+        self._torch_threads = 1  # set when the model loads
 
     def warm_up(self) -> None:
         if self._model is not None:
@@ -72,6 +73,7 @@ class TransformersGenerator:
 
         if self.threads:
             torch.set_num_threads(self.threads)
+        self._torch_threads = torch.get_num_threads()
         path = generator_path(self.name, self.cache_dir)
         try:
             self._tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
@@ -104,6 +106,9 @@ class TransformersGenerator:
         errors: list[BaseException] = []
 
         def run() -> None:
+            # A new thread takes torch's current default, which a query embedding may have set to one
+            # for a few milliseconds (embedding.one_torch_thread): set this thread's own count.
+            torch.set_num_threads(self._torch_threads)
             try:
                 with self._lock, torch.inference_mode():
                     ids = inputs["input_ids"][0].tolist()
