@@ -120,3 +120,77 @@ def earlier_answer(question: str, answering: list[Evidence]) -> tuple[str, Evide
         text = re.sub(r"\s+", " ", text).strip()
         return f"{text} (derived: {to} - {by} = {shown}).", unit
     return None
+
+
+# "Which is larger: A, or B?" — the two alternatives, each compared by the amount its line states
+_COMPARE_Q = re.compile(
+    r"\bwhich\s+(?:is|was|are|were)\s+(?P<how>larger|bigger|greater|higher|more|smaller|lower|less)\b"
+    r"\s*[:,]\s*(?P<a>.+?),?\s+or\s+(?P<b>.+?)\s*\?*\s*$",
+    re.I,
+)
+_SMALLER = frozenset({"smaller", "lower", "less"})
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_AMOUNT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(thousand|million|billion|trillion)?\s*(yuan|%)", re.I)
+
+
+def amount(text: str) -> tuple[str, float, str] | None:
+    """The first amount with its unit in a text: (as written, value, unit).
+
+    >>> amount("it has reached about 50 billion yuan per year")
+    ('50 billion yuan', 50000000000.0, 'yuan')
+    >>> amount("more than 200 foundations") is None
+    True
+    """
+    m = _AMOUNT.search(text)
+    if not m:
+        return None
+    number, scale, unit = m.groups()
+    written = (
+        f"{number} {scale} {unit}" if scale else f"{number}{unit}" if unit == "%" else f"{number} {unit}"
+    )
+    return written, value(number) * _SCALES.get((scale or "").lower(), 1.0), unit.lower()
+
+
+def comparison_answer(
+    question: str, evidence: list[Evidence], line_text: dict[tuple[str, int], str]
+) -> tuple[str, list[Evidence]] | None:
+    """For "which is larger: A or B?": the amount stated for each alternative, compared, with both lines.
+
+    Each alternative is matched by the words it does not share with the other, on the unit's whole
+    line (its subject may be an earlier sentence); the amount is the unit's own, and both must be in
+    one unit (yuan, or percent). None when either alternative has no such unit.
+    """
+    from .lexical import tokenize
+
+    m = _COMPARE_Q.search(question)
+    if not m:
+        return None
+    alternatives = [m.group("a"), m.group("b")]
+    tokens = [set(tokenize(a)) for a in alternatives]
+    found = []
+    for own, other in ((tokens[0], tokens[1]), (tokens[1], tokens[0])):
+        distinct = own - other
+        best, best_share = None, 0.0
+        for unit in evidence:
+            stated = amount(unit.text)
+            if not distinct or stated is None or any(unit is f for f, _ in found):
+                continue
+            line = set(tokenize(line_text.get((unit.file, unit.line), unit.text)))
+            share = len(distinct & line) / len(distinct)
+            if share > best_share:
+                best, best_share = (unit, stated), share
+        if best is None or best_share < 1 / 2:
+            return None
+        found.append(best)
+    (unit_a, (written_a, value_a, kind_a)), (unit_b, (written_b, value_b, kind_b)) = found
+    if kind_a != kind_b or value_a == value_b:
+        return None
+    smaller = m.group("how").lower() in _SMALLER
+    first_wins = (value_a < value_b) if smaller else (value_a > value_b)
+    winner = alternatives[0 if first_wins else 1].strip()
+    sign = ">" if value_a > value_b else "<"
+    text = (
+        f"{winner[:1].upper()}{winner[1:]}: {written_a} against {written_b} "
+        f"(derived: {written_a} {sign} {written_b})."
+    )
+    return text, [unit_a, unit_b]

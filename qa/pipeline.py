@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
-from .arithmetic import difference_answer, earlier_answer
+from .arithmetic import comparison_answer, difference_answer, earlier_answer
 from .byline import byline_answer
 from .chunking import MAX_SENTENCE_CHARS
 from .compound import resolve, split_question
@@ -183,6 +183,14 @@ class Pipeline:
             or earlier_answer(query, answering)
             or byline_answer(query, answering, lines)
         )
+        compared = comparison_answer(query, evidence, lines)
+        if compared:  # "which is larger: A or B?", each amount from its own line
+            timings["generate"] = 0.0
+            text, units = compared
+            yield self._final(
+                question, query, hits, timings, text, cite(units, lines, self.page_of), "extractive"
+            )
+            return
         if direct:  # worked out from two stated figures (shown with its working), or a byline
             timings["generate"] = 0.0
             text, unit = direct

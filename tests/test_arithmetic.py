@@ -46,3 +46,35 @@ def test_a_generated_difference_is_kept_labelled_and_cites_both_lines():
 def test_an_underivable_number_is_still_dropped():
     claim = "Employees are reimbursed 15 percentage points more than residents [1]."
     assert verify_answer(claim, TWO_LINES, {}) == []
+
+
+def test_which_is_larger_compares_the_amount_stated_for_each_alternative_on_its_own_line():
+    from qa.arithmetic import comparison_answer
+
+    government = unit(
+        "According to Wang, government medical assistance has reached about 50 billion yuan a year.", 33
+    )
+    foundations = unit("More than 200 foundations have invested in medical assistance.", 35)
+    drugs = unit("The total amount of medical assistance and drugs for a year exceeds 30 billion yuan.", 35)
+    lines = {("a.txt", 33): government.text, ("a.txt", 35): foundations.text + " " + drugs.text}
+    evidence = [foundations, drugs, government]
+    asked = (
+        "Which is larger: annual government medical assistance, or the medical assistance and drugs "
+        "from 200 foundations?"
+    )
+    text, cited = comparison_answer(asked, evidence, lines)
+    assert text.startswith("Annual government medical assistance: 50 billion yuan against 30 billion yuan")
+    assert "(derived: 50 billion yuan > 30 billion yuan)" in text
+    assert [u.line for u in cited] == [33, 35]
+    smaller = asked.replace("larger", "smaller")
+    assert comparison_answer(smaller, evidence, lines)[0].startswith("The medical assistance and drugs")
+
+
+def test_a_comparison_without_an_amount_for_each_alternative_is_not_answered():
+    from qa.arithmetic import comparison_answer
+
+    government = unit("Government medical assistance has reached about 50 billion yuan a year.", 33)
+    lines = {("a.txt", 33): government.text}
+    asked = "Which is larger: government medical assistance, or the assistance from foundations?"
+    assert comparison_answer(asked, [government], lines) is None
+    assert comparison_answer("Which province is larger?", [government], lines) is None
