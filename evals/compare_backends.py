@@ -53,9 +53,14 @@ class RecordingGenerator:
         return iter(())
 
 
-def collect_prompts(settings: qa.Settings, gold: Path, limit: int) -> list[dict]:
+def collect_prompts(
+    settings: qa.Settings, gold: Path, limit: int, retriever: qa.Retriever | None = None
+) -> list[dict]:
+    """The verified pipeline's own prompts for the first `limit` gold questions that reach the
+    generator (with generate=always, every answered one); `retriever` reuses a loaded one."""
     recorder = RecordingGenerator()
-    pipeline = qa.Pipeline(settings.replace(generate="always"), generator=recorder)  # every prompt
+    settings = settings.replace(generate="always")
+    pipeline = qa.Pipeline(settings, retriever=retriever, generator=recorder)
     prompts = []
     for item in load_gold(gold):
         before = len(recorder.prompts)

@@ -45,11 +45,12 @@ def byline_answer(
         name = byline(line_text.get((unit.file, unit.line), unit.text))
         if name:
             return f"{name}, named in the story's byline.", unit
-    for unit in answering[:1]:
-        story = sorted((n, text) for (file, n), text in line_text.items() if file == unit.file)
-        for n, text in story:
-            name = byline(text)
-            if name:
-                found = Evidence(unit.file, n, 0, 0, text, 0.0, 0.0, 0)
-                return f"{name}, named in the story's byline.", found
+    if not answering:
+        return None
+    story = answering[0].file
+    for n in sorted(n for file, n in line_text if file == story):
+        name = byline(line_text[story, n])
+        if name:
+            found = Evidence(story, n, 0, 0, line_text[story, n], 0.0, 0.0, 0)
+            return f"{name}, named in the story's byline.", found
     return None

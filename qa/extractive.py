@@ -145,6 +145,15 @@ def new_answer_tokens(kind: str, span: str, question_tokens: set[str]) -> int:
 _QUOTE_OPENS = re.compile(r'["\u201c]\s*(\w)')
 
 
+def leaves_quote_open(text: str) -> bool:
+    """Whether a quotation opens in the text and does not close in it (an odd count of quote marks).
+
+    >>> leaves_quote_open('said "a, b'), leaves_quote_open('the "five exemptions" reform')
+    (True, False)
+    """
+    return (text.count('"') + text.count("\u201c") + text.count("\u201d")) % 2 == 1
+
+
 def quoted_whole(clauses: list[str]) -> list[str]:
     """Clauses rejoined so that no quoted list is cut: "provincial planning, volume procurement,
     and long-term care" is one answer. A quoted title ("Implementation Opinions of …", capitalised)
@@ -162,8 +171,7 @@ def quoted_whole(clauses: list[str]) -> list[str]:
             groups[-1].append(clause)
         else:
             groups.append([clause])
-        joined = " ".join(groups[-1])
-        open_quote = (joined.count('"') + joined.count("\u201c") - joined.count("\u201d")) % 2 == 1
+        open_quote = leaves_quote_open(" ".join(groups[-1]))
     out = []
     for group in groups:
         opening = _QUOTE_OPENS.search(group[0])

@@ -178,24 +178,21 @@ class Pipeline:
             yield self._final(question, query, hits, timings, text, citations, "extractive")
             return
 
-        direct = (
-            difference_answer(query, answering)
-            or earlier_answer(query, answering)
-            or byline_answer(query, answering, lines)
-        )
-        compared = comparison_answer(query, evidence, lines)
-        if compared:  # "which is larger: A or B?", each amount from its own line
-            timings["generate"] = 0.0
-            text, units = compared
-            yield self._final(
-                question, query, hits, timings, text, cite(units, lines, self.page_of), "extractive"
+        # Worked out from stated figures (shown with the working: a difference, the figure before an
+        # increase, "which is larger", each amount from its own line), or a byline
+        direct = comparison_answer(query, evidence, lines)
+        if direct is None:
+            single = (
+                difference_answer(query, answering)
+                or earlier_answer(query, answering)
+                or byline_answer(query, answering, lines)
             )
-            return
-        if direct:  # worked out from two stated figures (shown with its working), or a byline
+            direct = (single[0], [single[1]]) if single else None
+        if direct:
             timings["generate"] = 0.0
-            text, unit = direct
-            cited_unit = cite([unit], lines, self.page_of)
-            yield self._final(question, query, hits, timings, text, cited_unit, "extractive")
+            text, units = direct
+            cited_units = cite(units, lines, self.page_of)
+            yield self._final(question, query, hits, timings, text, cited_units, "extractive")
             return
 
         if is_list_question(query):  # "three suggestions: one is …; second …; third …" is one answer

@@ -15,6 +15,7 @@ from .extractive import (
     REPORTING,
     counts_asked_noun,
     has_percentage,
+    leaves_quote_open,
     new_answer_tokens,
     wanted,
     wants_percentage,
@@ -229,8 +230,7 @@ def is_quoted_speech(unit: str) -> bool:
     >>> is_quoted_speech('Guangxi implemented the "five exemptions" reform.')
     False
     """
-    marks = unit.count('"') + unit.count("\u201c") + unit.count("\u201d")
-    return unit.lstrip().startswith(('"', "\u201c")) or marks % 2 == 1
+    return unit.lstrip().startswith(('"', "\u201c")) or leaves_quote_open(unit)
 
 
 def names_somebody(text: str, generic: frozenset[str] = frozenset()) -> bool:

@@ -124,32 +124,12 @@ def writing_pipeline(model_pipeline):
     return Pipeline(settings, generator=model_pipeline.generator, retriever=model_pipeline.retriever)
 
 
-class Recorder:
-    """Keeps the prompts the pipeline sends; answers nothing (the pipeline then answers extractively)."""
-
-    name = "recorder"
-
-    def __init__(self):
-        self.prompts = []
-
-    def stream(self, messages):
-        self.prompts.append(messages)
-        return iter(())
-
-
 def gold_prompts(pipeline, count: int) -> list:
-    """The verified pipeline's own prompts for the first gold questions that reach the generator."""
-    from qa.gold import load_gold
-    from qa.pipeline import Pipeline
+    """The verified pipeline's own prompts for the first gold questions, on the pipeline's loaded index."""
+    from evals.compare_backends import collect_prompts
 
-    recorder = Recorder()
-    settings = pipeline.settings.replace(generate="always")  # every question reaches the generator
-    recording = Pipeline(settings, retriever=pipeline.retriever, generator=recorder)
-    for item in load_gold(ROOT / "evals" / "gold.jsonl"):
-        recording.ask(item.question)
-        if len(recorder.prompts) == count:
-            break
-    return recorder.prompts
+    prompts = collect_prompts(pipeline.settings, ROOT / "evals" / "gold.jsonl", count, pipeline.retriever)
+    return [p["messages"] for p in prompts]
 
 
 # --- fakes for the web, load and reliability tests (no model is loaded) -------------------------------
