@@ -112,3 +112,9 @@ def test_dense_weight_comes_from_the_environment_as_a_number(monkeypatch):
 def test_dense_weight_out_of_range_is_an_input_error(weight):
     with pytest.raises(InputError, match="dense_weight"):
         Settings(dense_weight=weight)
+
+
+def test_a_bad_generate_choice_is_an_input_error():
+    with pytest.raises(InputError, match="generate must be one of when-needed, always, not 'sometimes'"):
+        Settings(generate="sometimes")
+    assert Settings().generate == "when-needed"
