@@ -1,14 +1,15 @@
-"""How fast one query is embedded, and hybrid retrieval end to end, before and after the direct path.
+"""How fast one query is embedded, and hybrid retrieval end to end: torch against ONNX Runtime.
 
     python -m evals.bench_query_embedding                  # writes evals/QUERY-EMBEDDING.md and .json
-    python -m evals.bench_query_embedding --repeats 1 --out /tmp/qe
+    python -m evals.bench_query_embedding --repeats 1 --busy 0 --out /tmp/qe
 
 Every variant embeds every gold question, side by side: one question on every variant (in a
 rotating order), then the next, --repeats times over the gold set, because the CPU is shared
 and single times are noisy. Wall and CPU milliseconds are both kept: CPU time is what one query
 costs a core, which a busy machine inflates less than wall time. Each variant's vectors are
 compared with encode()'s (cosine), and the hybrid search before and after must return the same
-chunks in the same order.
+chunks in the same order. Everything runs twice: on the machine as it is, and with --busy
+processes spinning on the CPU, as when a generation or another user shares the cores.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ import argparse
 import copy
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,6 +48,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--gold", default=str(HERE / "gold.jsonl"))
     ap.add_argument("--docs", default=str(HERE.parent / "seeds"))
     ap.add_argument("--repeats", type=int, default=3, help="passes over the gold questions")
+    ap.add_argument("--busy", type=int, default=2, help="spinning processes for the second pass (0: none)")
     ap.add_argument("--out", default=str(HERE / "QUERY-EMBEDDING"), help="writes OUT.md and OUT.json")
     return ap.parse_args(argv)
 
@@ -90,30 +95,37 @@ def on_one_thread(embed: Embed) -> Embed:
 
 
 def variants(
-    name: str,
+    settings: Settings,
 ) -> tuple[dict[str, Embed], dict[str, Embed], SentenceTransformerEmbedder, SentenceTransformerEmbedder]:
     """Variants for one query and for 8 at once (each text 8 times: the size of a question's new
-    evidence sentences), and the embedders before (encode() always) and after (direct path).
+    evidence sentences), and the embedders before (torch modules, one thread) and after (ONNX).
 
-    The variants other than before/after run on a second copy of the model, loaded the same way."""
+    The other variants run on a second copy of the model, loaded the same way."""
     from sentence_transformers import SentenceTransformer
 
-    before = SentenceTransformerEmbedder(name, direct_max_texts=0)
-    after = SentenceTransformerEmbedder(name)
+    from qa.onnx_query import load_encoder
+
+    name = settings.embedding_model
+    encode = SentenceTransformerEmbedder(name, direct_max_texts=0)
+    before = SentenceTransformerEmbedder(name, query_runtime="torch")
+    after = SentenceTransformerEmbedder(name, query_runtime="onnx", cache_dir=settings.cache_dir)
+    if after.runtime_in_use != "onnx":
+        raise SystemExit("the ONNX encoder did not load (see the warning above)")
     model = SentenceTransformer(embedding_path(name), device="cpu", trust_remote_code=False).eval()
-    by_hand = mean_pooled(model)
+    onnx_two = load_encoder(model, name, settings.cache_dir, reference=before.embed, threads=2)
     rows = {
-        "encode(), 2 threads (before)": before.embed,
-        "encode(), 1 thread": on_one_thread(before.embed),
-        "modules directly, 2 threads": modules_directly(model),
-        "modules directly, 1 thread (chosen)": after.embed,
-        "transformer by hand, 1 thread": on_one_thread(by_hand),
+        "encode(), 2 threads": encode.embed,
+        "torch modules, 2 threads": modules_directly(model),
+        "torch modules, 1 thread (before)": before.embed,
+        "ONNX Runtime, 1 thread (chosen)": after.embed,
+        "ONNX Runtime, 2 threads": onnx_two.embed,
         "int8 per tensor, 1 thread": on_one_thread(mean_pooled(model, int8_transformer(model, False))),
         "int8 per channel, 1 thread": on_one_thread(mean_pooled(model, int8_transformer(model, True))),
     }
     batches = {
-        "encode(), 2 threads (before)": lambda texts: before.embed(texts * 8)[: len(texts)],
-        "modules directly, 1 thread": on_one_thread(modules_directly(model, 8)),
+        "encode(), 2 threads": lambda texts: encode.embed(texts * 8)[: len(texts)],
+        "torch modules, 1 thread": on_one_thread(modules_directly(model, 8)),
+        "ONNX Runtime, 1 thread (chosen)": lambda texts: after.embed(texts * 8)[: len(texts)],
     }
     return rows, batches, before, after
 
@@ -180,15 +192,29 @@ def same_hits(a: Retriever, b: Retriever, questions: list[str], k: int) -> int:
     )
 
 
+@contextmanager
+def busy_cpu(processes: int) -> Iterator[None]:
+    """That many processes spinning on the CPU while the body runs."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(processes)]
+    try:
+        time.sleep(0.5 if spinners else 0)
+        yield
+    finally:
+        for p in spinners:
+            p.kill()
+            p.wait()
+
+
 def run(args: argparse.Namespace) -> dict:
-    load_start = list(os.getloadavg())
     questions = [item.question for item in load_gold(Path(args.gold))]
     index_dir = Path(tempfile.mkdtemp(prefix="qa-query-embedding-"))
     settings = Settings(docs_dir=Path(args.docs), index_dir=index_dir, retrieval="hybrid")
-    rows, batches, before, after = variants(settings.embedding_model)
+    rows, batches, before, after = variants(settings)
     retrievers = {
-        "hybrid search, before": Retriever.from_settings(settings, embedder=before, progress=False),
-        "hybrid search, after": Retriever.from_settings(settings, embedder=after, progress=False),
+        "hybrid search, torch (before)": Retriever.from_settings(settings, embedder=before, progress=False),
+        "hybrid search, ONNX Runtime (after)": Retriever.from_settings(
+            settings, embedder=after, progress=False
+        ),
     }
     reference = before.embed(questions)
     k = settings.top_k
@@ -198,41 +224,83 @@ def run(args: argparse.Namespace) -> dict:
         "machine": machine(),
         "questions": len(questions),
         "repeats": args.repeats,
-        "single_query": side_by_side(
-            {n: (lambda q, e=e: e([q])) for n, e in rows.items()}, questions, args.repeats
-        ),
         "min_cosine_to_encode": min_cosines(rows, reference, questions),
-        "batch_of_8": side_by_side(
-            {n: (lambda q, e=e: e([q])) for n, e in batches.items()}, questions[:20], args.repeats
-        ),
-        "retrieval": side_by_side(
-            {n: (lambda q, r=r: r.search(q, k)) for n, r in retrievers.items()}, questions, args.repeats
-        ),
         "same_hits": same_hits(*retrievers.values(), questions, k),
-        "load_average_start": load_start,
-        "load_average_end": list(os.getloadavg()),
+        "passes": {},
     }
+    for busy in sorted({0, args.busy}):
+        with busy_cpu(busy):
+            load_start = list(os.getloadavg())
+            result["passes"][str(busy)] = {
+                "busy_processes": busy,
+                "retrieval": side_by_side(
+                    {n: (lambda q, r=r: r.search(q, k)) for n, r in retrievers.items()},
+                    questions,
+                    args.repeats,
+                ),
+                "single_query": side_by_side(
+                    {n: (lambda q, e=e: e([q])) for n, e in rows.items()}, questions, args.repeats
+                ),
+                "batch_of_8": side_by_side(
+                    {n: (lambda q, e=e: e([q])) for n, e in batches.items()}, questions[:20], args.repeats
+                ),
+                "load_average_start": load_start,
+                "load_average_end": list(os.getloadavg()),
+            }
     return result
 
 
 def table(rows: dict[str, dict], cosines: dict[str, float] | None = None) -> list[str]:
-    head = "| variant | wall p50 ms | wall p95 ms | CPU p50 ms |" + (
+    head = "| variant | wall p50 ms | wall p95 ms | CPU p50 ms | p50 vs first row |" + (
         " min cosine to encode() |" if cosines else ""
     )
-    lines = [head, "|---" * (5 if cosines else 4) + "|"]
+    lines = [head, "|---" * (6 if cosines else 5) + "|"]
+    first = next(iter(rows.values()))["wall_p50_ms"]
     for name, r in rows.items():
-        cells = [name, f"{r['wall_p50_ms']:.2f}", f"{r['wall_p95_ms']:.2f}", f"{r['cpu_p50_ms']:.2f}"]
+        cells = [
+            name,
+            f"{r['wall_p50_ms']:.2f}",
+            f"{r['wall_p95_ms']:.2f}",
+            f"{r['cpu_p50_ms']:.2f}",
+            f"{r['wall_p50_ms'] / first:.2f}x",
+        ]
         if cosines:
             cells.append(f"{cosines[name]:.6f}")
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
+def pass_section(r: dict, p: dict) -> list[str]:
+    load = ", ".join(f"{x:.1f}" for x in p["load_average_start"])
+    load_end = ", ".join(f"{x:.1f}" for x in p["load_average_end"])
+    title = (
+        f"with {p['busy_processes']} processes spinning on the CPU"
+        if p["busy_processes"]
+        else "machine as it is"
+    )
+    return [
+        f"## {title}",
+        "",
+        f"Load average at start {load}, at end {load_end}.",
+        "",
+        "### Hybrid retrieval (`Retriever.search`, seed corpus, k = top_k)",
+        "",
+        *table(p["retrieval"]),
+        "",
+        "### One query embedded",
+        "",
+        *table(p["single_query"], r["min_cosine_to_encode"]),
+        "",
+        "### Eight texts embedded at once (first 20 questions, each 8 times in one call)",
+        "",
+        *table(p["batch_of_8"]),
+        "",
+    ]
+
+
 def markdown(r: dict) -> str:
     m = r["machine"]
-    load = ", ".join(f"{x:.1f}" for x in r["load_average_start"])
-    load_end = ", ".join(f"{x:.1f}" for x in r["load_average_end"])
-    before, after = r["retrieval"]["hybrid search, before"], r["retrieval"]["hybrid search, after"]
+    passes = list(r["passes"].values())
     return "\n".join(
         [
             "# Query embedding and hybrid retrieval latency",
@@ -242,25 +310,14 @@ def markdown(r: dict) -> str:
             "(one question on each variant in a rotating order, then the next).",
             "",
             f"Machine: {m['cpu']}, {m['cores']} cores; torch {m['torch']}, transformers {m['transformers']}, "
-            f"sentence-transformers {m['sentence_transformers']}. Load average at start {load}, at end "
-            f"{load_end}: above the core count, other processes shared the CPU and wall times are "
-            "inflated; CPU ms (the process's CPU time per call) is what a query costs a core.",
+            f"sentence-transformers {m['sentence_transformers']}. A load average above the core count means "
+            "other processes shared the CPU and wall times are inflated; CPU ms (the process's CPU time per "
+            "call) is what a query costs a core.",
             "",
-            "## Hybrid retrieval (`Retriever.search`, seed corpus, k = top_k)",
+            f"With ONNX Runtime the hybrid search returns the same chunks in the same order as torch for "
+            f"{r['same_hits']} of {r['questions']} questions.",
             "",
-            *table(r["retrieval"]),
-            "",
-            f"p50 {before['wall_p50_ms']:.2f} ms before, {after['wall_p50_ms']:.2f} ms after. "
-            f"Same chunks in the same order for {r['same_hits']} of {r['questions']} questions.",
-            "",
-            "## One query embedded",
-            "",
-            *table(r["single_query"], r["min_cosine_to_encode"]),
-            "",
-            "## Eight texts embedded at once (first 20 questions, each 8 times in one call)",
-            "",
-            *table(r["batch_of_8"]),
-            "",
+            *[line for p in passes for line in pass_section(r, p)],
         ]
     )
 

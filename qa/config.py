@@ -27,6 +27,9 @@ class Settings:
     index_dir: Path = Path("index")  # where the built index lives
     cache_dir: Path = dataclasses.field(default_factory=_default_cache_dir)  # converted models
     embedding_model: str = DEFAULT_EMBEDDING  # "packaged:...", a hub id or a local folder
+    # How a question is embedded: onnx = an ONNX Runtime copy of the model, exported once into the
+    # cache and checked to give the same vectors, about 2x faster (evals/QUERY-EMBEDDING.md); torch.
+    query_runtime: str = "onnx"  # onnx | torch
     generator_model: str = DEFAULT_GENERATOR  # "packaged:...", "none", a hub id or a local folder
     generator_dtype: str = "auto"  # auto | float32 | bfloat16 (transformers backend)
     # auto = llama-cpp when llama-cpp-python is installed and the generator is a GGUF, else transformers
@@ -57,6 +60,7 @@ class Settings:
     def __post_init__(self) -> None:
         choices = {
             "retrieval": ("hybrid", "dense", "bm25"),
+            "query_runtime": ("onnx", "torch"),
             "pipeline": ("verified", "plain"),
             "generate": ("when-needed", "always"),
             "generator_dtype": ("auto", "float32", "bfloat16"),

@@ -73,6 +73,8 @@ class Pipeline:
 
     def warm_up(self) -> None:
         _ = self.retriever, self.line_text
+        if hasattr(self.retriever.embedder, "warm_up"):
+            self.retriever.embedder.warm_up()
         if self.generator is not None and hasattr(self.generator, "warm_up"):
             self.generator.warm_up()
 

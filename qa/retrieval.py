@@ -62,7 +62,7 @@ class Retriever:
         cls, settings: Settings, embedder: Embedder | None = None, build: bool = True, progress: bool = True
     ) -> Retriever:
         """Load the index; when it is missing or stale, rebuild it (build=True) or raise."""
-        embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model)
+        embedder = embedder or SentenceTransformerEmbedder.from_settings(settings)
         try:
             reasons = stale_reasons(settings)
         except IndexMissingError:

@@ -1,0 +1,184 @@
+"""One question embedded through ONNX Runtime: the torch model's vectors in half the time.
+
+Every answer starts by embedding the question. On 2 cores torch spends about 16 ms of MiniLM's
+17 ms on small matrix products; ONNX Runtime computes the same vectors (to 1e-6) in about 8 ms
+(evals/QUERY-EMBEDDING.md). The sentence-transformers model, pooling and all, is exported once
+into the model cache, `cache_dir/models/<name>-onnx-<sha256 prefix of its weights>/`, written
+atomically with checksums like the converted generators. An export is kept only if it gives the
+torch model's vectors on probe texts, and every load checks a probe again; if either fails, or
+onnxruntime is missing, the caller keeps the torch path and a warning says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from .models import cache_is_intact, write_checksums
+
+log = logging.getLogger(__name__)
+
+Embed = Callable[[list[str]], np.ndarray]  # texts -> (len(texts), dim) float32, rows L2-normalised
+
+MODEL_FILE = "model.onnx"
+META_FILE = "config.json"  # what was exported, from which weights; the cache check requires this name
+MAX_ABS_DIFF = 1e-4  # measured difference on normalised vectors: ~2e-7
+PROBES = (
+    "What was Jiangxi's 2020 recovered fund amount?",
+    "fund",
+    # longer than any model's max_seq_length: truncation must match too
+    " ".join(["Which province recovered the most misused medical insurance funds in 2020?"] * 60),
+)
+
+
+class OnnxQueryEncoder:
+    """Embeds a few texts (a question, a question's evidence sentences) with an exported
+    sentence-transformers model, on one thread; rows L2-normalised."""
+
+    def __init__(self, model, session, input_names: list[str]):
+        self._preprocess = model.preprocess  # the model's own tokenizer settings and truncation
+        self._session = session
+        self._input_names = input_names
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            raise ValueError("no texts to embed")
+        features = self._preprocess(list(texts))
+        feeds = {name: features[name].numpy() for name in self._input_names}
+        (vectors,) = self._session.run(None, feeds)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+def load_encoder(
+    model, name: str, cache_dir: Path, reference: Embed, threads: int = 1
+) -> OnnxQueryEncoder | None:
+    """The ONNX encoder for a loaded SentenceTransformer, exported on first use; None to keep torch.
+
+    reference embeds with the torch model (rows L2-normalised): the vectors the encoder must give."""
+    try:
+        import onnxruntime
+    except ImportError:
+        log.warning("onnxruntime is not installed: questions are embedded with torch (about 2x slower)")
+        return None
+    target = Path(cache_dir) / "models" / f"{_slug(name)}-onnx-{weights_digest(model)[:12]}"
+    try:
+        if not cache_is_intact(target):
+            export(model, name, target, reference)
+        meta = json.loads((target / META_FILE).read_text())
+        encoder = OnnxQueryEncoder(model, _session(onnxruntime, target / MODEL_FILE, threads), meta["inputs"])
+        difference = max_difference(reference, encoder, PROBES[:1])
+    except Exception as e:  # export, protobuf and runtime errors come in many kinds; all mean "use torch"
+        log.warning("cannot embed questions with ONNX Runtime (%s): using torch", e)
+        return None
+    if difference > MAX_ABS_DIFF:
+        log.warning(
+            "the ONNX copy of %s differs from the model by %.1e: questions are embedded with torch",
+            name,
+            difference,
+        )
+        return None
+    return encoder
+
+
+def export(model, name: str, target: Path, reference: Embed) -> None:
+    """Export the model to target/, verified against torch on the probes, atomically with checksums."""
+    import onnxruntime
+    import torch
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    log.info("exporting %s to ONNX once ...", name)
+    sample = model.preprocess([PROBES[0]])
+    inputs = [k for k, v in sample.items() if isinstance(v, torch.Tensor)]
+    constants = {k: v for k, v in sample.items() if not isinstance(v, torch.Tensor)}  # e.g. modality
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".export-") as tmp:
+        out = Path(tmp) / "out"
+        out.mkdir()
+        wrapper = _pooled(model, inputs, constants)
+        with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
+            warnings.simplefilter("ignore")  # tracer and deprecation warnings: the probes check the result
+            torch.onnx.export(
+                wrapper,
+                tuple(sample[k] for k in inputs),
+                str(out / MODEL_FILE),
+                input_names=inputs,
+                output_names=["sentence_embedding"],
+                dynamic_axes={k: {0: "batch", 1: "tokens"} for k in inputs}
+                | {"sentence_embedding": {0: "batch"}},
+                opset_version=17,
+                dynamo=False,
+            )
+        encoder = OnnxQueryEncoder(model, _session(onnxruntime, out / MODEL_FILE, 1), inputs)
+        difference = max_difference(reference, encoder, PROBES)
+        if difference > MAX_ABS_DIFF:
+            raise ValueError(f"the export differs from the model by {difference:.1e} on the probe texts")
+        meta = {
+            "source": name,
+            "weights_sha256": weights_digest(model),
+            "inputs": inputs,
+            "max_abs_diff": difference,
+        }
+        (out / META_FILE).write_text(json.dumps(meta, indent=1))
+        write_checksums(out)
+        if not target.exists():  # another process may have finished first; its copy is as good
+            os.replace(out, target)
+    log.info("ONNX copy saved to %s (largest difference from torch %.1e)", target, difference)
+
+
+def max_difference(reference: Embed, encoder: OnnxQueryEncoder, texts: tuple[str, ...]) -> float:
+    """Largest absolute difference between the reference's vectors, one text at a time, and the
+    encoder's, one text at a time and, for two texts or more, all in one padded batch."""
+    expected = np.concatenate([reference([text]) for text in texts])
+    one_by_one = np.concatenate([encoder.embed([text]) for text in texts])
+    worst = float(np.abs(one_by_one - expected).max())
+    if len(texts) > 1:
+        worst = max(worst, float(np.abs(encoder.embed(list(texts)) - expected).max()))
+    return worst
+
+
+def weights_digest(model) -> str:
+    """sha256 of the model's parameters and buffers: a changed model gets a new export."""
+    import torch
+
+    digest = hashlib.sha256()
+    for key, tensor in sorted(model.state_dict().items()):
+        digest.update(key.encode())
+        digest.update(tensor.detach().contiguous().view(-1).view(torch.uint8).numpy())
+    return digest.hexdigest()
+
+
+def _pooled(model, inputs: list[str], constants: dict):
+    """The model as a torch module called on positional tensors, as the ONNX exporter calls it."""
+    import torch
+
+    class Pooled(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, *tensors):
+            features = dict(zip(inputs, tensors, strict=True)) | constants
+            return self.model(features)["sentence_embedding"]
+
+    return Pooled().eval()
+
+
+def _session(onnxruntime, path: Path, threads: int):
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # errors only
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name.removeprefix("packaged:")).strip("-")[-60:] or "model"
