@@ -258,7 +258,7 @@ def cmd_chat(args, settings) -> int:
 
     pipeline = Pipeline(settings)
     print("Loading models… (Ctrl-D or 'exit' to leave)", file=sys.stderr)
-    pipeline.warm_up()
+    pipeline.warm_up(generator_in_background=True)
     history: list[tuple[str, str]] = []
     while True:
         try:

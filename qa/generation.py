@@ -63,18 +63,31 @@ class TransformersGenerator:
         self._stop_at_line_end = None  # StoppingCriteriaList, built with the tokenizer
         self._lock = threading.Lock()  # two generate() calls on 2 cores only slow each other down
         self._torch_threads = 1  # set when the model loads
+        self._load_lock = threading.Lock()
+        self._path: str | None = None  # the prepared model folder
 
-    def warm_up(self) -> None:
-        if self._model is not None:
-            return
+    def prepare(self) -> str:
+        """The model's folder (a packaged model verified and converted once), and the torch thread
+        count for generation, read on the calling thread. Quick on a warm cache: a missing or
+        damaged model fails here, before the load."""
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-        from transformers.generation import StoppingCriteriaList, StopStringCriteria
 
         if self.threads:
             torch.set_num_threads(self.threads)
         self._torch_threads = torch.get_num_threads()
-        path = generator_path(self.name, self.cache_dir)
+        self._path = generator_path(self.name, self.cache_dir)
+        return self._path
+
+    def warm_up(self) -> None:
+        with self._load_lock:  # the chat may load in the background while a question asks for it
+            if self._model is None:
+                self._load(self._path or self.prepare())
+
+    def _load(self, path: str) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.generation import StoppingCriteriaList, StopStringCriteria
+
         try:
             self._tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
             self._model = AutoModelForCausalLM.from_pretrained(

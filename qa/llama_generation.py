@@ -72,15 +72,25 @@ class LlamaCppGenerator:
         self.reuse_prefix = reuse_prefix
         self._llama = None
         self._lock = threading.Lock()  # a llama.cpp context serves one sequence at a time
+        self._load_lock = threading.Lock()
+        self._path: Path | None = None  # the prepared GGUF file
 
-    def warm_up(self) -> None:
-        if self._llama is not None:
-            return
+    def prepare(self) -> Path:
+        """The GGUF file, verified (a packaged one assembled once). Quick: a missing backend or a
+        missing or damaged model fails here, before the load."""
         if not llama_cpp_available():
             raise ModelError(f"the llama-cpp generator backend needs llama-cpp-python: {INSTALL_HINT}")
+        self._path = gguf_path(self.name, self.cache_dir)
+        return self._path
+
+    def warm_up(self) -> None:
+        with self._load_lock:  # the chat may load in the background while a question asks for it
+            if self._llama is None:
+                self._load(self._path or self.prepare())
+
+    def _load(self, path: Path) -> None:
         from llama_cpp import Llama
 
-        path = gguf_path(self.name, self.cache_dir)
         try:
             # chat_format=None: the chat template stored in the GGUF formats the messages.
             self._llama = Llama(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ class Pipeline:
         self._retriever = retriever
         self._generator = generator
         self._evidence_embedder: CachedEmbedder | None = None
+        self._generator_loading: threading.Thread | None = None
 
     @property
     def retriever(self) -> Retriever:
@@ -71,12 +73,40 @@ class Pipeline:
             self._evidence_embedder = CachedEmbedder(self.retriever.embedder)
         return self._evidence_embedder
 
-    def warm_up(self) -> None:
+    def warm_up(self, generator_in_background: bool = False) -> None:
+        """Load the index and models now.
+
+        With generator_in_background, the generator's model is checked now (a missing or damaged
+        one fails here) and loaded in a thread: the chat is ready in seconds and answers from the
+        quoted lines, most answers by default; an answer that needs the generator waits for it.
+        """
+        self._warm_up_retrieval()
+        generator = self.generator
+        if generator is None or not hasattr(generator, "warm_up"):
+            return
+        if not (generator_in_background and hasattr(generator, "prepare")):
+            generator.warm_up()
+            return
+        generator.prepare()
+        if self._generator_loading is None:
+            self._generator_loading = threading.Thread(
+                target=self._load_generator, name="load-generator", daemon=True
+            )
+            self._generator_loading.start()
+
+    def _warm_up_retrieval(self) -> None:
         _ = self.retriever, self.line_text
         if hasattr(self.retriever.embedder, "warm_up"):
             self.retriever.embedder.warm_up()
-        if self.generator is not None and hasattr(self.generator, "warm_up"):
+
+    def _load_generator(self) -> None:
+        started = time.perf_counter()
+        try:
             self.generator.warm_up()
+        except QAError as e:  # the next answer that needs it tries again and says so
+            log.error("the generator did not load: %s; answers are quoted lines until it does", e)
+        else:
+            log.info("generator ready (loaded in the background in %.1f s)", time.perf_counter() - started)
 
     @property
     def line_text(self) -> dict[tuple[str, int], str]:
@@ -96,7 +126,9 @@ class Pipeline:
     def stream(self, question: str, history: History | None = None) -> Iterator[Event]:
         """Token events while the generator writes, then the verified answer."""
         question = clean_question(question, self.settings.max_question_chars)
-        self.warm_up()  # a first question loads the models; that is start-up, not answer time
+        # A first question loads the index and embedder; that is start-up, not answer time. The
+        # generator loads when an answer first needs it (or in the background: warm_up()).
+        self._warm_up_retrieval()
         started = time.perf_counter()
         query = standalone(question, history)
         timings: dict[str, float] = {}

@@ -238,7 +238,9 @@ def serve(settings: Settings, share: bool = False, prevent_thread_lock: bool = F
     logging.getLogger("qa").setLevel(logging.INFO)
     pipeline = Pipeline(settings)
     log.info("preparing the index and models (the first start builds them; later starts take seconds)")
-    pipeline.warm_up()
+    # The chat opens while the generator loads (about 10 s with transformers): most answers are
+    # quoted lines, and one that needs the generator waits for it.
+    pipeline.warm_up(generator_in_background=True)
     if share:
         demo = build_app(pipeline)
         demo.launch(
