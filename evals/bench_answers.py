@@ -153,7 +153,7 @@ def run_rows(
     Rows are interleaved per question.
     """
     questions = [item.question for item in load_gold(gold)[:limit]]
-    embedder = SentenceTransformerEmbedder(base.embedding_model)
+    embedder = SentenceTransformerEmbedder.from_settings(base)  # questions embedded as the product does
     generators: dict[tuple, Any] = {}  # rows with the same generator settings share one model
     pipelines: dict[str, tuple[Settings, Pipeline]] = {}
     results: dict[str, dict[str, Any]] = {}
@@ -216,15 +216,28 @@ def index_build(base: Settings, repeats: int = 3) -> dict[str, Any]:
 
 
 def retrieval_parts(base: Settings, gold: Path, limit: int | None) -> dict[str, Any]:
-    """p50 of each part of retrieval on the docs folder: query embedding, FAISS, BM25, hybrid."""
+    """p50 of each part of retrieval on the docs folder: query embedding, FAISS, BM25, hybrid; and,
+    side by side, the query embedded by the other runtime (torch beside ONNX)."""
     questions = [item.question for item in load_gold(gold)[:limit]]
     retriever = Retriever.from_settings(base.replace(retrieval="hybrid"), progress=False)
     retriever.search(questions[0], base.top_k)
-    parts: dict[str, list[float]] = {"embed_query": [], "faiss": [], "bm25": [], "hybrid_search": []}
+    other = "torch" if base.query_runtime == "onnx" else "onnx"
+    other_embedder = SentenceTransformerEmbedder.from_settings(base.replace(query_runtime=other))
+    other_embedder.embed([questions[0]])
+    parts: dict[str, list[float]] = {
+        "embed_query": [],
+        f"embed_query_{other}": [],
+        "faiss": [],
+        "bm25": [],
+        "hybrid_search": [],
+    }
     for q in questions:
         t = time.perf_counter()
         vector = retriever.embedder.embed([q])[0]
         parts["embed_query"].append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        other_embedder.embed([q])
+        parts[f"embed_query_{other}"].append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
         retriever.store.search(vector, 30)
         parts["faiss"].append((time.perf_counter() - t) * 1000)
@@ -237,5 +250,6 @@ def retrieval_parts(base: Settings, gold: Path, limit: int | None) -> dict[str, 
     out = {f"{k}_p50_ms": _p(v, 0.5) for k, v in parts.items()}
     out.update({f"{k}_p95_ms": _p(v, 0.95) for k, v in parts.items()})
     out["chunks"] = len(retriever.chunks)
+    out["query_runtime"] = retriever.embedder.runtime_in_use
     out["index_type"] = retriever.store.manifest.index_type
     return out

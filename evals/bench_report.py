@@ -265,7 +265,8 @@ def markdown(result: dict[str, Any]) -> str:
             if k.endswith("_p50_ms")
         ]
         lines += [
-            f"Retrieval parts ({p['chunks']} chunks, {p['index_type']} index):",
+            f"Retrieval parts ({p['chunks']} chunks, {p['index_type']} index, questions embedded with "
+            f"{p.get('query_runtime', 'torch')}; the other runtime's time for the same question beside it):",
             "",
             *_table(["part", "p50 ms", "p95 ms"], rows),
             "",
