@@ -6,7 +6,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Protocol
 
 import numpy as np
@@ -52,13 +52,19 @@ class SentenceTransformerEmbedder:
 
     A single text (a query) runs through the model's own modules on one torch thread: encode()
     costs a few milliseconds a call in sorting, batching and conversions, and a second thread
-    loses more than it gains. Batches (index builds, evidence sentences) go through encode().
+    loses more than it gains. Batches go through encode(); small ones (a question's evidence
+    sentences) on one torch thread too: on the shared 2-core box two threads made 4 sentences take
+    ~950 ms instead of ~120 ms, most of the generator path's wait before prefill
+    (evals/FIRST-TOKEN.md). Big batches (index builds) keep every thread.
     """
 
-    def __init__(self, model: str, batch_size: int = 64, direct_max_texts: int = 1):
+    def __init__(
+        self, model: str, batch_size: int = 64, direct_max_texts: int = 1, one_thread_max_texts: int = 64
+    ):
         self.name = model
         self.batch_size = batch_size
         self.direct_max_texts = direct_max_texts  # calls with this many texts or fewer skip encode(); 0: none
+        self.one_thread_max_texts = one_thread_max_texts  # encode() calls up to this size use one thread
         self._model = None
 
     def warm_up(self) -> None:
@@ -85,13 +91,15 @@ class SentenceTransformerEmbedder:
         texts = list(texts)
         if 0 < len(texts) <= self.direct_max_texts:
             return self._embed_directly(texts)
-        vectors = self._model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
-        )
+        threads = one_torch_thread() if len(texts) <= self.one_thread_max_texts else nullcontext()
+        with threads:
+            vectors = self._model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def _embed_directly(self, texts: list[str]) -> np.ndarray:
