@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from qa.generation import TransformersGenerator
-from qa.prefix_cache import copy_cache, earlier_turns
+from qa.prefix_cache import PrefixCache, copy_cache, earlier_turns
 from qa.prompting import plain_prompt
 from tests.conftest import gold_prompts
 
@@ -87,3 +87,44 @@ def test_the_copy_of_a_cache_holds_the_same_keys_and_values_and_grows_on_its_own
     twin.layers[1].keys.zero_()
     assert twin.get_seq_length() == 6 and cache.get_seq_length() == 5
     assert cache.layers[1].keys.abs().sum() > 0
+
+
+class CharTokenizer:
+    """A chat template of one token per character: role, then content."""
+
+    def apply_chat_template(self, messages, **kwargs):
+        return {"input_ids": [ord(c) for m in messages for c in f"<{m['role']}>{m['content']}"]}
+
+
+class CountingModel:
+    """Fills the cache it is given with one position per input token; counts its calls."""
+
+    config = None
+    calls = 0
+
+    def __call__(self, input_ids, cache, **kwargs):
+        import torch
+
+        self.calls += 1
+        n = input_ids.shape[1]
+        cache.update(torch.zeros(1, 1, n, 2), torch.zeros(1, 1, n, 2), 0)
+
+
+def prompt(system: str, question: str) -> list[dict[str, str]]:
+    return [{"role": "system", "content": system}, {"role": "user", "content": question}]
+
+
+def test_two_prompt_kinds_on_one_model_keep_their_own_prefixes():
+    tokenizer, model = CharTokenizer(), CountingModel()
+    cache = PrefixCache(model, tokenizer, max_prefixes=2)
+    kinds = ["Answer from the numbered sentences.", "Answer using the context."]
+    for question in ("q1", "q2", "q3"):
+        for system in kinds:  # alternating, as the benchmark's rows do
+            messages = prompt(system, question)
+            past = cache.past_for(messages, tokenizer.apply_chat_template(messages)["input_ids"])
+            assert past.get_seq_length() == len(f"<system>{system}<user>")
+    assert model.calls == cache.built == 2 and cache.reused == 6
+    cache.past_for(
+        prompt("A third kind.", "q"), tokenizer.apply_chat_template(prompt("A third kind.", "q"))["input_ids"]
+    )
+    assert [c.turns[0][1] for c in cache.kept.values()] == [kinds[1], "A third kind."]  # oldest dropped
