@@ -284,6 +284,64 @@ def markdown(meta: dict, summary: dict[str, dict], rows: list[dict]) -> str:
     return "\n".join(out) + "\n"
 
 
+QUALITY = (
+    "accuracy",
+    "f1",
+    "citation_precision",
+    "citation_recall",
+    "abstention_unanswerable",
+    "false_abstention",
+)
+
+
+def quality_rows(spec: str) -> list[dict]:
+    """[{"prompt_sentences", "commit", summary figures...}] from `qa eval` REPORT.json files given as
+    "4=path,3=path" (the evaluation runs apart: a 127-question run takes ~10 minutes a variant)."""
+    rows = []
+    for part in filter(None, spec.split(",")):
+        n, path = part.split("=", 1)
+        report = json.loads(Path(path).read_text())
+        (config,) = report["configs"]
+        same = sum(1 for r in report["results"] if r["metrics"].get("correct"))
+        rows.append(
+            {
+                "prompt_sentences": int(n),
+                "config": config["name"],
+                "commit": report["commit"],
+                "date": report["date"],
+                "items": report["gold"]["items"],
+                "correct_items": same,
+                **{k: config["summary"].get(k) for k in QUALITY},
+            }
+        )
+    return rows
+
+
+def quality_markdown(rows: list[dict]) -> list[str]:
+    if not rows:
+        return []
+    out = [
+        "",
+        "## Answer quality with fewer prompt sentences",
+        "",
+        f"`qa eval --config {rows[0]['config']}` on the {rows[0]['items']} gold items, "
+        "`QA_PROMPT_SENTENCES` set per run (same machine, same index; speed fixes above do not change "
+        "answers).",
+        "",
+        "| prompt sentences | HEAD when written | accuracy (answerable) | token F1 | citation precision "
+        "| citation recall "
+        "| abstains on unanswerable | false abstention |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        out.append(
+            f"| {r['prompt_sentences']} | `{r['commit']}` | {r['accuracy']:.1%} | {r['f1']:.3f} | "
+            f"{r['citation_precision']:.1%} | {r['citation_recall']:.1%} | "
+            f"{r['abstention_unanswerable']:.1%} | {r['false_abstention']:.1%} |"
+        )
+    return out
+
+
 def load_average() -> str:
     return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -298,6 +356,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--sentences", default="3", help="prompt sizes for after-N variants (comma-separated)"
     )
+    parser.add_argument("--quality", default="", help="N=REPORT.json,... from `qa eval` runs per prompt size")
     parser.add_argument("--out", default="evals", help="where FIRST-TOKEN.md/.json go")
     args = parser.parse_args(argv)
     started, load_before = time.perf_counter(), load_average()
@@ -324,12 +383,15 @@ def main(argv: list[str] | None = None) -> None:
         "minutes": (time.perf_counter() - started) / 60,
     }
     summary = summarize(rows)
+    quality = quality_rows(args.quality)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "FIRST-TOKEN.json").write_text(
-        json.dumps({"meta": meta, "summary": summary, "rows": rows}, indent=1)
+        json.dumps({"meta": meta, "summary": summary, "quality": quality, "rows": rows}, indent=1)
     )
-    (out / "FIRST-TOKEN.md").write_text(markdown(meta, summary, rows))
+    (out / "FIRST-TOKEN.md").write_text(
+        markdown(meta, summary, rows) + "\n".join(quality_markdown(quality)) + "\n"
+    )
     print((out / "FIRST-TOKEN.md").read_text())
 
 
