@@ -39,7 +39,9 @@ class Settings:
     # MRR 0.903 bm25 alone, 0.888 at 0.25, 0.863 at 1.0; 0.25 keeps some meaning-based recall.
     dense_weight: float = 0.25
     top_k: int = 5  # passages retrieved per question
-    evidence_sentences: int = 4  # sentences handed to the generator
+    evidence_sentences: int = 4  # sentences chosen as evidence (answer spans, abstention, verification)
+    # the best of them numbered in the generator's prompt; every one costs ~50 prompt tokens of prefill
+    prompt_sentences: int = 4
     chunk_chars: int = 700  # target chunk size in characters
     chunk_overlap: int = 1  # sentences shared by neighbouring chunks of one paragraph
     max_new_tokens: int = 48
@@ -71,7 +73,14 @@ class Settings:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise InputError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
-        for name in ("top_k", "evidence_sentences", "chunk_chars", "max_new_tokens", "max_question_chars"):
+        for name in (
+            "top_k",
+            "evidence_sentences",
+            "prompt_sentences",
+            "chunk_chars",
+            "max_new_tokens",
+            "max_question_chars",
+        ):
             if getattr(self, name) < 1:
                 raise InputError(f"{name} must be at least 1, not {getattr(self, name)}")
         if not 0 <= self.dense_weight <= 10:

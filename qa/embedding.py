@@ -6,7 +6,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -56,10 +56,12 @@ class SentenceTransformerEmbedder:
 
     With query_runtime "onnx", a few texts (a question, a question's new evidence sentences) run
     through the model's ONNX copy on one thread (qa/onnx_query.py): the same vectors, about twice
-    as fast, and 5x faster or more when other work shares the CPU (evals/QUERY-EMBEDDING.md).
+    as fast, and 3x faster or more when other work shares the CPU (evals/QUERY-EMBEDDING.md).
     Otherwise a single text skips encode(), which costs a few milliseconds a call in sorting,
-    batching and conversions, and runs through the model's own modules on one torch thread,
-    where a second thread loses more than it gains. Big batches (index builds) go through encode().
+    batching and conversions, and runs through the model's own modules on one torch thread, where
+    a second thread loses more than it gains; small batches go through encode() on one thread too
+    (on the shared 2-core box two threads made 4 sentences take ~950 ms instead of ~120 ms,
+    evals/FIRST-TOKEN.md). Big batches (index builds) go through encode() on every thread.
     """
 
     def __init__(
@@ -67,15 +69,15 @@ class SentenceTransformerEmbedder:
         model: str,
         batch_size: int = 64,
         direct_max_texts: int = 1,
-        onnx_max_texts: int = 64,
+        one_thread_max_texts: int = 64,
         query_runtime: str = "torch",
         cache_dir: Path | None = None,
     ):
         self.name = model
         self.batch_size = batch_size
         self.direct_max_texts = direct_max_texts  # calls with this many texts or fewer skip encode(); 0: none
-        # With the ONNX copy, calls up to this size use it: a question, its evidence sentences
-        self.onnx_max_texts = onnx_max_texts
+        # Calls up to this size (a question, its evidence sentences) run on one thread: ONNX, or torch
+        self.one_thread_max_texts = one_thread_max_texts
         self.query_runtime = query_runtime  # onnx (needs cache_dir for the exported copy) | torch
         self.cache_dir = cache_dir
         self._model = None
@@ -121,17 +123,19 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
         self.warm_up()
         texts = list(texts)
-        if texts and self._onnx is not None and len(texts) <= self.onnx_max_texts:
+        if texts and self._onnx is not None and len(texts) <= self.one_thread_max_texts:
             return self._onnx.embed(texts)
         if 0 < len(texts) <= self.direct_max_texts:
             return self._embed_with_torch(texts)
-        vectors = self._model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
-        )
+        threads = one_torch_thread() if len(texts) <= self.one_thread_max_texts else nullcontext()
+        with threads:
+            vectors = self._model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def _embed_with_torch(self, texts: list[str]) -> np.ndarray:

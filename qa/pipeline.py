@@ -243,7 +243,8 @@ class Pipeline:
             return
         reply = ""
         if self.generator is not None:
-            reply = yield from self._generate(evidence_prompt(query, [e.text for e in evidence]), timings)
+            statements = [e.text for e in evidence[: self.settings.prompt_sentences]]
+            reply = yield from self._generate(evidence_prompt(query, statements), timings)
         else:
             timings["generate"] = 0.0
         t = time.perf_counter()

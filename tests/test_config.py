@@ -72,6 +72,7 @@ def test_a_bad_retrieval_choice_is_an_input_error(monkeypatch):
     "changes",
     [
         {"top_k": 0},
+        {"prompt_sentences": 0},
         {"chunk_chars": -1},
         {"chunk_overlap": -1},
         {"pipeline": "fancy"},

@@ -67,3 +67,30 @@ def test_big_batches_pass_through_and_the_memory_is_bounded(fake_embedder):
         cached.embed([f"text {i}"])
     assert list(cached._vectors) == ["text 2", "text 3", "text 4"]  # least recently used went first
     assert cached.embed([]).shape[0] == 0
+
+
+class ThreadRecordingModel:
+    """Stands in for the sentence-transformers model: records torch's thread count in encode()."""
+
+    def __init__(self):
+        self.threads: list[int] = []
+
+    def encode(self, texts, **kwargs):
+        self.threads.append(torch.get_num_threads())
+        return np.ones((len(texts), 4), dtype=np.float32)
+
+
+def test_small_batches_encode_on_one_torch_thread_and_big_ones_on_all():
+    from qa.embedding import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder("fake", one_thread_max_texts=8)
+    embedder._model = model = ThreadRecordingModel()  # loaded: warm_up() leaves it
+    original = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        assert embedder.embed(["a sentence"] * 8).shape == (8, 4)  # a question's evidence sentences
+        embedder.embed(["a chunk"] * 9)  # an index build
+        assert model.threads == [1, 2]
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(original)

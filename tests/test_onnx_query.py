@@ -55,7 +55,7 @@ def test_the_onnx_copy_gives_the_torch_vectors_singly_and_in_a_batch(exported, r
 
 def test_big_batches_still_go_through_encode(exported, monkeypatch):
     _, embedder = exported
-    texts = [f"sentence number {i}" for i in range(embedder.onnx_max_texts + 1)]
+    texts = [f"sentence number {i}" for i in range(embedder.one_thread_max_texts + 1)]
     monkeypatch.setattr(embedder._onnx, "embed", lambda texts: pytest.fail("a build went through ONNX"))
     assert embedder.embed(texts).shape == (len(texts), 384)
 

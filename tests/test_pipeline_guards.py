@@ -118,3 +118,20 @@ def test_binary_empty_and_odd_encoding_files_beside_the_articles_change_no_answe
     assert {"zz_gbk.txt", "zz_latin1.txt"} <= files
     answer = pipeline.ask(JIANGXI)
     assert "723 million" in answer.text and answer.citations[0].file == JIANGXI_FILE
+
+
+def test_the_prompt_numbers_only_the_best_prompt_sentences_of_the_evidence(make_pipeline):
+    prompts = []
+
+    def record(messages):
+        prompts.append(messages[-1]["content"])
+        return "Jiangxi recovered 723 million yuan [1]."
+
+    pipeline = make_pipeline(generator=FakeGenerator(record))
+    for n in (4, 2):
+        pipeline.settings = pipeline.settings.replace(generate="always", prompt_sentences=n)
+        answer = pipeline.ask(JIANGXI)
+        numbered = [line for line in prompts[-1].splitlines() if line.startswith("[")]
+        assert [line.split("]")[0] for line in numbered] == [f"[{i}" for i in range(1, n + 1)]
+        assert "723 million" in answer.text and answer.citations
+    assert prompts[1].split("\n\nQuestion")[0] in prompts[0]  # the best two of the same four, in order
