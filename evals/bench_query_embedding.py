@@ -112,7 +112,7 @@ def variants(
     if after.runtime_in_use != "onnx":
         raise SystemExit("the ONNX encoder did not load (see the warning above)")
     model = SentenceTransformer(embedding_path(name), device="cpu", trust_remote_code=False).eval()
-    onnx_two = load_encoder(model, name, settings.cache_dir, reference=before.embed, threads=2)
+    onnx_two = load_encoder(name, settings.cache_dir, lambda: model, reference=before.embed, threads=2)
     rows = {
         "encode(), 2 threads": encode.embed,
         "torch modules, 2 threads": modules_directly(model),

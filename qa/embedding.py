@@ -80,8 +80,9 @@ class SentenceTransformerEmbedder:
         self.one_thread_max_texts = one_thread_max_texts
         self.query_runtime = query_runtime  # onnx (needs cache_dir for the exported copy) | torch
         self.cache_dir = cache_dir
-        self._model = None
+        self._model = None  # the SentenceTransformer, loaded when first needed
         self._onnx = None
+        self._ready = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SentenceTransformerEmbedder:
@@ -90,8 +91,23 @@ class SentenceTransformerEmbedder:
         )
 
     def warm_up(self) -> None:
-        if self._model is not None:
+        """Load what questions need: the ONNX copy (exported on first use), or else the torch model.
+        With the copy, the torch model (seconds of imports) loads only for big batches, when they come."""
+        if self._ready:
             return
+        if self.query_runtime == "onnx" and self.cache_dir is not None:
+            from .onnx_query import load_encoder
+
+            self._onnx = load_encoder(
+                self.name, self.cache_dir, model=self._torch_model, reference=self._embed_with_torch
+            )
+        if self._onnx is None:
+            self._torch_model()
+        self._ready = True
+
+    def _torch_model(self):
+        if self._model is not None:
+            return self._model
         from sentence_transformers import SentenceTransformer
 
         path = embedding_path(self.name)
@@ -102,12 +118,7 @@ class SentenceTransformerEmbedder:
                 f"cannot load embedding model {self.name!r}: {e}. "
                 "Use a local folder or the packaged default (packaged:all-MiniLM-L6-v2)."
             ) from e
-        if self.query_runtime == "onnx" and self.cache_dir is not None:
-            from .onnx_query import load_encoder
-
-            self._onnx = load_encoder(
-                self._model, self.name, self.cache_dir, reference=self._embed_with_torch
-            )
+        return self._model
 
     @property
     def runtime_in_use(self) -> str:
@@ -118,6 +129,8 @@ class SentenceTransformerEmbedder:
     @property
     def dim(self) -> int:
         self.warm_up()
+        if self._onnx is not None:
+            return self._onnx.dim
         return int(self._model.get_embedding_dimension())
 
     def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
@@ -129,7 +142,7 @@ class SentenceTransformerEmbedder:
             return self._embed_with_torch(texts)
         threads = one_torch_thread() if len(texts) <= self.one_thread_max_texts else nullcontext()
         with threads:
-            vectors = self._model.encode(
+            vectors = self._torch_model().encode(
                 texts,
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
@@ -140,12 +153,13 @@ class SentenceTransformerEmbedder:
 
     def _embed_with_torch(self, texts: list[str]) -> np.ndarray:
         """What encode() computes (the same tokenizer, modules, pooling and normalisation), minus its
-        per-call overhead. warm_up() put the model in eval mode, so dropout is off."""
+        per-call overhead. The model is in eval mode, so dropout is off."""
         import torch
 
+        model = self._torch_model()
         with one_torch_thread(), torch.inference_mode():
-            features = self._model.preprocess(texts)
-            vectors = self._model(features)["sentence_embedding"]
+            features = model.preprocess(texts)
+            vectors = model(features)["sentence_embedding"]
             vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
         return np.ascontiguousarray(vectors.numpy(), dtype=np.float32)
 

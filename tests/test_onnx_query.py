@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +15,9 @@ import pytest
 from qa import onnx_query
 from qa.config import DEFAULT_EMBEDDING, Settings
 from qa.embedding import SentenceTransformerEmbedder
+from qa.models import embedding_path, write_checksums
 
+from .conftest import ROOT
 from .test_embedding import TEXTS
 
 pytestmark = pytest.mark.model
@@ -44,8 +48,7 @@ def test_the_onnx_copy_gives_the_torch_vectors_singly_and_in_a_batch(exported, r
     def no_torch(*args, **kwargs):
         raise AssertionError("a few texts went through torch")
 
-    monkeypatch.setattr(embedder._model, "encode", no_torch)
-    monkeypatch.setattr(embedder, "_embed_with_torch", no_torch)
+    monkeypatch.setattr(embedder, "_torch_model", no_torch)
     one_by_one = np.concatenate([embedder.embed([t]) for t in TEXTS])
     batch = embedder.embed(TEXTS)  # padded to the longest: the evidence sentences of a question
     for got in (one_by_one, batch):
@@ -63,10 +66,16 @@ def test_big_batches_still_go_through_encode(exported, monkeypatch):
 def test_the_export_is_written_once_with_checksums_and_reused(exported, monkeypatch):
     cache_dir, first = exported
     folder = export_folder(cache_dir)
-    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.onnx", "qa-checksums.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "config.json",
+        "model.onnx",
+        "qa-checksums.json",
+        "tokenizer.json",
+    ]
     meta = json.loads((folder / "config.json").read_text())
     assert meta["source"] == DEFAULT_EMBEDDING and meta["max_abs_diff"] < 1e-4
-    assert folder.name.endswith(meta["weights_sha256"][:12])
+    assert len(meta["probe_vectors"]) == len(onnx_query.PROBES)
+    assert folder.name.endswith(onnx_query.folder_digest(Path(embedding_path(DEFAULT_EMBEDDING)))[:12])
     monkeypatch.setattr(onnx_query, "export", lambda *a: pytest.fail("exported again"))
     again = onnx_embedder(cache_dir)
     assert again.runtime_in_use == "onnx"
@@ -84,6 +93,34 @@ def test_a_damaged_copy_is_exported_again(tmp_path, caplog):
     assert "fails its checksum for model.onnx" in caplog.text
     assert embedder.runtime_in_use == "onnx"
     assert model_file.read_bytes() != bytes(data)
+
+
+def test_loading_the_copy_needs_neither_torch_nor_sentence_transformers(exported):
+    cache_dir, _ = exported
+    script = (
+        "import sys; from qa.embedding import SentenceTransformerEmbedder as E; "
+        f"e = E({DEFAULT_EMBEDDING!r}, query_runtime='onnx', cache_dir={str(cache_dir)!r}); "
+        "v = e.embed(['What was Jiangxi recovered fund amount?']); "
+        "print(e.runtime_in_use, v.shape, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert done.stdout.split() == ["onnx", "(1,", "384)", "False", "False"], done.stderr[-2000:]
+
+
+def test_a_copy_whose_vectors_drift_from_those_stored_with_it_is_not_used(tmp_path, caplog):
+    onnx_embedder(tmp_path)
+    folder = export_folder(tmp_path)
+    meta = json.loads((folder / "config.json").read_text())
+    meta["probe_vectors"][0][0] += 0.01  # as if a new onnxruntime computed other numbers
+    (folder / "config.json").write_text(json.dumps(meta))
+    (folder / "qa-checksums.json").unlink()
+    write_checksums(folder)  # an intact copy, not a damaged one
+    with caplog.at_level(logging.WARNING):
+        embedder = onnx_embedder(tmp_path)
+    assert embedder.runtime_in_use == "torch"
+    assert "differs from the model by 1.0e-02" in caplog.text
 
 
 def test_an_export_that_gives_other_vectors_is_refused_and_torch_answers(tmp_path, monkeypatch, caplog):
