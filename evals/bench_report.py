@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+HERE = Path(__file__).resolve().parent
 BASELINE = "baseline-plain"
 # Weights read per generated token by the default generator (Qwen2.5-Coder-0.5B, 630M parameters).
 QWEN_PARAMS = 630e6
@@ -182,6 +183,39 @@ def bounds_section(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def first_token_bound(result: dict[str, Any], stages: Path = HERE / "FIRST-TOKEN.json") -> list[str]:
+    """Time to first token against its compute bound: prefill of the evidence prompt, from the
+    stage-by-stage run (evals/FIRST-TOKEN.md) on this machine, beside this run's first tokens."""
+    from .bench_first_token import QWEN_PREFILL_FLOPS
+
+    try:
+        stage_run = json.loads(stages.read_text())
+        rows = stage_run["summary"]
+        best_gflops = max(stage_run["meta"]["matmul_gflops"].values())
+    except (OSError, ValueError, KeyError):
+        return []
+    gflop_per_token = QWEN_PREFILL_FLOPS / 1e9
+    tokens = max(r["evaluated_tokens_p50"] for name, r in rows.items() if name.startswith("after "))
+    bound_ms = tokens * gflop_per_token / best_gflops * 1000
+    answers = result.get("answers", {})
+    measured = [
+        f"`{name}` {answers[name]['summary']['first_token_p50_ms']:,.0f} ms"
+        for name in GENERATING_ROWS
+        if answers.get(name, {}).get("summary", {}).get("first_token_p50_ms")
+    ]
+    meta = stage_run["meta"]
+    return [
+        f"- First token: prefill of the evidence prompt. Qwen2.5-0.5B costs {gflop_per_token:.2f} GFLOP per "
+        f"prompt token; the evidence prompt puts about {tokens:.0f} tokens through prefill after the reused "
+        f"fixed prefix (evals/FIRST-TOKEN.md, {meta['date']}, commit `{meta['commit']}`). At the best matmul "
+        f"rate measured on this machine ({best_gflops:.0f} GFLOP/s, two threads) that takes at least "
+        f"{bound_ms:,.0f} ms, so under 1 s needs {best_gflops / gflop_per_token:.0f} prompt "
+        f"tokens or fewer. Measured first token p50 here: {', '.join(measured) or 'none'} (llama-cpp "
+        "prefills on one thread by default: two threads halve it on an idle machine and triple it on a "
+        "shared one)."
+    ]
+
+
 def markdown(result: dict[str, Any]) -> str:
     m = result["machine"]
     lines = [
@@ -247,7 +281,7 @@ def markdown(result: dict[str, Any]) -> str:
             *answers_section(result["answers"]),
             "",
         ]
-        if bounds := bounds_section(result):
+        if bounds := bounds_section(result) + first_token_bound(result):
             lines += ["### What bounds generation", "", *bounds, ""]
     if result.get("build"):
         b = result["build"]

@@ -85,3 +85,26 @@ def test_a_build_projected_over_budget_is_skipped_with_its_projection():
     )
     assert [r.n for r in results] == [500]
     assert skipped[0]["n"] == 5000 and "projected" in skipped[0]["reason"]
+
+
+def test_the_first_token_bound_is_prefill_at_the_best_measured_matmul_rate(tmp_path):
+    from evals.bench_first_token import QWEN_PREFILL_FLOPS
+
+    stages = tmp_path / "FIRST-TOKEN.json"
+    stages.write_text(
+        json.dumps(
+            {
+                "meta": {"date": "today", "commit": "abc1234", "matmul_gflops": {"1": 50.0, "2": 100.0}},
+                "summary": {
+                    "before transformers": {"evaluated_tokens_p50": 999.0},
+                    "after llama-cpp": {"evaluated_tokens_p50": 200.0},
+                },
+            }
+        )
+    )
+    result = {"answers": {"verified-always": {"summary": {"first_token_p50_ms": 1606.0}}}}
+    (line,) = bench_report.first_token_bound(result, stages)
+    expected_ms = 200 * QWEN_PREFILL_FLOPS / 1e9 / 100.0 * 1000  # tokens x GFLOP per token / GFLOP/s
+    assert f"at least {expected_ms:,.0f} ms" in line and "about 200 tokens" in line
+    assert "`verified-always` 1,606 ms" in line and "commit `abc1234`" in line
+    assert bench_report.first_token_bound(result, tmp_path / "missing.json") == []
