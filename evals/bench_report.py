@@ -246,6 +246,8 @@ def markdown(result: dict[str, Any]) -> str:
             "RSS is taken after that.",
             "",
         ]
+        if run := result.get("startup_run"):  # start-up measured again in a run of its own
+            lines += [f"Measured in a run of its own, {run['date']} at commit `{run['commit']}`.", ""]
         rows = []
         for name, s in result["startup"].items():
             for kind in ("cold", "warm"):
