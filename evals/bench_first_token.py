@@ -30,6 +30,7 @@ from pathlib import Path
 
 import qa
 import qa.prefix_cache
+from evals.bench_prefix import load_average
 from evals.compare_backends import cpu_name, token_counter
 from qa.embedding import SentenceTransformerEmbedder
 from qa.generation import make_generator
@@ -340,10 +341,6 @@ def quality_markdown(rows: list[dict]) -> list[str]:
             f"{r['abstention_unanswerable']:.1%} | {r['false_abstention']:.1%} |"
         )
     return out
-
-
-def load_average() -> str:
-    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -34,13 +34,13 @@ from qa.config import Settings
 from qa.embedding import SentenceTransformerEmbedder, one_torch_thread
 from qa.gold import load_gold
 from qa.models import embedding_path
+from qa.onnx_query import Embed  # texts -> (len(texts), dim) float32, rows L2-normalised
 from qa.retrieval import Retriever
 
 from .bench import commit, machine
 from .bench_answers import _p
 
 HERE = Path(__file__).resolve().parent
-Embed = Callable[[list[str]], np.ndarray]  # texts -> (len(texts), dim) float32, rows normalised
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
