@@ -77,6 +77,7 @@ def test_a_bad_retrieval_choice_is_an_input_error(monkeypatch):
         {"chunk_overlap": -1},
         {"pipeline": "fancy"},
         {"generator_dtype": "int4"},
+        {"query_runtime": "openvino"},
     ],
 )
 def test_settings_validate_their_values(changes):
