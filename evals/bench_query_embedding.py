@@ -108,24 +108,33 @@ def variants(
     name = settings.embedding_model
     encode = SentenceTransformerEmbedder(name, direct_max_texts=0)
     before = SentenceTransformerEmbedder(name, query_runtime="torch")
-    after = SentenceTransformerEmbedder(name, query_runtime="onnx", cache_dir=settings.cache_dir)
+    after = SentenceTransformerEmbedder.from_settings(settings.replace(query_runtime="onnx"))
     if after.runtime_in_use != "onnx":
         raise SystemExit("the ONNX encoder did not load (see the warning above)")
     model = SentenceTransformer(embedding_path(name), device="cpu", trust_remote_code=False).eval()
-    onnx_two = load_encoder(name, settings.cache_dir, lambda: model, reference=before.embed, threads=2)
+    onnx = {
+        threads: load_encoder(name, settings.cache_dir, lambda: model, before.embed, threads).embed
+        for threads in (1, 2)
+    }
+
+    def label(threads: int) -> str:
+        chosen = " (chosen)" if threads == after.onnx_threads else ""
+        return f"ONNX Runtime, {threads} thread{'s' if threads > 1 else ''}{chosen}"
+
     rows = {
         "encode(), 2 threads": encode.embed,
         "torch modules, 2 threads": modules_directly(model),
         "torch modules, 1 thread (before)": before.embed,
-        "ONNX Runtime, 1 thread (chosen)": after.embed,
-        "ONNX Runtime, 2 threads": onnx_two.embed,
+        label(1): onnx[1],
+        label(2): onnx[2],
         "int8 per tensor, 1 thread": on_one_thread(mean_pooled(model, int8_transformer(model, False))),
         "int8 per channel, 1 thread": on_one_thread(mean_pooled(model, int8_transformer(model, True))),
     }
     batches = {
         "encode(), 2 threads": lambda texts: encode.embed(texts * 8)[: len(texts)],
         "torch modules, 1 thread": on_one_thread(modules_directly(model, 8)),
-        "ONNX Runtime, 1 thread (chosen)": lambda texts: after.embed(texts * 8)[: len(texts)],
+        label(1): lambda texts: onnx[1](texts * 8)[: len(texts)],
+        label(2): lambda texts: onnx[2](texts * 8)[: len(texts)],
     }
     return rows, batches, before, after
 

@@ -55,8 +55,8 @@ class SentenceTransformerEmbedder:
     """Embeds with a sentence-transformers model; loads it on first use.
 
     With query_runtime "onnx", a few texts (a question, a question's new evidence sentences) run
-    through the model's ONNX copy on one thread (qa/onnx_query.py): the same vectors, about twice
-    as fast, and 3x faster or more when other work shares the CPU (evals/QUERY-EMBEDDING.md).
+    through the model's ONNX copy (qa/onnx_query.py) on onnx_threads threads: the same vectors,
+    2-3x faster than torch, and more when other work shares the CPU (evals/QUERY-EMBEDDING.md).
     Otherwise a single text skips encode(), which costs a few milliseconds a call in sorting,
     batching and conversions, and runs through the model's own modules on one torch thread, where
     a second thread loses more than it gains; small batches go through encode() on one thread too
@@ -72,13 +72,15 @@ class SentenceTransformerEmbedder:
         one_thread_max_texts: int = 64,
         query_runtime: str = "torch",
         cache_dir: Path | None = None,
+        onnx_threads: int = 2,
     ):
         self.name = model
         self.batch_size = batch_size
         self.direct_max_texts = direct_max_texts  # calls with this many texts or fewer skip encode(); 0: none
-        # Calls up to this size (a question, its evidence sentences) run on one thread: ONNX, or torch
+        # Calls up to this size (a question, its evidence sentences) run through ONNX, or torch on one thread
         self.one_thread_max_texts = one_thread_max_texts
         self.query_runtime = query_runtime  # onnx (needs cache_dir for the exported copy) | torch
+        self.onnx_threads = onnx_threads
         self.cache_dir = cache_dir
         self._model = None  # the SentenceTransformer, loaded when first needed
         self._onnx = None
@@ -86,8 +88,13 @@ class SentenceTransformerEmbedder:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SentenceTransformerEmbedder:
+        from .onnx_query import query_threads
+
         return cls(
-            settings.embedding_model, query_runtime=settings.query_runtime, cache_dir=settings.cache_dir
+            settings.embedding_model,
+            query_runtime=settings.query_runtime,
+            cache_dir=settings.cache_dir,
+            onnx_threads=query_threads(settings.threads),
         )
 
     def warm_up(self) -> None:
@@ -99,7 +106,11 @@ class SentenceTransformerEmbedder:
             from .onnx_query import load_encoder
 
             self._onnx = load_encoder(
-                self.name, self.cache_dir, model=self._torch_model, reference=self._embed_with_torch
+                self.name,
+                self.cache_dir,
+                model=self._torch_model,
+                reference=self._embed_with_torch,
+                threads=self.onnx_threads,
             )
         if self._onnx is None:
             self._torch_model()

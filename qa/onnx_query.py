@@ -1,14 +1,14 @@
 """One question embedded through ONNX Runtime: the torch model's vectors in half the time.
 
 Every answer starts by embedding the question. On 2 cores torch spends about 16 ms of MiniLM's
-17 ms on small matrix products; ONNX Runtime computes the same vectors (to 1e-6) in about 8 ms
-(evals/QUERY-EMBEDDING.md). The sentence-transformers model, pooling and all, is exported once
-into the model cache, `cache_dir/models/<name>-onnx-<sha256 prefix of the model folder>/`, with
-its tokenizer, written atomically with checksums like the converted generators. An export is kept
-only if it gives the torch model's vectors on probe texts; those vectors are stored with it and
-every load checks them again. Loading needs neither torch nor sentence-transformers, whose imports
-take seconds of the chat's start. If anything fails, or onnxruntime is missing, the caller keeps
-the torch path and a warning says why.
+17 ms on small matrix products; ONNX Runtime computes the same vectors (to 1e-6) in about 9 ms on
+one thread and 7 on two (evals/QUERY-EMBEDDING.md). The sentence-transformers model, pooling and
+all, is exported once into the model cache, `cache_dir/models/<name>-onnx-<sha256 prefix of the
+model folder>/`, with its tokenizer, written atomically with checksums like the converted
+generators. An export is kept only if it gives the torch model's vectors on probe texts; those
+vectors are stored with it and every load checks them again. Loading needs neither torch nor
+sentence-transformers, whose imports take seconds of the chat's start. If anything fails, or
+onnxruntime is missing, the caller keeps the torch path and a warning says why.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ WHITESPACE_PROBE = "  Who reported the story?\n"  # checked at export: stripped 
 
 class OnnxQueryEncoder:
     """Embeds a few texts (a question, a question's evidence sentences) with an exported
-    sentence-transformers model, on one thread; rows L2-normalised."""
+    sentence-transformers model; rows L2-normalised."""
 
     def __init__(self, session, tokenizer, input_names: list[str], dim: int):
         self.dim = dim
@@ -72,8 +72,23 @@ class OnnxQueryEncoder:
         return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
+def query_threads(threads: int = 0, cores: int | None = None) -> int:
+    """Threads for embedding questions: the threads setting if given, else two (one on one core).
+
+    A question is about 20 tokens. On the 2-core box two ONNX Runtime threads embedded one in
+    6.8 ms against 9.6 on one, and stayed ahead with one or two processes spinning on the cores
+    (evals/QUERY-EMBEDDING.md). More threads were not measured: there is little work to split.
+
+    >>> query_threads(0, 2), query_threads(0, 1), query_threads(0, 16), query_threads(1, 16)
+    (2, 1, 2, 1)
+    """
+    if threads:
+        return threads
+    return min(2, cores or os.cpu_count() or 1)
+
+
 def load_encoder(
-    name: str, cache_dir: Path, model: Callable[[], object], reference: Embed, threads: int = 1
+    name: str, cache_dir: Path, model: Callable[[], object], reference: Embed, threads: int = 2
 ) -> OnnxQueryEncoder | None:
     """The ONNX encoder of an embedding model, exported on first use; None to keep torch.
 

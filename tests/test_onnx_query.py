@@ -82,6 +82,17 @@ def test_the_export_is_written_once_with_checksums_and_reused(exported, monkeypa
     assert np.array_equal(again.embed([TEXTS[0]]), first.embed([TEXTS[0]]))
 
 
+@pytest.mark.parametrize(("threads", "expected"), [(0, onnx_query.query_threads()), (1, 1)])
+def test_the_threads_setting_reaches_the_onnx_session(exported, threads, expected):
+    cache_dir, _ = exported
+    embedder = SentenceTransformerEmbedder.from_settings(
+        Settings(query_runtime="onnx", cache_dir=cache_dir, threads=threads)
+    )
+    embedder.warm_up()
+    assert embedder.runtime_in_use == "onnx"
+    assert embedder._onnx._session.get_session_options().intra_op_num_threads == expected
+
+
 def test_a_damaged_copy_is_exported_again(tmp_path, caplog):
     onnx_embedder(tmp_path)
     model_file = export_folder(tmp_path) / "model.onnx"
