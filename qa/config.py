@@ -50,7 +50,8 @@ class Settings:
     # when-needed: the generator writes only when no quoted span of a line answers; always: it writes
     # every answer (then verified, the span as fallback)
     generate: str = "when-needed"  # when-needed | always
-    threads: int = 0  # 0 = all cores for torch, all but one for llama.cpp (see evals/BACKENDS.md)
+    # 0 = all cores for torch, all but one for llama.cpp (evals/BACKENDS.md), two for ONNX questions
+    threads: int = 0
     # auto picks by corpus size: flat (exact) up to ~50k chunks, then IVF (see qa/faiss_index.py).
     index_type: str = "auto"  # auto | flat | hnsw | ivf | ivfsq8
     host: str = "127.0.0.1"
