@@ -43,7 +43,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--query-runtime",
         choices=("onnx", "torch"),
-        help="how questions are embedded (default onnx: an ONNX copy of the model; same vectors, ~2x faster)",
+        help="how questions are embedded (default onnx: an ONNX copy of the model: same vectors, faster)",
     )
     g.add_argument(
         "--generator",

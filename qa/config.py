@@ -28,7 +28,7 @@ class Settings:
     cache_dir: Path = dataclasses.field(default_factory=_default_cache_dir)  # converted models
     embedding_model: str = DEFAULT_EMBEDDING  # "packaged:...", a hub id or a local folder
     # How a question is embedded: onnx = an ONNX Runtime copy of the model, exported once into the
-    # cache and checked to give the same vectors, about 2x faster (evals/QUERY-EMBEDDING.md); torch.
+    # cache and checked to give the same vectors, 2-3x faster (evals/QUERY-EMBEDDING.md); torch.
     query_runtime: str = "onnx"  # onnx | torch
     generator_model: str = DEFAULT_GENERATOR  # "packaged:...", "none", a hub id or a local folder
     generator_dtype: str = "auto"  # auto | float32 | bfloat16 (transformers backend)
