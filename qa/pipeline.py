@@ -9,7 +9,7 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
 from .arithmetic import comparison_answer, difference_answer, earlier_answer
-from .byline import byline_answer
+from .byline import byline_answer, on_topic, story_byline, who_wrote
 from .chunking import MAX_SENTENCE_CHARS
 from .compound import resolve, split_question
 from .config import Settings
@@ -196,7 +196,16 @@ class Pipeline:
         timings["evidence"] = ms(t)
         vocabulary = (self.retriever.common_terms, self.retriever.file_tokens)
         answering = answering_units(query, evidence, lines, *vocabulary)
-        if not answering:
+        if who_wrote(query):  # the answer is a byline: only lines of a story about the question's topic
+            answering = on_topic(query, answering, lines, idf, vocabulary[0])
+        if not answering:  # "who wrote the article about X?": no line answers, the story's byline does
+            found = story_byline(query, [h.chunk.file for h in hits], lines, idf, vocabulary[0])
+            if found:
+                timings["generate"] = 0.0
+                text, unit = found
+                citations = cite([unit], lines, self.page_of)
+                yield self._final(question, query, hits, timings, text, citations, "extractive")
+                return
             reason = abstain_reason(query, evidence, lines, *vocabulary)
             timings.setdefault("generate", 0.0)
             text = abstain_text(reason, evidence, self.page_of)

@@ -1,4 +1,4 @@
-from qa.byline import byline, byline_answer
+from qa.byline import byline, byline_answer, on_topic, story_byline
 from qa.evidence import Evidence
 
 LINE = "Xinhua News Agency, Beijing, July 29 (Reporter Peng Yunjia) The bureau released the 2023 notice."
@@ -31,3 +31,37 @@ def test_an_author_line_at_the_end_of_the_story_answers_who_wrote_it():
     }
     text, cited = byline_answer("Who wrote the article on the 2023 notice?", [unit()], lines)
     assert text.startswith("Jiang Changsong") and (cited.file, cited.line) == ("a.txt", 41)
+
+
+STORIES = {
+    ("a.txt", 1): "Beijing, March 6 (Lu Mengmeng) A member from Jiangxi spoke on insurance.",
+    ("a.txt", 2): "Insurance participation fell in 2022.",
+    ("a.txt", 3): "Residents withdrew from insurance.",
+    ("b.txt", 1): "Nanchang, March 19 (Reporter Wu Pengquan) Jiangxi recovered 723 million yuan.",
+    ("b.txt", 2): "Jiangxi handled 16,687 institutions.",
+    ("c.txt", 1): "Jiangxi reformed its insurance.",  # about Jiangxi, but no byline
+}
+
+
+def test_the_story_most_about_the_topic_gives_the_byline():
+    text, cited = story_byline("Who wrote the article about Jiangxi?", ["a.txt", "b.txt"], STORIES, {})
+    assert text.startswith("Wu Pengquan") and (cited.file, cited.line) == ("b.txt", 1)
+    question = "Who wrote the story on residents withdrawing?"
+    text, cited = story_byline(question, ["b.txt", "a.txt"], STORIES, {})
+    assert text.startswith("Lu Mengmeng") and (cited.file, cited.line) == ("a.txt", 1)
+
+
+def test_no_story_about_the_topic_or_no_byline_gives_none():
+    assert story_byline("Who wrote the article about Mars?", ["a.txt", "b.txt"], STORIES, {}) is None
+    assert story_byline("Who wrote the article about rockets?", ["a.txt", "b.txt"], STORIES, {}) is None
+    assert story_byline("Who wrote the article about Jiangxi?", ["c.txt"], STORIES, {}) is None
+    assert story_byline("What did Jiangxi recover?", ["b.txt"], STORIES, {}) is None  # not who-wrote
+    assert story_byline("Who wrote the article?", ["b.txt"], STORIES, {}) is None  # no topic to pick by
+
+
+def test_only_units_from_a_story_about_the_topic_may_answer_who_wrote():
+    units = [Evidence(f, n, 0, 0, STORIES[f, n], 1.0, 1.0, 1) for f, n in (("a.txt", 2), ("b.txt", 2))]
+    kept = on_topic("Who wrote the article about the 723 million yuan?", units, STORIES, {})
+    assert [u.file for u in kept] == ["b.txt"]
+    assert on_topic("Who wrote the article about rockets?", units, STORIES, {}) == []
+    assert on_topic("Who wrote the article?", units, STORIES, {}) == units
