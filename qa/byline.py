@@ -71,27 +71,28 @@ def byline_answer(
         if name:
             return f"{name}, named in the story's byline.", unit
     story = answering[0].file
-    return first_byline(story, story_lines(line_text, [story])[story], line_text)
+    return first_byline(story, sorted(n for file, n in line_text if file == story), line_text)
 
 
 def on_topic(
     question: str,
     units: list[Evidence],
-    line_text: dict[tuple[str, int], str],
+    documents: dict[str, frozenset[str]],
     idf: dict[str, float],
     generic: frozenset[str] = frozenset(),
 ) -> list[Evidence]:
     """The units whose story is about what a who-wrote question names (see is_about): "the article
-    about space rockets" matched a line by "article" alone, and its story's author was no answer."""
+    about space rockets" matched a line by "article" alone, and its story's author was no answer.
+    documents: every token of each file (lexical.file_tokens)."""
     names, words = topic(question, generic)
-    lines_of = story_lines(line_text, [unit.file for unit in units])
-    return [unit for unit in units if is_about(lines_of[unit.file], names, words, idf)]
+    return [u for u in units if is_about(documents.get(u.file, frozenset()), names, words, idf)]
 
 
 def story_byline(
     question: str,
     stories: Iterable[str],
     line_text: dict[tuple[str, int], str],
+    documents: dict[str, frozenset[str]],
     idf: dict[str, float],
     generic: frozenset[str] = frozenset(),
 ) -> tuple[str, Evidence] | None:
@@ -106,16 +107,17 @@ def story_byline(
     names, words = topic(question, generic)
     if not names and not words:
         return None
-    lines_of = story_lines(line_text, stories)
+    about = [s for s in dict.fromkeys(stories) if is_about(documents.get(s, frozenset()), names, words, idf)]
+    lines_of = story_lines(line_text, about)
     shares = {
         story: sum(idf.get(t, 1.0) * sum(t in held for _, held in lines) / len(lines) for t in names | words)
         for story, lines in lines_of.items()
-        if lines and is_about(lines, names, words, idf)
+        if lines
     }
     if not shares:
         return None
     best = max(shares, key=shares.__getitem__)  # on a tie, the better retrieved
-    return first_byline(best, lines_of[best], line_text)
+    return first_byline(best, [n for n, _ in lines_of[best]], line_text)
 
 
 def topic(question: str, generic: frozenset[str] = frozenset()) -> tuple[set[str], set[str]]:
@@ -136,28 +138,28 @@ def story_lines(
 ) -> dict[str, list[tuple[int, set[str]]]]:
     """Each story's (line number, tokens), in line order; one pass over the corpus's lines."""
     lines_of: dict[str, list[tuple[int, set[str]]]] = {story: [] for story in stories}
+    if not lines_of:
+        return {}
     for (file, n), text in line_text.items():
         if file in lines_of:
             lines_of[file].append((n, set(tokenize(text))))
     return {story: sorted(lines, key=lambda line: line[0]) for story, lines in lines_of.items()}
 
 
-def is_about(
-    lines: list[tuple[int, set[str]]], names: set[str], words: set[str], idf: dict[str, float]
-) -> bool:
-    """Whether a story names every name of the topic and holds MIN_COVERAGE of its other words,
-    weighted by idf (as a line must, to answer a question). Any story is about no topic."""
-    held = set().union(*(tokens for _, tokens in lines))
+def is_about(held: frozenset[str], names: set[str], words: set[str], idf: dict[str, float]) -> bool:
+    """Whether a story (the set of its tokens) names every name of the topic and holds MIN_COVERAGE
+    of its other words, weighted by idf (as a line must, to answer a question). Any story is about
+    no topic."""
     weight = sum(idf.get(w, 1.0) for w in words)
     coverage = sum(idf.get(w, 1.0) for w in words & held) / weight if weight else 1.0
     return names <= held and coverage >= MIN_COVERAGE
 
 
 def first_byline(
-    story: str, lines: list[tuple[int, set[str]]], line_text: dict[tuple[str, int], str]
+    story: str, line_numbers: list[int], line_text: dict[tuple[str, int], str]
 ) -> tuple[str, Evidence] | None:
-    """The answer from the story's first line with a byline, if any (lines in order)."""
-    for n, _ in lines:
+    """The answer from the story's first line with a byline, if any (line numbers in order)."""
+    for n in line_numbers:
         name = byline(line_text[story, n])
         if name:
             found = Evidence(story, n, 0, 0, line_text[story, n], 0.0, 0.0, 0)

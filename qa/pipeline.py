@@ -194,19 +194,20 @@ class Pipeline:
             query, hits, self.evidence_embedder, idf, lines, self.settings.evidence_sentences
         )
         timings["evidence"] = ms(t)
-        vocabulary = (self.retriever.common_terms, self.retriever.file_tokens)
-        answering = answering_units(query, evidence, lines, *vocabulary)
+        generic, documents = self.retriever.common_terms, self.retriever.file_tokens
+        answering = answering_units(query, evidence, lines, generic, documents)
         if who_wrote(query):  # the answer is a byline: only lines of a story about the question's topic
-            answering = on_topic(query, answering, lines, idf, vocabulary[0])
+            answering = on_topic(query, answering, documents, idf, generic)
         if not answering:  # "who wrote the article about X?": no line answers, the story's byline does
-            found = story_byline(query, [h.chunk.file for h in hits], lines, idf, vocabulary[0])
+            stories = [h.chunk.file for h in hits]
+            found = story_byline(query, stories, lines, documents, idf, generic)
             if found:
                 timings["generate"] = 0.0
                 text, unit = found
                 citations = cite([unit], lines, self.page_of)
                 yield self._final(question, query, hits, timings, text, citations, "extractive")
                 return
-            reason = abstain_reason(query, evidence, lines, *vocabulary)
+            reason = abstain_reason(query, evidence, lines, generic, documents)
             timings.setdefault("generate", 0.0)
             text = abstain_text(reason, evidence, self.page_of)
             yield self._final(question, query, hits, timings, text, (), "abstained")

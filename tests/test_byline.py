@@ -1,5 +1,6 @@
 from qa.byline import byline, byline_answer, on_topic, story_byline
 from qa.evidence import Evidence
+from qa.lexical import file_tokens
 
 LINE = "Xinhua News Agency, Beijing, July 29 (Reporter Peng Yunjia) The bureau released the 2023 notice."
 
@@ -41,27 +42,32 @@ STORIES = {
     ("b.txt", 2): "Jiangxi handled 16,687 institutions.",
     ("c.txt", 1): "Jiangxi reformed its insurance.",  # about Jiangxi, but no byline
 }
+DOCUMENTS = file_tokens(STORIES)
+
+
+def find(question: str, stories: list[str]):
+    return story_byline(question, stories, STORIES, DOCUMENTS, {})
 
 
 def test_the_story_most_about_the_topic_gives_the_byline():
-    text, cited = story_byline("Who wrote the article about Jiangxi?", ["a.txt", "b.txt"], STORIES, {})
+    text, cited = find("Who wrote the article about Jiangxi?", ["a.txt", "b.txt"])
     assert text.startswith("Wu Pengquan") and (cited.file, cited.line) == ("b.txt", 1)
     question = "Who wrote the story on residents withdrawing?"
-    text, cited = story_byline(question, ["b.txt", "a.txt"], STORIES, {})
+    text, cited = find(question, ["b.txt", "a.txt"])
     assert text.startswith("Lu Mengmeng") and (cited.file, cited.line) == ("a.txt", 1)
 
 
 def test_no_story_about_the_topic_or_no_byline_gives_none():
-    assert story_byline("Who wrote the article about Mars?", ["a.txt", "b.txt"], STORIES, {}) is None
-    assert story_byline("Who wrote the article about rockets?", ["a.txt", "b.txt"], STORIES, {}) is None
-    assert story_byline("Who wrote the article about Jiangxi?", ["c.txt"], STORIES, {}) is None
-    assert story_byline("What did Jiangxi recover?", ["b.txt"], STORIES, {}) is None  # not who-wrote
-    assert story_byline("Who wrote the article?", ["b.txt"], STORIES, {}) is None  # no topic to pick by
+    assert find("Who wrote the article about Mars?", ["a.txt", "b.txt"]) is None
+    assert find("Who wrote the article about rockets?", ["a.txt", "b.txt"]) is None
+    assert find("Who wrote the article about Jiangxi?", ["c.txt"]) is None
+    assert find("What did Jiangxi recover?", ["b.txt"]) is None  # not who-wrote
+    assert find("Who wrote the article?", ["b.txt"]) is None  # no topic to pick by
 
 
 def test_only_units_from_a_story_about_the_topic_may_answer_who_wrote():
     units = [Evidence(f, n, 0, 0, STORIES[f, n], 1.0, 1.0, 1) for f, n in (("a.txt", 2), ("b.txt", 2))]
-    kept = on_topic("Who wrote the article about the 723 million yuan?", units, STORIES, {})
+    kept = on_topic("Who wrote the article about the 723 million yuan?", units, DOCUMENTS, {})
     assert [u.file for u in kept] == ["b.txt"]
-    assert on_topic("Who wrote the article about rockets?", units, STORIES, {}) == []
-    assert on_topic("Who wrote the article?", units, STORIES, {}) == units
+    assert on_topic("Who wrote the article about rockets?", units, DOCUMENTS, {}) == []
+    assert on_topic("Who wrote the article?", units, DOCUMENTS, {}) == units
