@@ -22,16 +22,14 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import qa
 import qa.prefix_cache
-from evals.bench_prefix import load_average
-from evals.compare_backends import cpu_name, token_counter
+from evals.bench_prefix import load_average, run_meta
+from evals.compare_backends import token_counter
 from qa.embedding import SentenceTransformerEmbedder
 from qa.generation import make_generator
 from qa.gold import load_gold
@@ -366,14 +364,8 @@ def main(argv: list[str] | None = None) -> None:
 
     gflops_before = {"1": matmul_gflops(1), "2": matmul_gflops(2)}
     rows, prefix_ms = run(settings, questions, sentences, say)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout
     meta = {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "commit": commit.strip(),
-        "command": "python -m evals.bench_first_token " + " ".join(sys.argv[1:] if argv is None else argv),
-        "machine": f"{os.cpu_count()} cores, {cpu_name()}",
-        "load_before": load_before,
-        "load_after": load_average(),
+        **run_meta("evals.bench_first_token", argv, load_before),
         # the better of a measurement before and after the run: the machine is shared
         "matmul_gflops": {k: max(v, matmul_gflops(int(k))) for k, v in gflops_before.items()},
         "prefix_build_ms": prefix_ms,

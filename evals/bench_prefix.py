@@ -192,6 +192,19 @@ def load_average() -> str:
     return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def run_meta(module: str, argv: list[str] | None, load_before: str) -> dict:
+    """When, at which commit, how and on what a benchmark ran, with the load before and after."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "commit": commit.strip(),
+        "command": f"python -m {module} " + " ".join(sys.argv[1:] if argv is None else argv),
+        "machine": f"{os.cpu_count()} cores, {cpu_name()}",
+        "load_before": load_before,
+        "load_after": load_average(),
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -219,14 +232,8 @@ def main(argv: list[str] | None = None) -> None:
             file=sys.stderr,
         )
     summary = [summarize(rows, f"{b} {m}") for b in BACKENDS for m in MODES]
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout
     meta = {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "commit": commit.strip(),
-        "command": "python -m evals.bench_prefix " + " ".join(sys.argv[1:] if argv is None else argv),
-        "machine": f"{os.cpu_count()} cores, {cpu_name()}",
-        "load_before": load_before,
-        "load_after": load_average(),
+        **run_meta("evals.bench_prefix", argv, load_before),
         "model": settings.generator_model,
         "max_new_tokens": settings.max_new_tokens,
         "stop_criterion_ms": stop_criterion_build_ms(generators["transformers"]),
