@@ -88,6 +88,8 @@ class Settings:
             raise InputError("dense_weight must be between 0 and 10")
         if self.chunk_overlap < 0:
             raise InputError("chunk_overlap must be 0 or more")
+        if self.threads < 0:  # torch, llama.cpp and ONNX Runtime each take it; none has a meaning for < 0
+            raise InputError(f"threads must be 0 (automatic) or more, not {self.threads}")
 
     def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **changes)

@@ -78,6 +78,7 @@ def test_a_bad_retrieval_choice_is_an_input_error(monkeypatch):
         {"pipeline": "fancy"},
         {"generator_dtype": "int4"},
         {"query_runtime": "openvino"},
+        {"threads": -1},
     ],
 )
 def test_settings_validate_their_values(changes):
