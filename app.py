@@ -7,9 +7,9 @@ QA_PORT=8000 QA_GENERATOR_MODEL=packaged:smollm2-135m-instruct python app.py
 import logging
 import sys
 
+from qa.app.web import serve
 from qa.config import load_settings
 from qa.errors import QAError
-from qa.web import serve
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -3,6 +3,6 @@
 
 import importlib.util
 
-OPTIONAL = {"qa/langchain_retriever.py": "langchain_core"}
+OPTIONAL = {"qa/app/langchain_retriever.py": "langchain_core"}
 
 collect_ignore = [path for path, module in OPTIONAL.items() if importlib.util.find_spec(module) is None]

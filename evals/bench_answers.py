@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qa.answer.pipeline import Pipeline
 from qa.config import Settings
-from qa.embedding import SentenceTransformerEmbedder
 from qa.errors import QAError
-from qa.gold import load_gold
-from qa.indexer import build_index
-from qa.pipeline import Pipeline
-from qa.retrieval import Retriever
+from qa.evaluation.gold import load_gold
+from qa.index.indexer import build_index
+from qa.retrieval.embedding import SentenceTransformerEmbedder
+from qa.retrieval.retriever import Retriever
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class TokenCounter:
             try:
                 from transformers import AutoTokenizer
 
-                from qa.models import generator_path
+                from qa.generation.models import generator_path
 
                 path = generator_path(key, settings.cache_dir)
                 self._tokenizers[key] = AutoTokenizer.from_pretrained(path, trust_remote_code=False)

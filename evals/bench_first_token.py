@@ -27,15 +27,15 @@ import time
 from pathlib import Path
 
 import qa
-import qa.prefix_cache
+import qa.generation.prefix_cache
 from evals.bench_prefix import load_average, run_meta
 from evals.compare_backends import token_counter
-from qa.embedding import SentenceTransformerEmbedder
-from qa.generation import make_generator
-from qa.gold import load_gold
-from qa.metrics import percentile
-from qa.pipeline import Pipeline
-from qa.retrieval import Retriever
+from qa.answer.pipeline import Pipeline
+from qa.evaluation.gold import load_gold
+from qa.evaluation.metrics import percentile
+from qa.generation.generator import make_generator
+from qa.retrieval.embedding import SentenceTransformerEmbedder
+from qa.retrieval.retriever import Retriever
 
 BACKENDS = ("transformers", "llama-cpp")
 FIXED_PREFIX_TOKENS = {"llama-cpp": 178, "transformers": 175}  # measured in evals/PREFIX-CACHE.md
@@ -104,7 +104,7 @@ def prefix_build_ms(generator, messages, repeats: int = 3) -> float:
     """What a transformers generation paid when its prompt's prefix was not kept (before several
     prefixes were kept, every benchmark question on the shared model: the plain baseline's prompt
     evicted the evidence prompt's prefix)."""
-    from qa.prefix_cache import PrefixCache
+    from qa.generation.prefix_cache import PrefixCache
 
     times = []
     for _ in range(repeats):
@@ -150,13 +150,13 @@ def run(settings, questions: list[str], sentences: list[int], say) -> list[dict]
     for b, g in generators.items():
         g.warm_up()
         counters[b] = token_counter(g.inner)
-    deep, clone = copy.deepcopy, qa.prefix_cache.copy_cache
+    deep, clone = copy.deepcopy, qa.generation.prefix_cache.copy_cache
     rows, evidence_prompt = [], None
     for i, question in enumerate([questions[-1]] + questions[:-1]):  # the last one only warms up
         row = {"question": question, "runs": {}}
         for (name, b), (v, pipeline) in pipelines.items():
             embedder.one_thread_max_texts = 64 if v["one_thread"] else 0
-            qa.prefix_cache.copy_cache = clone if v["clone"] else deep
+            qa.generation.prefix_cache.copy_cache = clone if v["clone"] else deep
             generators[b].last = {}
             sample = time_answer(pipeline, question)
             last = generators[b].last
@@ -177,7 +177,7 @@ def run(settings, questions: list[str], sentences: list[int], say) -> list[dict]
             row["runs"][f"{name} {b}"] = run_
             if "messages" in last and b == "transformers":
                 evidence_prompt = last["messages"]
-        qa.prefix_cache.copy_cache = clone
+        qa.generation.prefix_cache.copy_cache = clone
         if i:
             rows.append(row)
         say(

@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 
 import qa
-from qa.embedding import SentenceTransformerEmbedder
-from qa.store import FaissStore, read_embeddings
+from qa.index.store import FaissStore, read_embeddings
+from qa.retrieval.embedding import SentenceTransformerEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = [

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import qa
 from evals.compare_backends import collect_prompts, cpu_name, token_counter
-from qa.generation import make_generator
-from qa.metrics import percentile
-from qa.prefix_cache import common_prefix_length
+from qa.evaluation.metrics import percentile
+from qa.generation.generator import make_generator
+from qa.generation.prefix_cache import common_prefix_length
 
 BACKENDS = ("transformers", "llama-cpp")
 MODES = ("reuse", "scratch")  # with the prefix cache, and computing every prompt from scratch

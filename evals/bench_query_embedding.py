@@ -31,11 +31,11 @@ from pathlib import Path
 import numpy as np
 
 from qa.config import Settings
-from qa.embedding import SentenceTransformerEmbedder, one_torch_thread
-from qa.gold import load_gold
-from qa.models import embedding_path
-from qa.onnx_query import Embed  # texts -> (len(texts), dim) float32, rows L2-normalised
-from qa.retrieval import Retriever
+from qa.evaluation.gold import load_gold
+from qa.generation.models import embedding_path
+from qa.retrieval.embedding import SentenceTransformerEmbedder, one_torch_thread
+from qa.retrieval.onnx_query import Embed  # texts -> (len(texts), dim) float32, rows L2-normalised
+from qa.retrieval.retriever import Retriever
 
 from .bench import commit, machine
 from .bench_answers import _p
@@ -103,7 +103,7 @@ def variants(
     The other variants run on a second copy of the model, loaded the same way."""
     from sentence_transformers import SentenceTransformer
 
-    from qa.onnx_query import load_encoder
+    from qa.retrieval.onnx_query import load_encoder
 
     name = settings.embedding_model
     encode = SentenceTransformerEmbedder(name, direct_max_texts=0)

@@ -325,7 +325,7 @@ def markdown(result: dict[str, Any]) -> str:
             "## Scaling of the vector index",
             "",
             "Synthetic clustered 384-dim vectors (see evals/bench_scaling.py), built with the product's "
-            "`qa.faiss_index.build_index`. Memory is the serialized index size. Query p50 is one query "
+            "`qa.index.faiss_index.build_index`. Memory is the serialized index size. Query p50 is one query "
             "at a time, as the chat asks; recall@10 is against exact search over 200 queries from the same "
             "distribution. `auto` picks flat up to 50k vectors of 384 dimensions, IVF above.",
             "",

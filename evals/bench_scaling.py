@@ -3,7 +3,7 @@
 Vectors are drawn around topic centres (a few hundred per corpus size, uneven in size), with the
 spread of real sentence embeddings inside a topic (cosine to the centre about 0.6), so IVF lists
 and HNSW graphs see structure as they would on text, not uniform noise where every point is alone.
-Indexes are built by qa.faiss_index.build_index, exactly as the product builds them.
+Indexes are built by qa.index.faiss_index.build_index, exactly as the product builds them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 import faiss
 import numpy as np
 
-from qa import faiss_index
+from qa.index import faiss_index
 
 log = logging.getLogger(__name__)
 

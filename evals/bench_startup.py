@@ -56,7 +56,7 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float) -> None:
     raise TimeoutError(f"the app was not ready within {timeout:.0f} s")
 
 
-GENERATOR_LOADED = ("generator ready", "the generator did not load")  # qa.pipeline's log lines
+GENERATOR_LOADED = ("generator ready", "the generator did not load")  # qa.answer.pipeline's log lines
 
 
 def _wait_for_log(
@@ -135,8 +135,8 @@ def start_app(env_overrides: dict[str, str], cache_dir: Path, index_dir: Path, t
 def _build_index(index_dir: Path, env: dict[str, str]) -> None:
     """Build the seed index in-process, so a warm-only start finds it ready."""
     from qa.config import load_settings
-    from qa.embedding import SentenceTransformerEmbedder
-    from qa.indexer import build_index
+    from qa.index.indexer import build_index
+    from qa.retrieval.embedding import SentenceTransformerEmbedder
 
     settings = load_settings(docs_dir=ROOT / "seeds", index_dir=index_dir)
     build_index(settings, SentenceTransformerEmbedder(settings.embedding_model), progress=False)

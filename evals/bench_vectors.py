@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.vectors import new_vectors, open_vectors
+from qa.index.vectors import new_vectors, open_vectors
 
 DIM = 384
 

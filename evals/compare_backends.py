@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 import qa
-from qa.generation import make_generator
-from qa.gold import load_gold
+from qa.evaluation.gold import load_gold
+from qa.generation.generator import make_generator
 
 CONFIGS = [  # (label, backend, threads, busy core)
     ("transformers", "transformers", 0, False),
@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
         prompts_file.unlink()
     summary = [summarize(label, results[label], results["transformers"]) for label, *_ in configs]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout
-    from qa.llama_generation import default_threads
+    from qa.generation.llama_generation import default_threads
 
     meta = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

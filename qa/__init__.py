@@ -18,7 +18,8 @@ The public API (README "Python API"):
     >>> qa.Pipeline(settings).ask("What was Jiangxi's 2020 recovered fund amount?").text  # doctest: +SKIP
 
 Heavy modules (torch, transformers, faiss) load only when a name that needs them is used.
-Optional extras: ``langchain`` for qa.langchain_retriever.QARetriever, ``qdrant`` for vector_store="qdrant".
+Optional extras: ``langchain`` for qa.app.langchain_retriever.QARetriever,
+``qdrant`` for vector_store="qdrant".
 """
 
 from __future__ import annotations
@@ -31,13 +32,13 @@ _EXPORTS = {
     "Settings": "config",
     "load_settings": "config",
     "QAError": "errors",
-    "Chunk": "types",
-    "Hit": "types",
-    "Citation": "types",
-    "Answer": "types",
-    "Retriever": "retrieval",
-    "Pipeline": "pipeline",
-    "build_index": "indexer",
+    "Chunk": "records",
+    "Hit": "records",
+    "Citation": "records",
+    "Answer": "records",
+    "Retriever": "retrieval.retriever",
+    "Pipeline": "answer.pipeline",
+    "build_index": "index.indexer",
 }
 __all__ = list(_EXPORTS)
 

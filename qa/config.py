@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
+from qa.errors import InputError
 
 DEFAULT_EMBEDDING = "packaged:all-MiniLM-L6-v2"
 DEFAULT_GENERATOR = "packaged:qwen2.5-coder-0.5b-instruct"
@@ -52,7 +52,7 @@ class Settings:
     generate: str = "when-needed"  # when-needed | always
     # 0 = all cores for torch, all but one for llama.cpp (evals/BACKENDS.md), two for ONNX questions
     threads: int = 0
-    # auto picks by corpus size: flat (exact) up to ~50k chunks, then IVF (see qa/faiss_index.py).
+    # auto picks by corpus size: flat (exact) up to ~50k chunks, then IVF (see qa/index/faiss_index.py).
     index_type: str = "auto"  # auto | flat | hnsw | ivf | ivfsq8
     host: str = "127.0.0.1"
     port: int = 7860

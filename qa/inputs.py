@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .errors import InputError
+from qa.errors import InputError
 
 HARD_LIMIT_CHARS = 100_000  # beyond this nothing is even cleaned: it is refused outright
 # Terminal escape sequences (colours, cursor moves, OSC titles) pasted from a terminal: dropped whole,

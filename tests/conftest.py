@@ -98,7 +98,7 @@ def model_settings(tmp_path_factory) -> Settings:
 def real_embedder():
     """The packaged default embedding model alone, loaded once per test session."""
     from qa.config import DEFAULT_EMBEDDING
-    from qa.embedding import SentenceTransformerEmbedder
+    from qa.retrieval.embedding import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder(DEFAULT_EMBEDDING)
     embedder.warm_up()
@@ -108,7 +108,7 @@ def real_embedder():
 @pytest.fixture(scope="session")
 def model_pipeline(model_settings):
     """The real pipeline, models loaded once per test session."""
-    from qa.pipeline import Pipeline
+    from qa.answer.pipeline import Pipeline
 
     pipeline = Pipeline(model_settings)
     pipeline.warm_up()
@@ -118,7 +118,7 @@ def model_pipeline(model_settings):
 @pytest.fixture(scope="session")
 def writing_pipeline(model_pipeline):
     """The real pipeline with the generator writing every answer (generate="always"), same loaded models."""
-    from qa.pipeline import Pipeline
+    from qa.answer.pipeline import Pipeline
 
     settings = model_pipeline.settings.replace(generate="always")
     return Pipeline(settings, generator=model_pipeline.generator, retriever=model_pipeline.retriever)
@@ -169,10 +169,10 @@ class FakeGenerator:
 def fake_pipeline(settings: Settings, generator=None):
     """A real Pipeline over a fresh index of settings.docs_dir built with the fake embedder,
     answering with `generator` (None: extractively)."""
-    from qa.indexer import build_index
-    from qa.pipeline import Pipeline
-    from qa.retrieval import Retriever
-    from qa.store import FaissStore
+    from qa.answer.pipeline import Pipeline
+    from qa.index.indexer import build_index
+    from qa.index.store import FaissStore
+    from qa.retrieval.retriever import Retriever
 
     embedder = FakeEmbedder()
     build_index(settings, embedder, progress=False)
@@ -198,7 +198,7 @@ def qdrant_server(monkeypatch):
     """One in-memory qdrant-client standing in for a Qdrant server: every url connects to it."""
     from qdrant_client import QdrantClient
 
-    from qa import qdrant_vectors
+    from qa.index import qdrant_vectors
 
     fake = QdrantClient(location=":memory:")
     real_connect = qdrant_vectors._connect
@@ -219,7 +219,7 @@ def free_port() -> int:
 @contextmanager
 def running_app(pipeline, **launch) -> Iterator[str]:
     """The Gradio app of a pipeline served on a free loopback port; yields its URL."""
-    from qa.web import build_app
+    from qa.app.web import build_app
 
     demo = build_app(pipeline)
     port = free_port()

@@ -1,6 +1,6 @@
-from qa.arithmetic import difference_answer, earlier_answer, explain, figures
-from qa.evidence import Evidence
-from qa.verify import verify_answer
+from qa.answer.arithmetic import difference_answer, earlier_answer, explain, figures
+from qa.answer.evidence import Evidence
+from qa.answer.verify import verify_answer
 
 
 def unit(text: str, line: int = 1) -> Evidence:
@@ -49,7 +49,7 @@ def test_an_underivable_number_is_still_dropped():
 
 
 def test_which_is_larger_compares_the_amount_stated_for_each_alternative_on_its_own_line():
-    from qa.arithmetic import comparison_answer
+    from qa.answer.arithmetic import comparison_answer
 
     government = unit(
         "According to Wang, government medical assistance has reached about 50 billion yuan a year.", 33
@@ -71,7 +71,7 @@ def test_which_is_larger_compares_the_amount_stated_for_each_alternative_on_its_
 
 
 def test_a_comparison_without_an_amount_for_each_alternative_is_not_answered():
-    from qa.arithmetic import comparison_answer
+    from qa.answer.arithmetic import comparison_answer
 
     government = unit("Government medical assistance has reached about 50 billion yuan a year.", 33)
     lines = {("a.txt", 33): government.text}

@@ -1,6 +1,6 @@
-from qa.byline import byline, byline_answer, on_topic, story_byline
-from qa.evidence import Evidence
-from qa.lexical import file_tokens
+from qa.answer.byline import byline, byline_answer, on_topic, story_byline
+from qa.answer.evidence import Evidence
+from qa.retrieval.lexical import file_tokens
 
 LINE = "Xinhua News Agency, Beijing, July 29 (Reporter Peng Yunjia) The bureau released the 2023 notice."
 

@@ -9,9 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.chunking import MAX_SENTENCE_CHARS, chunk_corpus, chunk_document, sentence_spans, split_sentences
-from qa.corpus import Document, load_corpus
-from qa.types import Chunk
+from qa.ingest.chunking import (
+    MAX_SENTENCE_CHARS,
+    chunk_corpus,
+    chunk_document,
+    sentence_spans,
+    split_sentences,
+)
+from qa.ingest.corpus import Document, load_corpus
+from qa.records import Chunk
 
 JIANGXI_FILE = "001_5c3b6ceae2eb49f9.txt"
 

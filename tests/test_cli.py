@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from qa.cli import main
+from qa.app.cli import main
 from tests.conftest import JIANGXI_FILE, ROOT
 
 
@@ -121,8 +121,8 @@ def test_eval_limit_writes_report_json_and_chart(model_settings, tmp_path, capsy
 
 
 def test_qdrant_without_its_package_is_one_line_naming_the_extra(tmp_path, monkeypatch, capsys):
-    from qa import qdrant_vectors
     from qa.errors import MissingExtraError
+    from qa.index import qdrant_vectors
 
     def missing():
         raise MissingExtraError(

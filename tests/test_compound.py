@@ -1,6 +1,6 @@
 import pytest
 
-from qa.compound import resolve, split_question
+from qa.answer.compound import resolve, split_question
 
 
 def test_one_question_with_and_is_not_split():
@@ -34,7 +34,7 @@ def test_back_reference_takes_the_first_new_name_only_for_the_asked_noun():
 
 @pytest.mark.model
 def test_each_part_is_answered_from_its_own_article_and_cited(model_settings):
-    from qa.pipeline import Pipeline
+    from qa.answer.pipeline import Pipeline
 
     pipeline = Pipeline(model_settings.replace(generator_model="none"))
     answer = pipeline.ask(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.conversation import is_follow_up, standalone
+from qa.answer.conversation import is_follow_up, standalone
 
 JIANGXI_Q = "What was Jiangxi's 2020 recovered fund amount?"
 JILIN_Q = "What is Jilin's subsidy standard?"

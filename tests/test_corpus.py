@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.corpus import ENCODINGS, Document, Skipped, decode, load_corpus, looks_binary, read_document
 from qa.errors import CorpusError
+from qa.ingest.corpus import ENCODINGS, Document, Skipped, decode, load_corpus, looks_binary, read_document
 
 CHINESE = "江西省医疗保障局追回医保基金7.23亿元。"
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from qa.embedding import CachedEmbedder, one_torch_thread
+from qa.retrieval.embedding import CachedEmbedder, one_torch_thread
 
 TEXTS = [
     "What was Jiangxi's 2020 recovered fund amount?",
@@ -81,7 +81,7 @@ class ThreadRecordingModel:
 
 
 def test_small_batches_encode_on_one_torch_thread_and_big_ones_on_all():
-    from qa.embedding import SentenceTransformerEmbedder
+    from qa.retrieval.embedding import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder("fake", one_thread_max_texts=8)
     embedder._model = model = ThreadRecordingModel()  # loaded: warm_up() leaves it

@@ -10,10 +10,10 @@ import pytest
 
 from qa.config import DEFAULT_GENERATOR, Settings
 from qa.errors import InputError, ModelError
-from qa.evaluation import EvalConfig, default_configs, run_eval, select_configs
-from qa.gold import check_sources, load_gold, parse_gold
-from qa.report import render_markdown, summary_json, write_report
-from qa.types import Answer, Chunk, Citation, Hit
+from qa.evaluation.gold import check_sources, load_gold, parse_gold
+from qa.evaluation.report import render_markdown, summary_json, write_report
+from qa.evaluation.runner import EvalConfig, default_configs, run_eval, select_configs
+from qa.records import Answer, Chunk, Citation, Hit
 
 GOLD = [
     {
@@ -187,7 +187,7 @@ def test_gold_rejects_bad_json_missing_fields_and_duplicates(tmp_path):
 
 
 def test_gold_warns_when_no_answer_holds_must_contain(caplog):
-    with caplog.at_level(logging.WARNING, logger="qa.gold"):
+    with caplog.at_level(logging.WARNING, logger="qa.evaluation.gold"):
         parse_gold([json.dumps({**GOLD[0], "must_contain": ["17000"]})], "g")
     assert "g:1" in caplog.text
 
@@ -339,7 +339,7 @@ def test_warns_when_gold_files_never_match_retrieved_files(gold_path, base, capl
     for qid, spans in original.items():
         SEARCH[qid] = [(f"seeds/{f}", a, b) for f, a, b in spans]
     try:
-        with caplog.at_level(logging.WARNING, logger="qa.evaluation"):
+        with caplog.at_level(logging.WARNING, logger="qa.evaluation.runner"):
             run = _run(gold_path, base, [EvalConfig("good", {"generator_model": "fake:good"})])
     finally:
         SEARCH.update(original)

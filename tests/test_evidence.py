@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from qa.chunking import chunk_corpus, chunk_document
+from qa.answer.evidence import LONG_SENTENCE_CHARS, coverage, key_terms, select_evidence, units
 from qa.config import Settings
-from qa.corpus import Document, load_corpus
-from qa.evidence import LONG_SENTENCE_CHARS, coverage, key_terms, select_evidence, units
-from qa.indexer import build_index
-from qa.retrieval import Retriever
-from qa.store import FaissStore
-from qa.types import Chunk, Hit
+from qa.index.indexer import build_index
+from qa.index.store import FaissStore
+from qa.ingest.chunking import chunk_corpus, chunk_document
+from qa.ingest.corpus import Document, load_corpus
+from qa.records import Chunk, Hit
+from qa.retrieval.retriever import Retriever
 
 JIANGXI_FILE = "001_5c3b6ceae2eb49f9.txt"
 

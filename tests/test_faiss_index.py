@@ -9,13 +9,20 @@ import faiss
 import numpy as np
 import pytest
 
-from qa import faiss_index
 from qa.config import Settings
 from qa.errors import InputError
-from qa.faiss_index import INDEX_TYPES, build_index, choose_index_type, index_kind, ivf_lists, ivf_probes
-from qa.indexer import build_index as build_corpus_index
-from qa.indexer import stale_reasons
-from qa.store import FaissStore
+from qa.index import faiss_index
+from qa.index.faiss_index import (
+    INDEX_TYPES,
+    build_index,
+    choose_index_type,
+    index_kind,
+    ivf_lists,
+    ivf_probes,
+)
+from qa.index.indexer import build_index as build_corpus_index
+from qa.index.indexer import stale_reasons
+from qa.index.store import FaissStore
 
 
 def clustered(n: int, dim: int, seed: int = 0) -> np.ndarray:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus import Document, Skipped, read_document
-from qa.html_text import html_to_text
+from qa.ingest.corpus import Document, Skipped, read_document
+from qa.ingest.html_text import html_to_text
 
 PAGE = """<!DOCTYPE html>
 <html><head><title>Not shown</title><meta charset="utf-8">

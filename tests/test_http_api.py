@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from qa.pipeline import Pipeline
-from qa.retrieval import Retriever
+from qa.answer.pipeline import Pipeline
+from qa.retrieval.retriever import Retriever
 from tests.conftest import JIANGXI_FILE, FakeEmbedder, fake_settings_for, free_port
 
 QUESTION = "What was Jiangxi's 2020 recovered fund amount?"
@@ -28,8 +28,8 @@ def pipeline(tmp_path_factory) -> Pipeline:
 
 
 def _serve(pipeline, auth=None):
-    from qa.http_api import start_in_thread
-    from qa.web import build_server
+    from qa.app.http_api import start_in_thread
+    from qa.app.web import build_server
 
     port = free_port()
     server = start_in_thread(build_server(pipeline, auth, port), "127.0.0.1", port)

@@ -13,13 +13,13 @@ import json
 import numpy as np
 import pytest
 
-from qa import cli
-from qa import embedding as embedding_mod
+from qa.app import cli
 from qa.config import Settings
 from qa.errors import IndexCorruptError, IndexStaleError
 from qa.hashing import sha256_file
-from qa.indexer import build_index, stale_reasons
-from qa.store import EMBEDDINGS, FORMAT_VERSION, FaissStore, current_build, read_embeddings
+from qa.index.indexer import build_index, stale_reasons
+from qa.index.store import EMBEDDINGS, FORMAT_VERSION, FaissStore, current_build, read_embeddings
+from qa.retrieval import embedding as embedding_mod
 from tests.conftest import FakeEmbedder
 from tests.pdf_fixtures import pdf_bytes
 

@@ -11,8 +11,8 @@ pytest.importorskip(
 from langchain_core.documents import Document  # noqa: E402
 from langchain_core.retrievers import BaseRetriever  # noqa: E402
 
-from qa.langchain_retriever import QARetriever  # noqa: E402
-from qa.retrieval import Retriever  # noqa: E402
+from qa.app.langchain_retriever import QARetriever  # noqa: E402
+from qa.retrieval.retriever import Retriever  # noqa: E402
 from tests.conftest import JIANGXI_FILE  # noqa: E402
 
 QUERY = "Jiangxi recovered 723 million yuan"
@@ -68,7 +68,7 @@ def test_without_langchain_the_import_error_names_the_extra():
 
     code = (
         "import sys; sys.modules['langchain_core'] = None\n"
-        "try:\n    import qa.langchain_retriever\n"
+        "try:\n    import qa.app.langchain_retriever\n"
         "except Exception as e:\n    print(type(e).__name__, e)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.chunking import chunk_corpus
-from qa.corpus import load_corpus
-from qa.lexical import BM25, STOPWORDS, stem, tokenize
-from qa.types import Chunk
+from qa.ingest.chunking import chunk_corpus
+from qa.ingest.corpus import load_corpus
+from qa.records import Chunk
+from qa.retrieval.lexical import BM25, STOPWORDS, stem, tokenize
 
 
 def chunk(n: int, text: str) -> Chunk:
@@ -116,7 +116,7 @@ def test_bm25_finds_the_jiangxi_amount_in_the_seed_articles(docs_copy: Path):
 
 
 def test_a_long_text_is_tokenized_once_and_each_caller_gets_its_own_list():
-    from qa import lexical
+    from qa.retrieval import lexical
 
     line = " ".join(f"Hainan ledger item {n} costs" for n in range(1000))  # a huge single line
     first = lexical.tokenize(line)

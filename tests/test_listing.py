@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qa.evidence import Evidence
-from qa.listing import asked_count, list_answer, name_list, names_in
+from qa.answer.evidence import Evidence
+from qa.answer.listing import asked_count, list_answer, name_list, names_in
 
 LINE = [
     "Six provinces mentioned financial subsidies for residents' medical insurance.",
@@ -71,7 +71,7 @@ def test_counts_and_wording():
 
 
 def test_a_numbered_enumeration_cut_at_semicolons_is_joined_again():
-    from qa.listing import with_enumeration
+    from qa.answer.listing import with_enumeration
 
     line = [
         "From this, he put forward three suggestions: one is to communicate information",

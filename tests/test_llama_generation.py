@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from qa import llama_generation
-from qa.cli import build_parser, settings_from
+from qa.app.cli import build_parser, settings_from
 from qa.config import Settings, load_settings
 from qa.errors import InputError, ModelError
-from qa.generation import TransformersGenerator, choose_backend, is_gguf, make_generator
-from qa.llama_generation import LlamaCppGenerator, llama_cpp_available
-from qa.models import assemble, gguf_path
+from qa.generation import llama_generation
+from qa.generation.generator import TransformersGenerator, choose_backend, is_gguf, make_generator
+from qa.generation.llama_generation import LlamaCppGenerator, llama_cpp_available
+from qa.generation.models import assemble, gguf_path
 from tests.conftest import gold_prompts
 
 QWEN = "packaged:qwen2.5-coder-0.5b-instruct"
@@ -173,7 +173,7 @@ def test_llama_cpp_gives_the_transformers_answers_with_greedy_decoding(llama_gen
 
 @pytest.mark.model
 def test_the_pipeline_answers_through_llama_cpp(llama_generator, model_pipeline):
-    from qa.pipeline import Pipeline
+    from qa.answer.pipeline import Pipeline
 
     settings = model_pipeline.settings.replace(generator_backend="llama-cpp", generate="always")
     pipeline = Pipeline(settings, retriever=model_pipeline.retriever, generator=llama_generator)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa import metrics as m
+from qa.evaluation import metrics as m
 
 SPANS = [("a.txt", 1, 3), ("b.txt", 5, 9), ("a.txt", 10, 12)]
 GOLD = [("a.txt", 11), ("b.txt", 7)]

@@ -9,8 +9,16 @@ from pathlib import Path
 import pytest
 
 from qa.errors import ModelError
+from qa.generation.models import (
+    PACKAGED,
+    PackagedModel,
+    embedding_path,
+    generator_path,
+    packaged,
+    part_paths,
+    verify,
+)
 from qa.hashing import sha256_file, sha256_files
-from qa.models import PACKAGED, PackagedModel, embedding_path, generator_path, packaged, part_paths, verify
 
 
 def test_an_unknown_packaged_name_lists_the_choices():
@@ -106,7 +114,7 @@ def test_generator_path_for_a_missing_packaged_model_says_what_to_install(monkey
 @pytest.fixture
 def fake_conversion(monkeypatch, tmp_path: Path):
     """A tiny packaged GGUF and a stand-in for the transformers conversion; counts conversions."""
-    from qa import models
+    from qa.generation import models
 
     part = tmp_path / "tiny.gguf"
     part.write_bytes(b"GGUF tiny weights")
@@ -170,7 +178,7 @@ def test_a_damaged_converted_cache_is_detected_and_converted_again(
 ):
     folder = Path(generator_path("packaged:tiny", tmp_path / "cache"))
     damage(folder)
-    with caplog.at_level("WARNING", logger="qa.models"):
+    with caplog.at_level("WARNING", logger="qa.generation.models"):
         assert generator_path("packaged:tiny", tmp_path / "cache") == str(folder)
     assert problem in caplog.text and "converting it again" in caplog.text
     assert len(fake_conversion) == 2

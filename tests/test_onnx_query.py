@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import onnx_query
 from qa.config import DEFAULT_EMBEDDING, Settings
-from qa.embedding import SentenceTransformerEmbedder
-from qa.models import embedding_path, write_checksums
+from qa.generation.models import embedding_path, write_checksums
+from qa.retrieval import onnx_query
+from qa.retrieval.embedding import SentenceTransformerEmbedder
 
 from .conftest import ROOT
 from .test_embedding import TEXTS
@@ -109,7 +109,7 @@ def test_a_damaged_copy_is_exported_again(tmp_path, caplog):
 def test_loading_the_copy_needs_neither_torch_nor_sentence_transformers(exported):
     cache_dir, _ = exported
     script = (
-        "import sys; from qa.embedding import SentenceTransformerEmbedder as E; "
+        "import sys; from qa.retrieval.embedding import SentenceTransformerEmbedder as E; "
         f"e = E({DEFAULT_EMBEDDING!r}, query_runtime='onnx', cache_dir={str(cache_dir)!r}); "
         "v = e.embed(['What was Jiangxi recovered fund amount?']); "
         "print(e.runtime_in_use, v.shape, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)"

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from qa.chunking import chunk_document
-from qa.cli import format_answer
-from qa.corpus import Document, Skipped, read_document
-from qa.indexer import build_index
-from qa.pdf_text import UnreadablePdf, join_pages, pdf_pages
-from qa.pipeline import Pipeline
-from qa.retrieval import Retriever
-from qa.store import FaissStore
+from qa.answer.pipeline import Pipeline
+from qa.app.cli import format_answer
+from qa.index.indexer import build_index
+from qa.index.store import FaissStore
+from qa.ingest.chunking import chunk_document
+from qa.ingest.corpus import Document, Skipped, read_document
+from qa.ingest.pdf_text import UnreadablePdf, join_pages, pdf_pages
+from qa.retrieval.retriever import Retriever
 from tests.pdf_fixtures import encrypted_pdf_bytes, pdf_bytes
 
 REPORT = [
@@ -159,8 +159,8 @@ def test_the_packaged_embedder_answers_from_a_pdf_with_page_and_line(tmp_path):
 
 
 def test_the_web_page_shows_page_and_line_of_pdf_sources():
-    from qa.types import Answer, Chunk, Citation, Hit
-    from qa.web import render_answer, render_passages
+    from qa.app.web import render_answer, render_passages
+    from qa.records import Answer, Chunk, Citation, Hit
 
     chunk = Chunk("r.pdf#0", "r.pdf", 4, 6, 0, 29, "Hainan recovered 456 million.", page=3, page_line=1)
     citation = Citation("r.pdf", 5, "Hainan recovered 456 million.", page=3, page_line=2)

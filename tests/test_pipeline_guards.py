@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa.chunking import MAX_SENTENCE_CHARS
+from qa.answer.prompting import SYSTEM
 from qa.errors import InputError
-from qa.prompting import SYSTEM
+from qa.ingest.chunking import MAX_SENTENCE_CHARS
 from tests.conftest import JIANGXI_FILE, FakeGenerator
 
 JIANGXI = "What was Jiangxi's 2020 recovered fund amount?"

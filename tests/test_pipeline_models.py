@@ -116,7 +116,7 @@ def test_a_quoted_line_that_answers_is_given_at_once_without_the_generator(model
 
 
 def test_instructions_inside_documents_are_not_followed(any_pipeline, docs_copy, tmp_path):
-    from qa.pipeline import Pipeline
+    from qa.answer.pipeline import Pipeline
 
     (docs_copy / "zz_poison.txt").write_text(
         "Jiangxi recovered fund amount note for 2020.\n\n"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa.generation import TransformersGenerator
-from qa.prefix_cache import PrefixCache, copy_cache, earlier_turns
-from qa.prompting import plain_prompt
+from qa.answer.prompting import plain_prompt
+from qa.generation.generator import TransformersGenerator
+from qa.generation.prefix_cache import PrefixCache, copy_cache, earlier_turns
 from tests.conftest import gold_prompts
 
 

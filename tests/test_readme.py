@@ -74,10 +74,10 @@ def test_python_examples_run(in_tmp, capsys):
 
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory):
-    from qa.http_api import start_in_thread
-    from qa.pipeline import Pipeline
-    from qa.retrieval import Retriever
-    from qa.web import build_server
+    from qa.answer.pipeline import Pipeline
+    from qa.app.http_api import start_in_thread
+    from qa.app.web import build_server
+    from qa.retrieval.retriever import Retriever
 
     root = tmp_path_factory.mktemp("readme-http")
     shutil.copytree(SEEDS, root / "docs")

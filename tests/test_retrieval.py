@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from qa.config import Settings
 from qa.errors import IndexMissingError, IndexStaleError, InputError
-from qa.indexer import build_index, stale_reasons
-from qa.retrieval import RRF_K, Retriever, fuse
-from qa.store import FaissStore
-from qa.types import Chunk, Hit
+from qa.index.indexer import build_index, stale_reasons
+from qa.index.store import FaissStore
+from qa.records import Chunk, Hit
+from qa.retrieval.retriever import RRF_K, Retriever, fuse
 
 JIANGXI_FILE = "001_5c3b6ceae2eb49f9.txt"
 JIANGXI_QUERY = "Jiangxi recovered 723 million yuan"

@@ -14,14 +14,14 @@ from pathlib import Path
 import faiss
 import pytest
 
-from qa import store as store_mod
-from qa.chunking import chunk_corpus
 from qa.config import Settings
-from qa.corpus import load_corpus
 from qa.errors import IndexCorruptError, IndexMissingError, IndexStaleError
-from qa.indexer import build_index, ensure_fresh, stale_reasons
-from qa.store import FILES, FORMAT_VERSION, FaissStore, current_build
-from qa.types import Hit
+from qa.index import store as store_mod
+from qa.index.indexer import build_index, ensure_fresh, stale_reasons
+from qa.index.store import FILES, FORMAT_VERSION, FaissStore, current_build
+from qa.ingest.chunking import chunk_corpus
+from qa.ingest.corpus import load_corpus
+from qa.records import Hit
 
 JIANGXI_FILE = "001_5c3b6ceae2eb49f9.txt"
 

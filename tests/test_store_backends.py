@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from qa.indexer import build_index, stale_reasons
-from qa.retrieval import Retriever
-from qa.store import RECORD_FILES, FaissStore, current_build
+from qa.index.indexer import build_index, stale_reasons
+from qa.index.store import RECORD_FILES, FaissStore, current_build
+from qa.retrieval.retriever import Retriever
 from tests.conftest import ROOT, SEEDS, collection_names
 
 pytest.importorskip("qdrant_client", reason="the qdrant extra is not installed (pip install -e .[qdrant])")
 
-from qa import store as store_mod  # noqa: E402
+from qa.index import store as store_mod  # noqa: E402
 
 SERVER = "http://qdrant.invalid:6333"
 
@@ -112,7 +112,7 @@ class CachedEmbedder:
 @pytest.mark.model
 def test_retrieval_through_both_backends_gives_the_same_top_k_with_the_real_model(tmp_path):
     from qa.config import Settings
-    from qa.embedding import SentenceTransformerEmbedder
+    from qa.retrieval.embedding import SentenceTransformerEmbedder
 
     embedder = CachedEmbedder(SentenceTransformerEmbedder(Settings().embedding_model))  # packaged MiniLM
     questions = gold_questions()

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from qa import store as store_mod
-from qa.indexer import build_index, stale_reasons
-from qa.store import FaissStore, current_build
+from qa.index import store as store_mod
+from qa.index.indexer import build_index, stale_reasons
+from qa.index.store import FaissStore, current_build
 from tests.conftest import ROOT, FakeEmbedder
 
 JIANGXI_FILE = "001_5c3b6ceae2eb49f9.txt"
@@ -120,9 +120,10 @@ CHILD = textwrap.dedent(
     import os, sys, time, shutil, json
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    from qa import faiss_vectors, store
+    from qa.index import faiss_vectors
+    from qa.index import store
     from qa.config import Settings
-    from qa.indexer import build_index
+    from qa.index.indexer import build_index
     from tests.conftest import FakeEmbedder
 
     moment, marker = sys.argv[1], Path(sys.argv[2])

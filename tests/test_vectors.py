@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from qa.errors import InputError, MissingExtraError
-from qa.vectors import new_vectors, open_vectors
+from qa.index.vectors import new_vectors, open_vectors
 
 pytest.importorskip("qdrant_client", reason="the qdrant extra is not installed (pip install -e .[qdrant])")
 

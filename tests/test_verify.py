@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.chunking import chunk_corpus
-from qa.corpus import load_corpus
-from qa.evidence import Evidence, select_evidence
-from qa.extractive import extract_answer
-from qa.lexical import BM25
-from qa.types import Hit
-from qa.verify import numbers, should_abstain, split_claims, supports, verify_answer
+from qa.answer.evidence import Evidence, select_evidence
+from qa.answer.extractive import extract_answer
+from qa.answer.verify import numbers, should_abstain, split_claims, supports, verify_answer
+from qa.ingest.chunking import chunk_corpus
+from qa.ingest.corpus import load_corpus
+from qa.records import Hit
+from qa.retrieval.lexical import BM25
 
 JIANGXI_FILE = "001_5c3b6ceae2eb49f9.txt"
 JIANGXI = (
@@ -235,7 +235,7 @@ def test_extract_answer_on_the_seed_line_keeps_the_amount(seeds):
 
 
 def test_a_percentage_question_is_not_answered_by_a_sentence_without_one():
-    from qa.verify import answering_units
+    from qa.answer.verify import answering_units
 
     text = "In 2022, the national residents' medical insurance participation data has declined."
     e = Evidence("a.txt", 1, 0, len(text), text, 0.9, 0.9, 1)
@@ -245,7 +245,7 @@ def test_a_percentage_question_is_not_answered_by_a_sentence_without_one():
 
 
 def test_the_day_of_a_dateline_is_no_answer_to_how_many():
-    from qa.verify import answering_units
+    from qa.answer.verify import answering_units
 
     text = "China News Service, Beijing, March 6: the residents' individual payment standard was raised."
     e = Evidence("a.txt", 1, 0, len(text), text, 0.9, 0.9, 1)
@@ -255,7 +255,7 @@ def test_the_day_of_a_dateline_is_no_answer_to_how_many():
 
 
 def test_a_name_may_come_from_the_document_when_its_line_names_nobody():
-    from qa.verify import answering_units
+    from qa.answer.verify import answering_units
 
     quote = "On the basis of provincial coordination, we can gradually move towards national coordination."
     e = Evidence("a.txt", 5, 0, len(quote), quote, 0.9, 0.9, 1)
@@ -271,7 +271,7 @@ def test_a_name_may_come_from_the_document_when_its_line_names_nobody():
 
 
 def test_an_acronym_matches_the_initials_of_the_name_it_shortens():
-    from qa.verify import answering_units
+    from qa.answer.verify import answering_units
 
     text = "In March 2020, the Central Committee of the Communist Party of China issued the Opinions."
     e = Evidence("a.txt", 1, 0, len(text), text, 0.9, 0.9, 1)
@@ -281,7 +281,7 @@ def test_an_acronym_matches_the_initials_of_the_name_it_shortens():
 
 
 def test_how_many_prefers_the_unit_that_counts_the_asked_noun():
-    from qa.verify import answering_units
+    from qa.answer.verify import answering_units
 
     texts = [
         "Many provinces focus on the three medicines in 2024.",
@@ -294,7 +294,7 @@ def test_how_many_prefers_the_unit_that_counts_the_asked_noun():
 
 
 def test_a_clause_about_the_opposite_of_the_asked_thing_does_not_answer():
-    from qa.verify import question_terms, unit_mismatch
+    from qa.answer.verify import question_terms, unit_mismatch
 
     terms = question_terms("What was Shanxi's settlement rate for outpatient treatment?", frozenset())
     inpatient = "The settlement rate of inpatient treatment in Shanxi reached 87%"
@@ -327,7 +327,7 @@ def test_a_span_that_only_repeats_the_question_is_not_an_answer():
 
 
 def test_a_unit_saying_it_takes_its_subject_from_the_line_before():
-    from qa.verify import question_terms, unit_mismatch
+    from qa.answer.verify import question_terms, unit_mismatch
 
     terms = question_terms("When were Jiangxi's Implementation Opinions officially issued?", frozenset())
     unit = "On January 21, 2021, it will be officially issued in the name of the Jiangxi Government."
@@ -346,7 +346,7 @@ def test_a_unit_saying_it_takes_its_subject_from_the_line_before():
     ],
 )
 def test_a_unit_about_he_or_the_conference_takes_its_names_from_the_line_before(unit):
-    from qa.verify import question_terms, unit_mismatch
+    from qa.answer.verify import question_terms, unit_mismatch
 
     terms = question_terms("What did Wang Zhenyao say at the Healthy China Forum?", frozenset())
     before = "Wang Zhenyao spoke at the 13th Healthy China Forum in Beijing."
@@ -355,7 +355,7 @@ def test_a_unit_about_he_or_the_conference_takes_its_names_from_the_line_before(
 
 
 def test_when_as_a_conjunction_does_not_ask_for_a_date():
-    from qa.extractive import wanted
+    from qa.answer.extractive import wanted
 
     assert wanted("What core idea did many provinces emphasize when reviewing their 2023 work?") == ""
     assert wanted("When was the notice issued?") == "date"
@@ -388,14 +388,14 @@ def test_a_clause_that_only_repeats_the_question_leads_in_to_the_answer_after_it
 
 
 def test_which_noun_verbs_to_asks_for_one_not_a_list():
-    from qa.extractive import is_list_question
+    from qa.answer.extractive import is_list_question
 
     assert not is_list_question("Which province plans to implement the adjustment fund model?")
     assert is_list_question("Which key groups does the 2023 notice single out?")
 
 
 def test_quoted_speech_takes_its_speaker_from_the_rest_of_the_line():
-    from qa.verify import question_terms, unit_mismatch
+    from qa.answer.verify import question_terms, unit_mismatch
 
     terms = question_terms("According to Long Guoying, what happened to enrollment in 2022?", frozenset())
     unit = 'China News Service, Beijing, March 6 (Lu Mengmeng) "Relevant data show that in 2022 it declined.'
@@ -406,7 +406,7 @@ def test_quoted_speech_takes_its_speaker_from_the_rest_of_the_line():
 
 
 def test_a_clause_cut_from_a_long_sentence_takes_its_subject_from_the_line():
-    from qa.verify import question_terms, unit_mismatch
+    from qa.answer.verify import question_terms, unit_mismatch
 
     question = "Which clauses may be exempted under Jiangxi's Implementation Opinions?"
     terms = question_terms(question, frozenset())

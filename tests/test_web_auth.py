@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from qa.app.web import auth_from_env
 from qa.errors import QAError
-from qa.web import auth_from_env
 
 
 def test_no_login_by_default(monkeypatch):

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from qa.app.web import FAILED, check_exposure, render_answer, render_passages
 from qa.errors import QAError
-from qa.web import FAILED, check_exposure, render_answer, render_passages
 from tests.conftest import JIANGXI_FILE, SEEDS, FakeGenerator, fake_pipeline, fake_settings_for, running_app
 
 JIANGXI = "What was Jiangxi's 2020 recovered fund amount?"
@@ -49,9 +49,9 @@ def test_a_crash_in_one_request_is_reported_there_and_the_server_keeps_serving(m
 def test_a_crash_in_one_json_api_request_is_a_500_for_it_alone(make_pipeline):
     import httpx
 
-    from qa.http_api import FAILED as API_FAILED
-    from qa.http_api import start_in_thread
-    from qa.web import build_server
+    from qa.app.http_api import FAILED as API_FAILED
+    from qa.app.http_api import start_in_thread
+    from qa.app.web import build_server
     from tests.conftest import free_port
 
     pipeline = make_pipeline(generator=FakeGenerator(crash_on_jiangxi))
@@ -68,7 +68,7 @@ def test_a_crash_in_one_json_api_request_is_a_500_for_it_alone(make_pipeline):
 
 
 def test_a_crash_in_the_chat_shows_in_that_chat_and_keeps_its_history_and_text(make_pipeline):
-    from qa.web import chat_handler
+    from qa.app.web import chat_handler
 
     respond = chat_handler(make_pipeline(generator=FakeGenerator(crash_on_jiangxi)))
     history = [["What is the 2023 financing standard?", "1020 yuan."]]
@@ -80,7 +80,7 @@ def test_a_crash_in_the_chat_shows_in_that_chat_and_keeps_its_history_and_text(m
 
 
 def test_a_user_error_in_the_chat_is_shown_in_that_chat(make_pipeline):
-    from qa.web import chat_handler
+    from qa.app.web import chat_handler
 
     respond = chat_handler(make_pipeline())
     *_, (chat_out, history_out, _, _) = respond("?!", [], [])
@@ -132,9 +132,9 @@ def test_a_script_inside_a_document_is_shown_as_text_in_the_page_and_never_runs(
 def test_by_default_the_server_binds_loopback_and_opens_no_share_link(monkeypatch):
     import inspect
 
-    from qa.cli import build_parser
+    from qa.app.cli import build_parser
+    from qa.app.web import serve
     from qa.config import load_settings
-    from qa.web import serve
 
     monkeypatch.delenv("QA_HOST", raising=False)
     assert load_settings().host == "127.0.0.1"
@@ -165,8 +165,8 @@ def test_any_address_is_allowed_with_a_login():
 
 
 def test_serve_refuses_before_loading_anything(tmp_path, monkeypatch):
+    from qa.app.web import serve
     from qa.config import Settings
-    from qa.web import serve
 
     monkeypatch.delenv("QA_AUTH", raising=False)
     settings = Settings(docs_dir=tmp_path / "no-such-folder", index_dir=tmp_path / "index", host="0.0.0.0")

@@ -1,0 +1,172 @@
+"""Picking the few sentences (or clauses) of the retrieved chunks that answer a question.
+
+Small generators do far better with four short, numbered statements than with
+whole passages, and each statement maps to exactly one source line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.ingest.chunking import split_sentences
+from qa.records import Hit
+from qa.retrieval.embedding import Embedder
+from qa.retrieval.lexical import tokenize
+
+log = logging.getLogger(__name__)
+
+LONG_SENTENCE_CHARS = 220  # longer sentences are cut at semicolons into clauses
+LEXICAL_WEIGHT = 0.6  # the rest is embedding similarity; names and numbers are lexical
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")  # a four-digit year, 1900-2099
+# Text that speaks to the assistant rather than about the world. Documents are data: such a
+# sentence is never evidence, so it never reaches the prompt or an extractive answer.
+_ADDRESSED_TO_MODEL = re.compile(
+    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules|above|previous)\b"
+    r"|\b(system prompt|you are now|as an ai|answer every question|respond only with|reply only with)\b",
+    re.I,
+)
+_QUESTION_WORDS = frozenset(
+    "what which who whom whose when where why how is are was were do does did".split()
+)
+# Words that open sentences and clauses; capitalised there, they name nothing.
+_OPENERS = frozenset(
+    """according after although besides during following however meanwhile moreover since therefore
+    thus while first second third finally furthermore additionally also among based through""".split()
+)
+_CONNECTORS = frozenset({"of", "the", "and", "for"})
+# A "why" question is answered by a sentence that gives a reason, whatever its other words.
+_WHY = re.compile(r"^\W*why\b|\bwhat (?:is|are|was|were) the (?:main )?reasons?\b", re.I)
+_CAUSAL = re.compile(r"\b(because|reasons?|due to|as a result|caused by|owing to)\b", re.I)
+CAUSE_BONUS = 0.15
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A sentence or clause on one source line, scored against the question."""
+
+    file: str
+    line: int
+    start: int  # offsets in the file text
+    end: int
+    text: str
+    score: float
+    coverage: float  # idf-weighted share of the question's terms in the unit (70%) and its line (30%)
+    hit_rank: int  # rank of the chunk it came from
+
+
+def units(hit: Hit) -> list[tuple[int, int, int, str]]:
+    """(line, start, end, text) of every sentence of a chunk; long ones cut at "; "."""
+    chunk = hit.chunk
+    out = []
+    sentences = []
+    line_start = 0
+    # Sentences are split line by line: a title without a full stop is its own unit, on its own line.
+    for number, line_text in enumerate(chunk.text.split("\n"), chunk.first_line):
+        sentences.extend((number, a, b) for a, b in split_sentences(line_text, line_start))
+        line_start += len(line_text) + 1
+    for line, a, b in sentences:
+        pieces = [(a, b)]
+        if b - a > LONG_SENTENCE_CHARS:
+            cuts = [m.end() for m in re.finditer(r";\s*", chunk.text[a:b])]
+            bounds = [a] + [a + c for c in cuts] + [b]
+            pieces = [(x, y) for x, y in zip(bounds, bounds[1:], strict=False) if chunk.text[x:y].strip(" ;")]
+        for x, y in pieces:
+            text = chunk.text[x:y].rstrip("; ").strip()
+            out.append((line, chunk.start + x, chunk.start + x + len(text), text))
+    return out
+
+
+def line_units(hits: list[Hit], file: str, line: int) -> list[Evidence]:
+    """Every unit of one source line found in the hits, in reading order (scores left at 0)."""
+    found = {}
+    for hit in hits:
+        if hit.chunk.file == file and hit.chunk.first_line <= line <= hit.chunk.last_line:
+            for number, start, end, text in units(hit):
+                if number == line and not _ADDRESSED_TO_MODEL.search(text):
+                    found.setdefault(start, Evidence(file, line, start, end, text, 0.0, 0.0, hit.rank))
+    return [found[start] for start in sorted(found)]
+
+
+def key_terms(question: str) -> dict[str, set[str]]:
+    """Years, other numbers and capitalised names in a question, as tokens.
+
+    >>> sorted(key_terms("What was Jiangxi's 2030 fund of 5 million?")["years"])
+    ['2030']
+    """
+    tokens = re.findall(r"[A-Za-z][\w'-]*|\d[\d,.]*%?", question)
+    names = set()
+    for word in tokens[1:]:  # a question's first word is capitalised whatever it is
+        if word[0].isupper() and word.lower() not in _QUESTION_WORDS and word.lower() not in _OPENERS:
+            names.update(tokenize(word))
+    years = set(YEAR.findall(question))
+    numbers = {t for t in tokenize(question) if t[0].isdigit()} - years
+    return {"years": years, "numbers": numbers, "names": names}
+
+
+def acronyms(text: str) -> set[str]:
+    """Initials of every run of capitalised words ("of" and "the" may sit inside a run), lower-cased.
+
+    >>> "cpc" in acronyms("the Central Committee of the Communist Party of China said")
+    True
+    """
+    out = set()
+    for run in re.findall(r"[A-Z][\w'-]*(?:\s+(?:(?:of|the|and|for)\s+)*[A-Z][\w'-]*)*", text):
+        initials = [w[0].lower() for w in run.split() if w not in _CONNECTORS]
+        for i in range(len(initials)):
+            for j in range(i + 2, len(initials) + 1):
+                out.add("".join(initials[i:j]))
+    return out
+
+
+def coverage(question_terms: list[str], text_terms: set[str], idf: dict[str, float]) -> float:
+    """Share of the question's terms (weighted by idf) that occur in the text."""
+    weights = {t: idf.get(t, 1.0) for t in question_terms}
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in text_terms) / total if total else 0.0
+
+
+def select_evidence(
+    question: str,
+    hits: list[Hit],
+    embedder: Embedder | None,
+    idf: dict[str, float],
+    line_text: dict[tuple[str, int], str],
+    n: int = 4,
+) -> list[Evidence]:
+    """The n best evidence units from the hits, best first.
+
+    line_text maps (file, line) to the line's text, so coverage is judged on the
+    whole line (a clause's subject is often earlier on its line).
+    """
+    seen = set()
+    candidates = []
+    for hit in hits:
+        for line, start, end, text in units(hit):
+            if _ADDRESSED_TO_MODEL.search(text):
+                log.warning("ignored an instruction-like sentence in %s line %d", hit.chunk.file, line)
+                continue
+            if (hit.chunk.file, start) not in seen:
+                seen.add((hit.chunk.file, start))
+                candidates.append((hit, line, start, end, text))
+    if not candidates:
+        return []
+    q_terms = tokenize(question)
+    why = bool(_WHY.search(question))
+    dense = np.zeros(len(candidates), dtype=np.float32)
+    if embedder is not None:
+        vectors = embedder.embed([question] + [c[4] for c in candidates])
+        dense = vectors[1:] @ vectors[0]
+    scored = []
+    for (hit, line, start, end, text), cos in zip(candidates, dense, strict=True):
+        own = coverage(q_terms, set(tokenize(text)), idf)
+        full = line_text.get((hit.chunk.file, line), text)
+        line_cov = coverage(q_terms, set(tokenize(full)), idf)
+        lexical = 0.7 * own + 0.3 * line_cov + (CAUSE_BONUS if why and _CAUSAL.search(text) else 0.0)
+        score = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * float(cos) + 0.02 / hit.rank
+        scored.append(Evidence(hit.chunk.file, line, start, end, text, score, lexical, hit.rank))
+    scored.sort(key=lambda e: -e.score)
+    return scored[:n]

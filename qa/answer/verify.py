@@ -1,0 +1,337 @@
+"""Checking a generated answer against the lines it cites, and deciding to abstain.
+
+A claim survives only when every number (with thousands separators ignored) and
+every capitalised name in it occurs on a cited line, and most of its words do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.answer.arithmetic import explain, figures, value
+from qa.answer.evidence import YEAR, Evidence, acronyms, key_terms
+from qa.answer.extractive import (
+    REPORTING,
+    counts_asked_noun,
+    has_percentage,
+    leaves_quote_open,
+    new_answer_tokens,
+    wanted,
+    wants_percentage,
+)
+from qa.retrieval.lexical import tokenize
+
+_CITE = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+MIN_WORD_SUPPORT = 0.5  # share of a claim's content words that must be on its cited lines
+MIN_COVERAGE = 0.35  # swept on evals/gold.jsonl: 0.30-0.40 trade missed abstentions for false ones
+RELEVANT_SHARE = 0.8  # a claim must cite a unit scoring at least this share of the best unit
+
+
+@dataclass(frozen=True)
+class Claim:
+    text: str  # without citation markers
+    sources: tuple[Evidence, ...]
+
+
+def split_claims(answer: str) -> list[tuple[str, list[int]]]:
+    """Answer sentences with the evidence numbers they cite.
+
+    >>> split_claims("It rose to 5 yuan [2]. It fell [1, 3].")
+    [('It rose to 5 yuan.', [2]), ('It fell.', [1, 3])]
+    """
+    out = []
+    for sentence in _SENTENCE.split(answer.strip()):
+        refs = [int(n) for m in _CITE.finditer(sentence) for n in m.group(1).split(",")]
+        text = _CITE.sub("", sentence).strip()
+        text = re.sub(r"\s+([.,;!?])", r"\1", text)
+        if text:
+            out.append((text, refs))
+    return out
+
+
+def numbers(text: str) -> set[str]:
+    """
+    >>> sorted(numbers("16,687 institutions, 80% and 2.816 million"))
+    ['16687', '2.816', '80']
+    """
+    return {m.replace(",", "") for m in _NUMBER.findall(text)}
+
+
+def supports(claim: str, unit: str, line: str | None = None) -> bool:
+    """Whether an evidence unit backs every number and name of a claim, and its line most of its words.
+
+    Names may come from elsewhere on the line only when the unit names nobody itself:
+    in a list of provinces, a claim about one must rest on that province's clause.
+    """
+    line = line or unit
+    if not numbers(claim) <= numbers(unit):
+        return False
+    line_tokens = set(tokenize(line))
+    unit_tokens = set(tokenize(unit))
+    names = key_terms("x " + claim)["names"]  # "x": a claim's first word may be a name
+    allowed = unit_tokens if key_terms("x " + unit)["names"] else line_tokens
+    if not names <= allowed:
+        return False
+    words = [t for t in tokenize(claim) if not t[0].isdigit()]
+    return not words or sum(t in line_tokens for t in words) / len(words) >= MIN_WORD_SUPPORT
+
+
+def verify_answer(
+    answer: str, evidence: list[Evidence], line_text: dict[tuple[str, int], str]
+) -> list[Claim]:
+    """Claims of the answer that survive, each attributed to the evidence that supports it.
+
+    A claim citing the wrong number is re-attributed to the evidence line that does
+    support it; a claim nothing supports is dropped; so is one whose support is much
+    weaker evidence than the best (a true statement that answers another question).
+    """
+    if not evidence:
+        return []
+    best = evidence[0].score
+    claims = []
+    for text, refs in split_claims(answer):
+        cited = [evidence[r - 1] for r in refs if 1 <= r <= len(evidence)]
+        ok = [e for e in cited if supports(text, e.text, line_text.get((e.file, e.line)))]
+        if not ok:
+            ok = [e for e in evidence if supports(text, e.text, line_text.get((e.file, e.line)))][:1]
+        ok = [e for e in ok if e.score >= RELEVANT_SHARE * best]
+        if ok:
+            claims.append(Claim(text, tuple(ok)))
+            continue
+        derived = derive(text, cited + [e for e in evidence if e.score >= RELEVANT_SHARE * best], line_text)
+        if derived:
+            claims.append(derived)
+    return claims
+
+
+def derive(text: str, evidence: list[Evidence], line_text: dict[tuple[str, int], str]) -> Claim | None:
+    """A claim whose one unsupported number is the sum or difference of two figures of the evidence,
+    labelled as derived and citing both ("10 percentage points" from 80% and 70%); else None.
+
+    >>> ev = [Evidence("a.txt", 7, 0, 48, "Employees are reimbursed 80% and residents 70%.", 1.0, 1.0, 1)]
+    >>> derive("Employees are reimbursed 10 percentage points more than residents.", ev, {}).text
+    'Employees are reimbursed 10 percentage points more than residents (derived: 80% - 70% = 10).'
+    >>> derive("Employees are reimbursed 12 points more than residents.", ev, {}) is None
+    True
+    """
+    units = list(dict.fromkeys(evidence))
+    unknown = numbers(text) - set().union(*(numbers(e.text) for e in units))
+    if len(unknown) != 1:
+        return None
+    number = unknown.pop()
+    working = explain(value(number), [(f, e) for e in units for f in figures(e.text)])
+    if working is None:
+        return None
+    a, op, b, sources = working
+    support = " ".join(f"{e.text} {line_text.get((e.file, e.line), '')}" for e in sources)
+    if not supports(_NUMBER.sub(" ", text), support):  # the rest of the claim must still be on the lines
+        return None
+    return Claim(f"{text.rstrip('.')} (derived: {a} {op} {b} = {number}).", sources)
+
+
+def unit_mismatch(
+    terms: dict[str, set[str]],
+    unit: str,
+    line: str,
+    document: frozenset[str] = frozenset(),
+    generic: frozenset[str] = frozenset(),
+    previous: str = "",
+) -> set[str]:
+    """Question terms that this evidence unit contradicts or lacks.
+
+    Names and years must be in the unit itself unless the unit names none of its own;
+    then a name must be elsewhere on its line (its subject, e.g. an earlier sentence)
+    and a year must not be contradicted by other years on the line. Other numbers
+    must be on its line; when the line names nobody either (a quotation, say), a name may be
+    anywhere in its document (`document`: the tokens of its file). An acronym in the question
+    matches the initials of capitalised words ("CPC": Communist Party of China). "Jiangsu"
+    against a clause about Zhejiang, or 2030 against a sentence about 2020, is a mismatch; so is an
+    asked word whose opposite the unit states (see contrasts).
+
+    >>> q = key_terms("What did Jiangxi recover in 2030?")
+    >>> unit_mismatch(q, "In 2020, Jiangxi recovered 7 yuan.", "")
+    {'2030'}
+    """
+    unit_terms = key_terms("x " + unit)
+    unit_tokens = set(tokenize(unit))
+    missing = set()
+    line_tokens = set(tokenize(line)) | unit_tokens
+    line_years = set(YEAR.findall(line))
+    if terms["years"] - unit_tokens and (unit_terms["years"] or (line_years and terms["years"] - line_years)):
+        missing |= terms["years"] - unit_tokens
+    # Quoted speech names its speaker elsewhere on the line ('"… has declined," Long Guoying said'),
+    # and a clause cut from a long sentence at "; " ("combine the useful exploration …") its subject
+    if unit_terms["names"] and not is_quoted_speech(unit) and not unit[:1].islower():
+        names = terms["names"] - unit_tokens - acronyms(unit)
+    else:
+        names = terms["names"] - line_tokens - acronyms(line)
+        if not names_somebody(line, generic):
+            names -= document
+    if previous and _POINTS_BACK.search(" ".join(unit.split()[:POINTING_WORDS])):
+        names -= set(tokenize(previous)) | acronyms(previous)
+    missing |= names
+    missing |= terms["numbers"] - line_tokens
+    asked_words = terms.get("words", set()) - unit_tokens  # an "outpatient" question against "inpatient"
+    missing |= {t for t in asked_words if any(contrasts(t, u) for u in unit_tokens)}
+    return missing
+
+
+_CONTRASTING = (
+    ("in", "out"),
+    ("inter", "intra"),
+    ("pre", "post"),
+    ("over", "under"),
+    ("non", ""),
+    ("un", ""),
+)
+MIN_SHARED_ENDING = 5
+
+
+def contrasts(asked: str, stated: str) -> bool:
+    """Whether two words name opposite things by their prefixes: the question asks about outpatient
+    care and the clause is about inpatient care.
+
+    >>> contrasts("outpatient", "inpatient"), contrasts("local", "nonlocal")
+    (True, True)
+    >>> contrasts("patient", "inpatient"), contrasts("insurance", "surance")
+    (False, False)
+    """
+    for a, b in _CONTRASTING:
+        for x, y in ((asked, stated), (stated, asked)):
+            if x.startswith(a) and y.startswith(b) and len(x) - len(a) >= MIN_SHARED_ENDING:
+                if x[len(a) :] == y[len(b) :]:
+                    return True
+    return False
+
+
+# "it will be issued", "he put forward", "the conference set up": who or what, the line before says
+_POINTS_BACK = re.compile(
+    r"\b(?:(?:it|this|they|these)\s+(?:will|was|were|is|are|has|have)"
+    r"|he|she|the (?:conference|forum|meeting|notice|report|document|article))\b",
+    re.I,
+)
+POINTING_WORDS = 10  # "On January 21, 2021, it will be issued": the subject comes early
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december".split()
+)
+
+
+def is_quoted_speech(unit: str) -> bool:
+    """Whether a unit is (part of) someone's quoted words: it opens with a quotation mark, or a
+    quotation opens in it and runs on past it.
+
+    >>> is_quoted_speech('"During the research we found it," she said.')
+    True
+    >>> is_quoted_speech('March 6 (Lu Mengmeng) "Relevant data show it has declined.')
+    True
+    >>> is_quoted_speech('Guangxi implemented the "five exemptions" reform.')
+    False
+    """
+    return unit.lstrip().startswith(('"', "\u201c")) or leaves_quote_open(unit)
+
+
+def names_somebody(text: str, generic: frozenset[str] = frozenset()) -> bool:
+    """Whether a text names a person, place or body of its own (a dateline's month does not count)."""
+    return bool(key_terms("x " + text)["names"] - generic - _MONTHS)
+
+
+def question_terms(question: str, generic: frozenset[str]) -> dict[str, set[str]]:
+    """The question's key terms (see key_terms) less the names that constrain nothing, and its other
+    words (which only a contrasting word in an evidence unit contradicts)."""
+    terms = key_terms(question)
+    terms["names"] -= generic
+    terms["words"] = set(tokenize(question)) - terms["names"] - terms["years"] - terms["numbers"]
+    return terms
+
+
+def answering_units(
+    question: str,
+    evidence: list[Evidence],
+    line_text: dict[tuple[str, int], str],
+    generic: frozenset[str] = frozenset(),
+    documents: dict[str, frozenset[str]] | None = None,
+) -> list[Evidence]:
+    """The evidence units that may answer the question, best first.
+
+    A unit must match the question's names, years and numbers (see unit_mismatch),
+    cover at least MIN_COVERAGE of its terms, and, when the question asks how many
+    or when, hold a number or date the question does not already give. `generic`
+    names (found in nearly every document, like the country) constrain nothing.
+    """
+    terms = question_terms(question, generic)
+    kind = wanted(question)
+    percentage = wants_percentage(question)
+    q_tokens = set(tokenize(question))
+    # "How many provinces …": a unit that counts provinces comes first; then units that state
+    # the question's year themselves, before those that only do not contradict it.
+    evidence = sorted(
+        evidence,
+        key=lambda e: (not counts_asked_noun(question, e.text), not terms["years"] <= set(tokenize(e.text))),
+    )
+    return [
+        e
+        for e in evidence
+        if e.coverage >= MIN_COVERAGE
+        and (kind not in ("number", "date") or new_answer_tokens(kind, e.text, q_tokens) > 0)
+        and (not percentage or has_percentage(e.text))
+        and not _mismatch(terms, e, line_text, generic, documents)
+    ]
+
+
+def _mismatch(terms, e: Evidence, line_text, generic, documents) -> set[str]:
+    line = line_text.get((e.file, e.line), e.text)
+    earlier = (line_text[(e.file, n)] for n in range(e.line - 1, 0, -1) if (e.file, n) in line_text)
+    previous = next(earlier, "")
+    return unit_mismatch(terms, e.text, line, (documents or {}).get(e.file, frozenset()), generic, previous)
+
+
+def should_abstain(
+    question: str,
+    evidence: list[Evidence],
+    line_text: dict[tuple[str, int], str],
+    generic: frozenset[str] = frozenset(),
+    documents: dict[str, frozenset[str]] | None = None,
+) -> str:
+    """Why the evidence does not answer the question, or "" when some unit may (see answering_units)."""
+    if evidence and answering_units(question, evidence, line_text, generic, documents):
+        return ""
+    return abstain_reason(question, evidence, line_text, generic, documents)
+
+
+def abstain_reason(
+    question: str,
+    evidence: list[Evidence],
+    line_text: dict[tuple[str, int], str],
+    generic: frozenset[str] = frozenset(),
+    documents: dict[str, frozenset[str]] | None = None,
+) -> str:
+    """The words for an abstention, once no unit answers: what the evidence fails to match."""
+    if not evidence:
+        return "nothing relevant was found"
+    terms = question_terms(question, generic)
+    mismatches = [_mismatch(terms, e, line_text, generic, documents) for e in evidence]
+    if all(mismatches):
+        common = set.intersection(*mismatches) or mismatches[0]
+        return f"nothing in them matches {', '.join(sorted(common))}"
+    return "the closest passages do not answer it"
+
+
+def informative(answer: str, question: str) -> bool:
+    """Whether an answer adds to the question: a new content word, and a new number, name
+    or date when the question asks for one ("It is pooled according to the research" is not).
+
+    >>> informative("The fund recovered 723 million yuan.", "How much did the fund recover?")
+    True
+    >>> informative("The fund recovered funds.", "How much did the fund recover?")
+    False
+    >>> informative("Li Linkang said.", "What position does Li Linkang hold?")
+    False
+    """
+    q_tokens = set(tokenize(question))
+    if not set(tokenize(answer)) - q_tokens - REPORTING:
+        return False
+    kind = wanted(question)
+    return not kind or new_answer_tokens(kind, answer, q_tokens) > 0

@@ -1,0 +1,5 @@
+"""App: the ways people and programs use the pipeline.
+
+- ``cli``: the ``qa`` command; ``web``: the Gradio chat page; ``http_api``: the JSON endpoints;
+  ``langchain_retriever``: a LangChain retriever over ``qa.Retriever``.
+"""

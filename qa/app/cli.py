@@ -1,0 +1,334 @@
+"""The `qa` command: index, search, ask, chat, eval and serve.
+
+Errors meant for users (QAError) print as one line and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterator
+
+from qa.config import load_settings
+from qa.errors import InputError, QAError
+
+log = logging.getLogger("qa")
+
+EXAMPLES = """examples:
+  qa index                              build (or rebuild) the index of seeds/
+  qa index --docs ~/papers              index another folder (.txt, .md, .html, .pdf)
+  qa index --full                       re-read and re-embed every file
+  qa search "Jiangxi recovered funds" -k 3
+  qa ask "What was Jiangxi's 2020 recovered fund amount?"
+  qa ask --json --batch questions.jsonl > answers.jsonl
+  echo "Who is Long Guoying?" | qa ask -
+  qa chat
+  qa eval --gold evals/gold.jsonl --limit 10
+"""
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("settings (default: QA_* environment variables, then built-in defaults)")
+    g.add_argument(
+        "--docs",
+        dest="docs_dir",
+        metavar="DIR",
+        help="folder of .txt/.md/.html/.pdf documents (default seeds/)",
+    )
+    g.add_argument("--index", dest="index_dir", metavar="DIR", help="index folder (default index/)")
+    g.add_argument("--cache", dest="cache_dir", metavar="DIR", help="model cache (default ~/.cache/qa)")
+    g.add_argument("--embedding-model", metavar="REF", help="packaged:NAME, hub id or local folder")
+    g.add_argument(
+        "--query-runtime",
+        choices=("onnx", "torch"),
+        help="how questions are embedded (default onnx: an ONNX copy of the model: same vectors, faster)",
+    )
+    g.add_argument(
+        "--generator",
+        dest="generator_model",
+        metavar="REF",
+        help="packaged:NAME, hub id, local folder or .gguf file; 'none' answers extractively",
+    )
+    g.add_argument(
+        "--generate",
+        choices=("when-needed", "always"),
+        help="when the generator writes the answer (default when-needed: only when no quoted line answers)",
+    )
+    g.add_argument("--retrieval", choices=("hybrid", "dense", "bm25"), help="retrieval mode (default hybrid)")
+    g.add_argument("-k", "--top-k", type=int, metavar="N", help="passages to retrieve (default 5)")
+    g.add_argument(
+        "--vector-store", choices=("faiss", "qdrant"), help="where the vectors live (default faiss)"
+    )
+    g.add_argument(
+        "--qdrant-url",
+        metavar="URL",
+        help="Qdrant server or cluster (default: in-process, in the index folder)",
+    )
+    g.add_argument("--dtype", dest="generator_dtype", choices=("auto", "float32", "bfloat16"))
+    g.add_argument(
+        "--backend",
+        dest="generator_backend",
+        choices=("auto", "transformers", "llama-cpp"),
+        help="generation backend (default auto: llama-cpp when installed, else transformers)",
+    )
+    g.add_argument(
+        "--index-type",
+        choices=("auto", "flat", "hnsw", "ivf", "ivfsq8"),
+        help="FAISS index (default auto: exact up to ~50k chunks, then IVF)",
+    )
+    g.add_argument("-v", "--verbose", action="store_true", help="log progress and decisions")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa",
+        description="Ask questions about a folder of articles; answers cite the source lines they rest on.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "index", help="build or update the index of the document folder (.txt, .md, .html, .pdf)"
+    )
+    p.add_argument(
+        "--full",
+        "--force",
+        dest="full",
+        action="store_true",
+        help="rebuild everything, even unchanged files (default: only new and changed files are embedded)",
+    )
+    _common(p)
+
+    p = sub.add_parser("search", help="show the passages retrieved for a query")
+    p.add_argument("query", help="the query; - reads it from standard input")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    _common(p)
+
+    p = sub.add_parser("ask", help="answer a question, with cited source lines")
+    p.add_argument("question", nargs="?", help="the question; - reads it from standard input")
+    p.add_argument("--batch", metavar="FILE", help='JSONL of {"id": ..., "question": ...}; - for stdin')
+    p.add_argument("--json", action="store_true", help="print JSON (one object per line with --batch)")
+    _common(p)
+
+    p = sub.add_parser("chat", help="a conversation in the terminal (follow-up questions work)")
+    _common(p)
+
+    p = sub.add_parser("eval", help="score configurations against a gold question set")
+    p.add_argument(
+        "--gold", default="evals/gold.jsonl", metavar="FILE", help="gold JSONL (default evals/gold.jsonl)"
+    )
+    p.add_argument(
+        "--config", action="append", metavar="NAME", help="configuration to run (repeatable; default all)"
+    )
+    p.add_argument("--limit", type=int, metavar="N", help="only the first N gold items")
+    p.add_argument(
+        "--out", default="evals", metavar="DIR", help="where REPORT.md/.json/.png go (default evals/)"
+    )
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _common(p)
+
+    p = sub.add_parser("serve", help="serve the web chat (same as python app.py)")
+    p.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 7860)")
+    p.add_argument("--share", action="store_true", help="also open a public Gradio share link")
+    _common(p)
+    return parser
+
+
+def settings_from(args: argparse.Namespace):
+    names = (
+        "docs_dir",
+        "index_dir",
+        "cache_dir",
+        "embedding_model",
+        "query_runtime",
+        "generator_model",
+        "generate",
+        "retrieval",
+        "top_k",
+        "generator_dtype",
+        "generator_backend",
+        "index_type",
+        "vector_store",
+        "qdrant_url",
+        "host",
+        "port",
+    )
+    return load_settings(**{n: getattr(args, n, None) for n in names})
+
+
+def read_arg(value: str | None, what: str) -> str:
+    if value == "-":
+        return sys.stdin.read()
+    if value is None:
+        raise InputError(f"give a {what}, or - to read it from standard input")
+    return value
+
+
+def format_answer(answer) -> str:
+    lines = [answer.text]
+    for c in answer.citations:
+        lines.append(f"  [{c.location}] {c.text}")
+    return "\n".join(lines)
+
+
+def batch_items(path: str) -> Iterator[tuple[str | None, str]]:
+    stream = sys.stdin if path == "-" else open(path, encoding="utf-8")
+    with stream:
+        for number, raw in enumerate(stream, 1):
+            if not raw.strip():
+                continue
+            try:
+                item = json.loads(raw)
+                yield (None if item.get("id") is None else str(item["id"])), item["question"]
+            except (ValueError, KeyError, AttributeError, TypeError):
+                raise InputError(f'{path} line {number}: expected {{"id": ..., "question": "..."}}') from None
+
+
+def cmd_index(args, settings) -> int:
+    from qa.index.indexer import build_index, stale_reasons
+    from qa.retrieval.embedding import SentenceTransformerEmbedder
+
+    if not args.full:
+        try:
+            reasons = stale_reasons(settings)
+        except QAError:  # missing or corrupt: either way, build
+            reasons = ["no usable index"]
+        if not reasons:
+            print(f"index in {settings.index_dir} is up to date (use --full to rebuild it all)")
+            return 0
+    embedder = SentenceTransformerEmbedder(settings.embedding_model)
+    report = build_index(settings, embedder, progress=True, full=args.full)
+    print(
+        f"indexed {report.chunks} chunks from {report.files} files in {report.seconds:.1f} s -> {report.path}"
+    )
+    if report.reused_files:
+        print(
+            f"  {report.files - report.reused_files} new or changed files embedded ({report.embedded_chunks} "
+            f"chunks), {report.reused_files} unchanged files reused"
+        )
+    for file in report.removed_files:
+        print(f"removed {file}")
+    for s in report.skipped:
+        print(f"skipped {s.file}: {s.reason}")
+    return 0
+
+
+def cmd_search(args, settings) -> int:
+    from qa.retrieval.retriever import Retriever
+
+    query = read_arg(args.query, "query")
+    hits = Retriever.from_settings(settings).search(query, settings.top_k)
+    if args.json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+    else:
+        for h in hits:
+            print(f"{h.rank}. {h.chunk.location} ({h.score:.4f})")
+            print(f"   {h.chunk.text[:300]}{'…' if len(h.chunk.text) > 300 else ''}")
+    return 0
+
+
+def cmd_ask(args, settings) -> int:
+    from qa.answer.pipeline import Pipeline
+
+    pipeline = Pipeline(settings)
+    if args.batch:
+        failures = 0
+        for qid, question in batch_items(args.batch):
+            try:
+                out = pipeline.ask(question).to_dict(id=qid)
+            except InputError as e:  # one bad question does not stop the batch
+                failures += 1
+                out = {"id": qid, "question": question, "error": str(e)}
+            if args.json:
+                print(json.dumps(out, ensure_ascii=False), flush=True)
+            else:
+                print(f"[{qid}] {out.get('answer', out.get('error'))}", flush=True)
+        return 1 if failures else 0
+    answer = pipeline.ask(read_arg(args.question, "question"))
+    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
+    return 0
+
+
+def cmd_chat(args, settings) -> int:
+    from qa.answer.pipeline import Pipeline
+
+    pipeline = Pipeline(settings)
+    print("Loading models… (Ctrl-D or 'exit' to leave)", file=sys.stderr)
+    pipeline.warm_up(generator_in_background=True)
+    history: list[tuple[str, str]] = []
+    while True:
+        try:
+            question = input("you> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question.lower() in ("exit", "quit"):
+            return 0
+        if not question:
+            continue
+        try:
+            answer = None
+            for event in pipeline.stream(question, history):
+                if event.kind == "token":
+                    print(event.text, end="", flush=True, file=sys.stderr)
+                else:
+                    answer = event.answer
+            print("\r", end="", file=sys.stderr)
+            print(f"bot> {format_answer(answer)}")
+            history.append((answer.standalone_question or question, answer.text))
+        except InputError as e:
+            print(f"error: {e}", file=sys.stderr)
+
+
+def cmd_eval(args, settings) -> int:
+    from qa.evaluation.report import summary_json, write_report
+    from qa.evaluation.runner import run_eval, select_configs
+
+    run = run_eval(args.gold, select_configs(args.config), settings, limit=args.limit, progress=True)
+    paths = write_report(run, args.out)
+    if args.json:
+        print(json.dumps(summary_json(run), ensure_ascii=False, indent=2))
+    else:
+        print("wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def cmd_serve(args, settings) -> int:
+    from qa.app.web import serve
+
+    serve(settings, share=args.share)
+    return 0
+
+
+COMMANDS = {
+    "index": cmd_index,
+    "search": cmd_search,
+    "ask": cmd_ask,
+    "chat": cmd_chat,
+    "eval": cmd_eval,
+    "serve": cmd_serve,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return COMMANDS[args.command](args, settings_from(args))
+    except QAError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

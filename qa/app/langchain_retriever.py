@@ -1,0 +1,58 @@
+"""A LangChain retriever over qa.Retriever (the `langchain` extra: langchain-core).
+
+    >>> import qa
+    >>> from qa.app.langchain_retriever import QARetriever
+    >>> settings = qa.load_settings()
+    >>> retriever = QARetriever(retriever=qa.Retriever.from_settings(settings), k=3)  # doctest: +SKIP
+    >>> docs = retriever.invoke("Jiangxi recovered funds")  # doctest: +SKIP
+    >>> docs[0].metadata  # doctest: +SKIP
+    {'file': '001_5c3b6ceae2eb49f9.txt', 'lines': [1, 1], 'score': 0.0205, 'rank': 1, 'chunk_id': '...'}
+
+Each Document's page_content is the chunk text; metadata holds file, lines ([first, last],
+1-based, inclusive), score, rank and chunk_id. No generator is loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qa.errors import MissingExtraError
+
+try:
+    from langchain_core.callbacks import CallbackManagerForRetrieverRun
+    from langchain_core.documents import Document
+    from langchain_core.retrievers import BaseRetriever
+except ImportError as e:  # the optional extra is not installed
+    raise MissingExtraError(
+        "qa.app.langchain_retriever needs langchain-core: run `pip install -e .[langchain]`"
+    ) from e
+
+from qa.records import Hit
+
+
+def to_document(hit: Hit) -> Document:
+    """One retrieved chunk as a LangChain Document."""
+    c = hit.chunk
+    return Document(
+        page_content=c.text,
+        id=c.id,
+        metadata={
+            "file": c.file,
+            "lines": [c.first_line, c.last_line],
+            "score": hit.score,
+            "rank": hit.rank,
+            "chunk_id": c.id,
+        },
+    )
+
+
+class QARetriever(BaseRetriever):
+    """LangChain's BaseRetriever around a qa.Retriever: invoke(query) -> the k best chunks as Documents."""
+
+    retriever: Any  # a qa.Retriever (any object with search(query, k) -> list[Hit])
+    k: int = 5
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [to_document(hit) for hit in self.retriever.search(query, self.k)]

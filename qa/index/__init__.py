@@ -1,0 +1,11 @@
+"""Index: chunks in, a stored, checksummed, incrementally updated index out.
+
+- ``indexer``: ``build_index(settings, embedder)`` embeds new and changed files, reuses the rest, and says
+  which are stale (``stale_reasons``).
+- ``store``: the build folder on disk (chunk records, line texts, vectors, manifest with the sha256
+  of every file),
+  written atomically and checked on load.
+- ``vectors``: the ``VectorIndex`` protocol and its factory; ``faiss_vectors`` + ``faiss_index`` (default) and
+  ``qdrant_vectors`` are the backends.
+- ``sources``: the lines of an indexed file around a cited line, read from the index, never the disk.
+"""

@@ -1,0 +1,248 @@
+"""Building the index from the documents (incrementally when it can), and telling when it is stale."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from qa.config import Settings
+from qa.errors import CorpusError, IndexMissingError, IndexStaleError, QAError
+from qa.hashing import sha256_file
+from qa.index.faiss_index import choose_index_type
+from qa.index.faiss_vectors import FaissVectors, build_faiss
+from qa.index.store import FORMAT_VERSION, FaissStore, Manifest, check_format, read_embeddings, read_manifest
+from qa.index.vectors import check_available, new_vectors
+from qa.ingest.chunking import chunk_document
+from qa.ingest.corpus import Skipped, list_sources, no_documents_message, read_document, unsupported_files
+from qa.records import Chunk
+from qa.retrieval.embedding import Embedder
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    path: Path
+    files: int  # documents in the index
+    chunks: int  # chunks in the index
+    skipped: tuple[Skipped, ...]  # files left out, with why
+    seconds: float
+    reused_files: int = 0  # unchanged files whose chunks and vectors came from the previous build
+    embedded_chunks: int = 0  # chunks embedded by this build (all of them in a full build)
+    removed_files: tuple[str, ...] = ()  # files of the previous build that are gone
+
+
+@dataclass
+class _FilePart:
+    """What one document contributes to the index, fresh or taken from the previous build."""
+
+    file: str
+    sha256: str
+    chunks: list[Chunk]
+    lines: dict[tuple[str, int], str]
+    page_starts: tuple[int, ...]
+    vectors: np.ndarray | None  # None until embedded
+
+
+class _Previous:
+    """The live build, when its chunks and vectors can be reused by the next one."""
+
+    def __init__(self, store: FaissStore, vectors: np.ndarray):
+        self.sources = store.manifest.sources
+        self.store = store
+        self.vectors = vectors
+        self.rows: dict[str, list[int]] = {}  # file -> its chunks' rows, in order
+        for row, chunk in enumerate(store.chunks):
+            self.rows.setdefault(chunk.file, []).append(row)
+        self.lines: dict[str, dict[tuple[str, int], str]] = {}
+        for key, text in store.lines.items():
+            self.lines.setdefault(key[0], {})[key] = text
+
+    def part(self, file: str, sha256: str) -> _FilePart:
+        rows = self.rows.get(file, [])
+        return _FilePart(
+            file,
+            sha256,
+            [self.store.chunks[r] for r in rows],
+            self.lines.get(file, {}),
+            self.store.pages.get(file, ()),
+            self.vectors[rows],
+        )
+
+
+def _previous_build(settings: Settings, embedder: Embedder) -> _Previous | None:
+    """The live build if it was made the same way (format, model, chunking); else None and why."""
+    try:
+        manifest = read_manifest(settings.index_dir)
+        check_format(manifest)
+        if manifest.embedding_model != embedder.name:
+            raise IndexStaleError(f"built with embedding model {manifest.embedding_model}")
+        if (manifest.chunk_chars, manifest.chunk_overlap) != (settings.chunk_chars, settings.chunk_overlap):
+            raise IndexStaleError("chunking settings changed")
+        store = FaissStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
+        previous = _Previous(store, read_embeddings(settings.index_dir))
+    except IndexMissingError:
+        return None
+    except QAError as e:
+        log.warning("rebuilding the whole index, nothing can be reused: %s", e)
+        return None
+    return previous
+
+
+def _read_parts(
+    settings: Settings, previous: _Previous | None, progress: bool
+) -> tuple[list[_FilePart], list[Skipped]]:
+    """Every source file as a part (unchanged ones from the previous build), in file order."""
+    root = Path(settings.docs_dir)
+    parts: list[_FilePart] = []
+    skipped: list[Skipped] = []
+    paths = list_sources(root)
+    for path in tqdm(paths, desc="reading", unit="file", disable=not progress or not paths, leave=False):
+        file = path.relative_to(root).as_posix()
+        if previous is not None and file in previous.sources:
+            sha256 = sha256_file(path)
+            if previous.sources[file] == sha256:
+                parts.append(previous.part(file, sha256))
+                continue
+        doc = read_document(path, root)
+        if isinstance(doc, Skipped):
+            skipped.append(doc)
+            continue
+        chunks = chunk_document(doc, settings.chunk_chars, settings.chunk_overlap)
+        lines = {
+            (doc.file, n): text.strip() for n, text in enumerate(doc.text.split("\n"), 1) if text.strip()
+        }
+        parts.append(_FilePart(doc.file, doc.sha256, chunks, lines, doc.page_starts, None))
+    return parts, skipped
+
+
+def build_index(
+    settings: Settings, embedder: Embedder, progress: bool = True, full: bool = False
+) -> BuildReport:
+    """Read, chunk and embed the documents, then save the index atomically.
+
+    Unless `full`, files unchanged since the live build (same sha256, same model and chunking)
+    keep their chunks and vectors, so only new and changed files are read and embedded.
+    """
+    started = time.perf_counter()
+    # A missing extra or an unreachable server fails now, not after minutes of embedding.
+    check_available(settings.vector_store, settings.qdrant_url, settings.qdrant_api_key)
+    previous = None if full else _previous_build(settings, embedder)
+    parts, skipped = _read_parts(settings, previous, progress)
+    for s in skipped:  # the BuildReport lists them too; `qa index` prints that list
+        log.info("skipped %s: %s", s.file, s.reason)
+    if not parts:
+        raise CorpusError(no_documents_message(settings.docs_dir))
+    fresh = [p for p in parts if p.vectors is None]
+    texts = [c.text for p in fresh for c in p.chunks]
+    log.info("embedding %d chunks from %d new or changed files", len(texts), len(fresh))
+    if texts:
+        vectors = embedder.embed(texts, progress=progress)
+        offset = 0
+        for p in fresh:
+            p.vectors, offset = vectors[offset : offset + len(p.chunks)], offset + len(p.chunks)
+    chunks = [c for p in parts for c in p.chunks]
+    all_vectors = np.concatenate([p.vectors for p in parts]).astype(np.float32, copy=False)
+    if all_vectors.ndim != 2 or all_vectors.shape[0] != len(chunks):
+        raise AssertionError(f"{all_vectors.shape} vectors for {len(chunks)} chunks")
+    # Qdrant indexes by its own HNSW; the FAISS index type depends on the corpus size.
+    faiss_backend = settings.vector_store == "faiss"
+    index_type = (
+        choose_index_type(len(chunks), int(all_vectors.shape[1]), settings.index_type)
+        if faiss_backend
+        else "flat"
+    )
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        embedding_model=embedder.name,
+        dim=int(all_vectors.shape[1]),
+        chunk_chars=settings.chunk_chars,
+        chunk_overlap=settings.chunk_overlap,
+        sources={p.file: p.sha256 for p in parts},
+        skipped=_hashes(Path(settings.docs_dir), [s.file for s in skipped]),
+        files={},
+        count=len(chunks),
+        index_type=index_type,
+    )
+    lines = {key: text for p in parts for key, text in p.lines.items()}
+    pages = {p.file: p.page_starts for p in parts if p.page_starts}
+    if faiss_backend:  # IVF trains on the vectors, so it is built from all of them
+        index = FaissVectors(build_faiss(all_vectors, index_type))
+    else:
+        index = new_vectors(manifest.dim, settings.vector_store, settings.qdrant_url, settings.qdrant_api_key)
+        index.add(all_vectors)
+    store = FaissStore(manifest, index, chunks, lines, pages, embeddings=all_vectors)
+    path = store.save(settings.index_dir)
+    removed = tuple(sorted(set(previous.sources) - set(manifest.sources))) if previous else ()
+    return BuildReport(
+        path,
+        files=len(parts),
+        chunks=len(chunks),
+        skipped=tuple(skipped) + tuple(unsupported_files(settings.docs_dir)),
+        seconds=time.perf_counter() - started,
+        reused_files=len(parts) - len(fresh),
+        embedded_chunks=len(texts),
+        removed_files=removed,
+    )
+
+
+def _hashes(root: Path, files: list[str]) -> dict[str, str]:
+    """sha256 of the files that can be read (an unreadable one is simply checked again next time)."""
+    out = {}
+    for file in files:
+        try:
+            out[file] = sha256_file(root / file)
+        except OSError:
+            pass
+    return out
+
+
+def stale_reasons(settings: Settings, manifest: Manifest | None = None) -> list[str]:
+    """Why the index no longer matches the documents and settings (empty when it is fresh)."""
+    manifest = manifest or read_manifest(settings.index_dir)
+    reasons = []
+    if manifest.format_version != FORMAT_VERSION:
+        reasons.append(
+            f"index format {manifest.format_version} is not this version's {FORMAT_VERSION} (rebuilt in full)"
+        )
+    if manifest.embedding_model != settings.embedding_model:
+        reasons.append(
+            f"built with embedding model {manifest.embedding_model}, not {settings.embedding_model}"
+        )
+    built_with = (manifest.vector_store.get("backend"), manifest.vector_store.get("url", ""))
+    wanted = (settings.vector_store, settings.qdrant_url if settings.vector_store == "qdrant" else "")
+    if built_with != wanted:
+        reasons.append(
+            f"vectors are in {describe_store(*built_with)}, settings ask for {describe_store(*wanted)}"
+        )
+    if (manifest.chunk_chars, manifest.chunk_overlap) != (settings.chunk_chars, settings.chunk_overlap):
+        reasons.append("chunking settings changed")
+    wanted = choose_index_type(manifest.count, manifest.dim, settings.index_type)
+    if settings.vector_store == "faiss" and manifest.index_type != wanted:
+        reasons.append(f"index type is {manifest.index_type}, settings ask for {wanted}")
+    root = Path(settings.docs_dir)
+    current = {p.relative_to(root).as_posix(): p for p in list_sources(root)}
+    known = {**manifest.skipped, **manifest.sources}  # skipped files count as known until they change
+    added = sorted(set(current) - set(known))
+    removed = sorted(set(manifest.sources) - set(current))
+    changed = sorted(f for f in set(current) & set(known) if sha256_file(current[f]) != known[f])
+    for label, files in (("new", added), ("removed", removed), ("changed", changed)):
+        if files:
+            reasons.append(f"{label} files: {', '.join(files[:5])}{' …' if len(files) > 5 else ''}")
+    return reasons
+
+
+def describe_store(backend: str | None, url: str) -> str:
+    return f"{backend} at {url}" if url else f"{backend} in the index folder"
+
+
+def ensure_fresh(settings: Settings) -> None:
+    reasons = stale_reasons(settings)
+    if reasons:
+        raise IndexStaleError(f"index is stale ({'; '.join(reasons)}): run `qa index`")

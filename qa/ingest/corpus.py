@@ -1,0 +1,199 @@
+"""Reading a folder of articles into Documents with 1-based line numbering.
+
+.txt and .md files are numbered as `cat -n` numbers them; .html files by the lines of their
+visible text (html_text.py); .pdf files by page and line on the page (pdf_text.py), with the
+pages joined into one text so that every document has plain global line numbers too.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import hashlib
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.errors import CorpusError
+from qa.ingest.html_text import html_to_text
+from qa.ingest.pdf_text import UnreadablePdf, join_pages, pdf_pages
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (".txt", ".md", ".html", ".htm", ".pdf")
+HTML = (".html", ".htm")
+MAX_FILE_BYTES = 50 * 1024 * 1024  # bigger files are skipped, not read into memory
+# Tried in order; utf-8 covers nearly everything, gb18030 covers Chinese legacy files,
+# latin-1 never fails, so a file always decodes (odd bytes become odd letters, not a crash).
+ENCODINGS = ("utf-8", "utf-16", "gb18030", "latin-1")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file. `text` has "\\n" line ends; line n is text.split("\\n")[n-1]."""
+
+    file: str  # path relative to the corpus folder, "/"-separated
+    text: str
+    sha256: str  # of the raw bytes on disk
+    encoding: str  # "pdf" for PDFs
+    page_starts: tuple[int, ...] = ()  # PDFs: the line each page starts on (page 1 first); else ()
+
+    @functools.cached_property
+    def line_starts(self) -> list[int]:
+        """Offset of the first character of each line (index 0 is line 1)."""
+        starts = [0]
+        starts.extend(i + 1 for i, ch in enumerate(self.text) if ch == "\n")
+        return starts
+
+    def line_of(self, offset: int) -> int:
+        """1-based line number of a character offset.
+
+        >>> Document("a", "x\\n\\ny", "", "utf-8").line_of(3)
+        3
+        """
+        return bisect.bisect_right(self.line_starts, offset)
+
+    def line(self, number: int) -> str:
+        """Text of a 1-based line, without its line end."""
+        starts = self.line_starts
+        if not 1 <= number <= len(starts):
+            raise IndexError(f"{self.file} has {len(starts)} lines, not {number}")
+        end = starts[number] - 1 if number < len(starts) else len(self.text)
+        return self.text[starts[number - 1] : end]
+
+    def page_of(self, line: int) -> tuple[int, int] | None:
+        """(page, line on that page) of a 1-based line of a PDF; None for other files."""
+        return page_location(self.page_starts, line)
+
+
+def page_location(page_starts: tuple[int, ...] | list[int], line: int) -> tuple[int, int] | None:
+    """(page, line on the page), both 1-based, from the lines pages start on; None without pages.
+
+    >>> page_location((1, 3, 4), 3), page_location((1, 3, 4), 2), page_location((), 2)
+    ((2, 1), (1, 2), None)
+    """
+    if not page_starts:
+        return None
+    page = bisect.bisect_right(page_starts, line)
+    return page, line - page_starts[page - 1] + 1
+
+
+@dataclass(frozen=True)
+class Skipped:
+    file: str
+    reason: str
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """Bytes to text with normalised line ends; returns (text, encoding).
+
+    >>> decode(b"a\\r\\nb")
+    ('a\\nb', 'utf-8')
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    for encoding in ENCODINGS:
+        if encoding == "utf-16" and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            continue  # without a BOM almost any even-length bytes "decode" as utf-16
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), encoding
+    raise AssertionError("latin-1 decodes any bytes")
+
+
+def looks_binary(raw: bytes) -> bool:
+    """NUL bytes in the first 8 kB mean a binary file (utf-16 text has a BOM and is let through)."""
+    head = raw[:8192]
+    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def read_document(path: Path, root: Path) -> Document | Skipped:
+    """One supported file as a Document, or Skipped with the reason it cannot be used."""
+    name = path.relative_to(root).as_posix()
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return Skipped(name, f"larger than {MAX_FILE_BYTES // 2**20} MB")
+        raw = path.read_bytes()
+    except OSError as e:
+        return Skipped(name, f"cannot be read ({e.strerror or e})")
+    sha256 = hashlib.sha256(raw).hexdigest()
+    if path.suffix.lower() == ".pdf":
+        try:
+            text, starts = join_pages(pdf_pages(raw))
+        except UnreadablePdf as e:
+            return Skipped(name, str(e))
+        return Document(name, text, sha256, "pdf", starts)
+    if looks_binary(raw):
+        return Skipped(name, "binary file")
+    text, encoding = decode(raw)
+    if path.suffix.lower() in HTML:
+        text = html_to_text(text)
+    if not text.strip():
+        return Skipped(name, "empty file" if path.suffix.lower() not in HTML else "no visible text")
+    if encoding not in ("utf-8", "utf-16"):
+        log.warning("%s is not UTF-8; read it as %s", name, encoding)
+    return Document(name, text, sha256, encoding)
+
+
+def is_safe_name(name: object) -> bool:
+    """Whether a file name can only mean a file inside the corpus folder: relative, "/"-separated,
+    no "..", "." or empty parts, no NUL (nor drive letter or backslash, on Windows).
+
+    >>> [is_safe_name(n) for n in ("a/b.txt", "x: y.md", "../etc/passwd", "/etc/passwd", "a//b", "a/./b")]
+    [True, True, False, False, False, False]
+    """
+    if not isinstance(name, str) or not name or "\x00" in name:
+        return False
+    if os.name == "nt" and ("\\" in name or re.match(r"[A-Za-z]:", name)):
+        return False
+    return not name.startswith("/") and all(part not in ("", ".", "..") for part in name.split("/"))
+
+
+def _visible_files(root: Path) -> list[Path]:
+    """Every file under root, sorted by relative name, hidden files and folders left out."""
+    if not root.is_dir():
+        raise CorpusError(f"document folder {root} does not exist: pass --docs DIR or set QA_DOCS_DIR")
+    paths = [
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    ]
+    return sorted(paths, key=lambda p: p.relative_to(root).as_posix())
+
+
+def list_sources(root: Path) -> list[Path]:
+    """Every .txt/.md/.html/.htm/.pdf file under root, sorted, hidden files and folders left out."""
+    return [p for p in _visible_files(Path(root)) if p.suffix.lower() in EXTENSIONS]
+
+
+def unsupported_files(root: Path) -> list[Skipped]:
+    """Visible files of other types, so that a report can say they were left out and why."""
+    root = Path(root)
+    return [
+        Skipped(p.relative_to(root).as_posix(), f"unsupported file type {p.suffix.lower() or '(none)'}")
+        for p in _visible_files(root)
+        if p.suffix.lower() not in EXTENSIONS
+    ]
+
+
+def load_corpus(root: Path) -> tuple[list[Document], list[Skipped]]:
+    """Read every article under root; files that cannot be used are returned as Skipped."""
+    root = Path(root)
+    docs: list[Document] = []
+    skipped: list[Skipped] = []
+    for path in list_sources(root):
+        result = read_document(path, root)
+        (docs if isinstance(result, Document) else skipped).append(result)
+    for s in skipped:
+        log.warning("skipped %s: %s", s.file, s.reason)
+    if not docs:
+        raise CorpusError(no_documents_message(root))
+    return docs, skipped + unsupported_files(root)
+
+
+def no_documents_message(root: Path) -> str:
+    return f"no readable .txt, .md, .html or .pdf files in {root}"
