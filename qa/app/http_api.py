@@ -80,6 +80,7 @@ class AskResponse(BaseModel):
 
     question: str
     answer: str
+    short_answer: str = Field("", description="the phrase that answers; empty if the sentence is the answer")
     abstained: bool
     citations: list[Citation]
     passages: list[AnswerPassage]
