@@ -56,6 +56,9 @@ class Settings:
     # Answer strategies switched off, comma-separated (qa/answer/strategies.py STRATEGY_NAMES), so the
     # evaluation can show what each is worth: e.g. "byline,short-answer"
     disabled_strategies: str = ""
+    # Abstain when the best answering sentence's support (qa/answer/support.py) is below this.
+    # Chosen on the dev halves of the gold sets (evals/REPORT.md, the trade-off curve).
+    min_support: float = 0.0
     # 0 = all cores for torch, all but one for llama.cpp (evals/BACKENDS.md), two for ONNX questions
     threads: int = 0
     # auto picks by corpus size: flat (exact) up to ~50k chunks, then IVF (see qa/index/faiss_index.py).
@@ -90,6 +93,8 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise InputError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if not 0 <= self.min_support <= 1:
+            raise InputError(f"min_support must be between 0 and 1, not {self.min_support}")
         if not 0 <= self.dense_weight <= 10:
             raise InputError("dense_weight must be between 0 and 10")
         if self.chunk_overlap < 0:

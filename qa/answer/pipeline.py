@@ -16,6 +16,7 @@ from qa.answer.evidence import Evidence, select_evidence
 from qa.answer.prompting import NOT_STATED, evidence_prompt, plain_prompt
 from qa.answer.question import analyse_question
 from qa.answer.strategies import SHORT_ANSWER, Context, Draft, disabled, first_draft, quoted_span
+from qa.answer.support import support
 from qa.answer.verify import abstain_reason, answering_units, informative, verify_answer
 from qa.answer.writing_systems import main_script
 from qa.config import Settings
@@ -204,7 +205,15 @@ class Pipeline:
             )
             timings.setdefault("generate", 0.0)
             text = abstain_text(reason, context.evidence, self.page_of)
-            yield self._final(question, query, hits, timings, text, (), "abstained")
+            yield self._final(question, query, hits, timings, text, (), "abstained", support=0.0)
+            return
+        score = support(context.answering, context.analysis(), draft.short_answer if draft else "")
+        if score < self.settings.min_support:
+            timings.setdefault("generate", 0.0)
+            floor = self.settings.min_support
+            reason = f"the closest passages support an answer too weakly ({score:.2f} < {floor:.2f})"
+            text = abstain_text(reason, context.evidence, self.page_of)
+            yield self._final(question, query, hits, timings, text, (), "abstained", support=score)
             return
         if draft is None:
             draft = yield from self._generated(context, timings)
@@ -212,7 +221,7 @@ class Pipeline:
             timings["generate"] = 0.0
         citations = cite(list(draft.units), context.lines, self.page_of)
         yield self._final(
-            question, query, hits, timings, draft.text, citations, draft.method, draft.short_answer
+            question, query, hits, timings, draft.text, citations, draft.method, draft.short_answer, score
         )
 
     def _context(self, query: str, hits: list[Hit]) -> Context:
@@ -318,7 +327,7 @@ class Pipeline:
         )
 
     @staticmethod
-    def _final(question, query, hits, timings, text, citations, method, short="") -> Event:
+    def _final(question, query, hits, timings, text, citations, method, short="", support=None) -> Event:
         answer = Answer(
             question=question,
             text=text,
@@ -329,6 +338,7 @@ class Pipeline:
             standalone_question=query,
             method=method,
             short_answer=short,
+            support=support,
         )
         return Event("answer", text, answer)
 

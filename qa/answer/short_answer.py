@@ -38,7 +38,11 @@ def short_answer(question: QuestionAnalysis, text: str, nlp) -> str:
         return ""
     doc = nlp(text)
     entities = [Phrase(e.start_char, e.end_char, e.label_) for e in doc.ents]
-    chunks = [Phrase(c.start_char, c.end_char) for c in doc.noun_chunks] if doc.has_annotation("DEP") else []
+    chunks = (
+        [_with_of(c) for c in doc.noun_chunks if c.root.pos_ not in ("PRON", "DET")]
+        if doc.has_annotation("DEP")
+        else []
+    )
     matches = [
         t.idx for t in doc if (t.lemma_ or t.text).lower() in question.terms or t.lower_ in question.terms
     ]
@@ -72,6 +76,17 @@ def pick(
 
     best = min(candidates, key=cost)
     return _trim(text[best.start : best.end])
+
+
+def _with_of(chunk) -> Phrase:
+    """A noun chunk with its "of" phrase: "analysis of algorithms", not "analysis"."""
+    end = chunk.end_char
+    after = chunk.doc[chunk.end] if chunk.end < len(chunk.doc) else None
+    if after is not None and after.lower_ == "of" and after.head == chunk.root:
+        objects = [t for t in after.children if t.dep_ == "pobj"]
+        if objects:
+            end = max(end, objects[0].right_edge.idx + len(objects[0].right_edge))
+    return Phrase(chunk.start_char, end)
 
 
 def _adds(question: QuestionAnalysis, phrase: str) -> bool:
