@@ -63,11 +63,19 @@ def _package_folder(module: str, pip: str) -> Path:
 
 @functools.lru_cache(maxsize=4)
 def load_nlp(ref: str = DEFAULT_LANGUAGE_MODEL):
-    """The spaCy pipeline for `ref`, loaded once per process."""
+    """The spaCy pipeline for `ref`, loaded once per process.
+
+    "blank:en" is spaCy's rule-based tokenizer and sentencizer alone (no entities, no parse):
+    fast, for tests of pure logic and for corpora where only sentence boundaries matter.
+    """
     try:
         import spacy
     except ImportError:
         raise ModelError("spaCy is not installed: pip install -e . (it is a dependency)") from None
+    if ref.startswith("blank:"):
+        nlp = spacy.blank(ref.removeprefix("blank:"))
+        nlp.add_pipe("sentencizer")
+        return nlp
     folder = model_folder(ref)
     try:
         nlp = spacy.load(folder)

@@ -79,6 +79,7 @@ def fake_settings_for(root: Path, docs: Path, index_name: str = "index") -> Sett
         embedding_model="fake-embedder",
         generator_model="none",
         generate="always",  # a fake generator given to these pipelines writes every answer
+        language_model="blank:en",  # spaCy's rule-based sentences: no model to load
     )
 
 
@@ -265,3 +266,19 @@ def browser():
     drv = webdriver.Chrome(service=Service(paths[1]), options=options)
     yield drv
     drv.quit()
+
+
+def chunked(docs, chunk_chars: int = 700, overlap: int = 1, language_model: str = "blank:en"):
+    """(chunks, SentenceIndex) of Documents, as the indexer makes them; spaCy's rule-based sentences
+    by default, so no model is loaded."""
+    from qa.ingest.analysis import SentenceIndex, parse_paragraphs
+    from qa.ingest.chunking import chunk_document
+    from qa.nlp import load_nlp
+
+    nlp = load_nlp(language_model)
+    chunks, parsed = [], []
+    for doc in docs:
+        paragraphs = parse_paragraphs(doc, nlp)
+        parsed.extend(paragraphs)
+        chunks.extend(chunk_document(doc, paragraphs, chunk_chars, overlap))
+    return chunks, SentenceIndex(parsed)

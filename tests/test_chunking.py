@@ -9,15 +9,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.ingest.chunking import (
-    MAX_SENTENCE_CHARS,
-    chunk_corpus,
-    chunk_document,
-    sentence_spans,
-    split_sentences,
-)
+from qa.ingest.analysis import parse_paragraphs
+from qa.ingest.chunking import MAX_SENTENCE_CHARS, chunk_document, sentence_spans
 from qa.ingest.corpus import Document, load_corpus
+from qa.nlp import load_nlp
 from qa.records import Chunk
+
+
+def chunks_of(doc: Document, chunk_chars: int = 700, overlap: int = 1) -> list[Chunk]:
+    return chunk_document(doc, parsed(doc), chunk_chars, overlap)
+
+
+def parsed(doc: Document) -> list:
+    return parse_paragraphs(doc, load_nlp("blank:en"))
+
+
+def chunk_corpus(docs: list[Document], chunk_chars: int = 700, overlap: int = 1) -> list[Chunk]:
+    return [c for d in docs for c in chunks_of(d, chunk_chars, overlap)]
+
 
 JIANGXI_FILE = "001_5c3b6ceae2eb49f9.txt"
 
@@ -63,7 +72,7 @@ OVERLAP = st.integers(min_value=0, max_value=3)
 
 def check_chunks(doc: Document, chunks: list[Chunk], chunk_chars: int) -> None:
     """Every invariant a list of chunks of one document must hold."""
-    spans = sentence_spans(doc)
+    spans = sentence_spans(parsed(doc))
     starts = {s.start for s in spans}
     ends = {s.end for s in spans}
     for n, c in enumerate(chunks):
@@ -87,18 +96,19 @@ def check_chunks(doc: Document, chunks: list[Chunk], chunk_chars: int) -> None:
 @settings(max_examples=80, deadline=None, database=None)
 @given(documents(), CHUNK_CHARS, OVERLAP)
 def test_chunks_of_generated_documents_hold_every_invariant(doc, chunk_chars, overlap):
-    check_chunks(doc, chunk_document(doc, chunk_chars, overlap), chunk_chars)
+    check_chunks(doc, chunks_of(doc, chunk_chars, overlap), chunk_chars)
 
 
 @settings(max_examples=60, deadline=None, database=None)
 @given(documents(), CHUNK_CHARS)
-def test_sentence_spans_are_trimmed_ordered_and_on_their_line(doc, chunk_chars):
-    spans = sentence_spans(doc)
+def test_sentence_spans_are_trimmed_ordered_and_inside_their_paragraph(doc, chunk_chars):
+    paragraphs = parsed(doc)
+    spans = sentence_spans(paragraphs)
     for s in spans:
         piece = doc.text[s.start : s.end]
         assert piece and piece == piece.strip()
-        assert "\n" not in piece
-        assert doc.line_of(s.start) == s.line
+        p = paragraphs[s.paragraph]
+        assert p.user_data["start"] <= s.start and s.end <= p.user_data["start"] + len(p.text)
     assert all(a.end <= b.start for a, b in pairwise(spans))
 
 
@@ -114,13 +124,13 @@ def test_chunk_corpus_keeps_files_apart_and_in_order(docs, chunk_chars, overlap)
 
 
 def test_blank_document_has_no_chunks():
-    assert chunk_document(Document("e.txt", "\n  \n\t\n", "", "utf-8")) == []
+    assert chunks_of(Document("e.txt", "\n  \n\t\n", "", "utf-8")) == []
 
 
 def test_one_sentence_longer_than_chunk_chars_is_one_chunk():
     sentence = "The " + "very " * 50 + "long sentence."
     doc = Document("l.txt", f"Short one. {sentence} Short two.", "", "utf-8")
-    chunks = chunk_document(doc, chunk_chars=40, overlap=0)
+    chunks = chunks_of(doc, chunk_chars=40, overlap=0)
     assert sentence in [c.text for c in chunks]
     check_chunks(doc, chunks, 40)
 
@@ -135,7 +145,7 @@ def test_one_sentence_longer_than_chunk_chars_is_one_chunk():
 )
 def test_a_huge_single_line_becomes_bounded_chunks_that_keep_their_line(line):
     doc = Document("huge.txt", f"Title\n\n{line}\nLast line.\n", "", "utf-8")
-    chunks = chunk_document(doc, chunk_chars=700, overlap=1)
+    chunks = chunks_of(doc, chunk_chars=700, overlap=1)
     check_chunks(doc, chunks, 700)
     on_line_3 = [c for c in chunks if c.first_line == 3]
     assert len(on_line_3) >= len(line) // MAX_SENTENCE_CHARS
@@ -145,8 +155,8 @@ def test_a_huge_single_line_becomes_bounded_chunks_that_keep_their_line(line):
 
 def test_overlap_repeats_sentences_between_neighbouring_chunks():
     doc = Document("o.txt", " ".join(f"Sentence number {n} is here." for n in range(10)), "", "utf-8")
-    plain = chunk_document(doc, chunk_chars=60, overlap=0)
-    overlapped = chunk_document(doc, chunk_chars=60, overlap=1)
+    plain = chunks_of(doc, chunk_chars=60, overlap=0)
+    overlapped = chunks_of(doc, chunk_chars=60, overlap=1)
     assert all(a.end < b.start for a, b in pairwise(plain))
     assert all(b.start < a.end for a, b in pairwise(overlapped))
 
@@ -170,52 +180,8 @@ def test_jiangxi_line_1_is_the_start_of_a_chunk_with_the_amount(seed_docs):
 @pytest.mark.parametrize(("chunk_chars", "overlap"), [(700, 1), (120, 2), (2000, 0), (30, 5)])
 def test_seed_chunks_hold_every_invariant(seed_docs, chunk_chars, overlap):
     for doc in seed_docs:
-        check_chunks(doc, chunk_document(doc, chunk_chars, overlap), chunk_chars)
+        check_chunks(doc, chunks_of(doc, chunk_chars, overlap), chunk_chars)
 
 
 def test_chunk_ids_are_stable_for_the_same_text_and_settings(seed_docs):
     assert chunk_corpus(seed_docs, 500, 1) == chunk_corpus(seed_docs, 500, 1)
-
-
-# --- split_sentences ---------------------------------------------------------------------------------
-
-
-def _sentences(text: str) -> list[str]:
-    return [text[a:b] for a, b in split_sentences(text)]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("  It rose. Then it fell!", ["It rose.", "Then it fell!"]),
-        ("The U.S. Army arrived. Then it left.", ["The U.S. Army arrived.", "Then it left."]),
-        ("J. Smith wrote it. R. Jones read it.", ["J. Smith wrote it.", "R. Jones read it."]),
-        (
-            "It funded 2.816 million people. Costs fell by 3.5%.",
-            ["It funded 2.816 million people.", "Costs fell by 3.5%."],
-        ),
-        ("In 2020. 16,687 were handled.", ["In 2020.", "16,687 were handled."]),
-        ("Approx. five of them, e.g. these. Done?", ["Approx. five of them, e.g. these.", "Done?"]),
-        ("No end mark here", ["No end mark here"]),
-        ("江西追回资金。福建也是！", ["江西追回资金。", "福建也是！"]),
-        ("", []),
-        ("   ", []),
-    ],
-)
-def test_split_sentences_examples(text, expected):
-    assert _sentences(text) == expected
-
-
-def test_split_sentences_keeps_an_opening_quote_with_its_sentence():
-    parts = _sentences('It rose. "Then it fell," she said. (It did.)')
-    assert parts[1].startswith('"Then')
-    assert parts[2].startswith("(It")
-
-
-def test_split_sentences_shifts_spans_by_offset():
-    assert split_sentences("  It rose. Then it fell!", offset=100) == [(102, 110), (111, 124)]
-
-
-def test_split_sentences_keeps_a_closing_quote_or_bracket_with_its_sentence():
-    assert _sentences('He said "Stop." Then he left.') == ['He said "Stop."', "Then he left."]
-    assert _sentences("(See above.) Next one.") == ["(See above.)", "Next one."]

@@ -201,6 +201,7 @@ def cli_embedder(monkeypatch):
         return made[-1]
 
     monkeypatch.setattr(embedding_mod, "SentenceTransformerEmbedder", factory)
+    monkeypatch.setenv("QA_LANGUAGE_MODEL", "blank:en")  # as the fake settings' index was analysed
     return made
 
 

@@ -14,10 +14,10 @@ from qa.answer.pipeline import Pipeline
 from qa.app.cli import format_answer
 from qa.index.indexer import build_index
 from qa.index.store import FaissStore
-from qa.ingest.chunking import chunk_document
 from qa.ingest.corpus import Document, Skipped, read_document
 from qa.ingest.pdf_text import UnreadablePdf, join_pages, pdf_pages
 from qa.retrieval.retriever import Retriever
+from tests.conftest import chunked
 from tests.pdf_fixtures import encrypted_pdf_bytes, pdf_bytes
 
 REPORT = [
@@ -47,7 +47,7 @@ def test_a_pdf_document_numbers_lines_through_the_file_and_on_each_page(tmp_path
     assert doc.page_starts == (1, 3, 4)
     assert doc.line(5).startswith("Hainan recovered 456 million")
     assert [doc.page_of(n) for n in range(1, 7)] == [(1, 1), (1, 2), (2, 1), (3, 1), (3, 2), (3, 3)]
-    chunk = next(c for c in chunk_document(doc) if "456 million" in c.text)
+    chunk = next(c for c in chunked([doc])[0] if "456 million" in c.text)
     assert (chunk.page, chunk.page_line) == (3, chunk.first_line - 3)
     assert chunk.location.startswith("report.pdf p.3 line ")
 
@@ -56,7 +56,7 @@ def test_text_files_have_no_pages(tmp_path: Path):
     (tmp_path / "a.txt").write_text("One.\nTwo.")
     doc = read_document(tmp_path / "a.txt", tmp_path)
     assert doc.page_starts == () and doc.page_of(2) is None
-    assert {(c.page, c.page_line) for c in chunk_document(doc)} == {(None, None)}
+    assert {(c.page, c.page_line) for c in chunked([doc])[0]} == {(None, None)}
 
 
 def test_join_pages_starts_each_page_on_its_own_line():

@@ -64,4 +64,4 @@ def test_support_is_the_best_answering_score_clipped_and_less_without_the_wanted
 )
 def test_short_answer_from_the_real_parse(question, sentence, expected):
     nlp = load_nlp()
-    assert short_answer(analyse_question(question, nlp), sentence, nlp) == expected
+    assert short_answer(analyse_question(question, nlp), nlp(sentence)[:]) == expected

@@ -19,9 +19,9 @@ from qa.errors import IndexCorruptError, IndexMissingError, IndexStaleError
 from qa.index import store as store_mod
 from qa.index.indexer import build_index, ensure_fresh, stale_reasons
 from qa.index.store import FILES, FORMAT_VERSION, FaissStore, current_build
-from qa.ingest.chunking import chunk_corpus
 from qa.ingest.corpus import load_corpus
 from qa.records import Hit
+from tests.conftest import chunked
 
 JIANGXI_FILE = "001_5c3b6ceae2eb49f9.txt"
 
@@ -47,7 +47,8 @@ def test_build_then_load_round_trips_chunks_lines_and_manifest(fake_settings, fa
     store = FaissStore.load(fake_settings.index_dir)
 
     docs, _ = load_corpus(fake_settings.docs_dir)
-    assert store.chunks == chunk_corpus(docs, fake_settings.chunk_chars, fake_settings.chunk_overlap)
+    assert store.chunks == chunked(docs, fake_settings.chunk_chars, fake_settings.chunk_overlap)[0]
+    assert set(store.analysis) == {d.file for d in docs}
     assert store.lines == {
         (d.file, n): t.strip() for d in docs for n, t in enumerate(d.text.split("\n"), 1) if t.strip()
     }

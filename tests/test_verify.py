@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from qa.answer.evidence import Evidence, select_evidence
 from qa.answer.extractive import extract_answer
 from qa.answer.verify import numbers, should_abstain, split_claims, supports, verify_answer
-from qa.ingest.chunking import chunk_corpus
 from qa.ingest.corpus import load_corpus
 from qa.records import Hit
 from qa.retrieval.lexical import BM25
+from tests.conftest import chunked
 
 JIANGXI_FILE = "001_5c3b6ceae2eb49f9.txt"
 JIANGXI = (
@@ -153,21 +153,21 @@ def test_abstains_when_coverage_is_low():
 def seeds():
     """Chunks, idf and line texts of the seed articles (read only)."""
     docs, _ = load_corpus(Path(__file__).resolve().parents[1] / "seeds")
-    chunks = chunk_corpus(docs)
+    chunks, sentences = chunked(docs)
     lines = {(d.file, n): t.strip() for d in docs for n, t in enumerate(d.text.split("\n"), 1) if t.strip()}
-    return chunks, BM25(chunks), lines
+    return chunks, BM25(chunks), lines, sentences
 
 
 def _subsidy_evidence(seeds, question: str) -> tuple[list[Evidence], dict]:
     """Clauses of seed 003 line 15: one subsidy standard per province, cut at semicolons."""
-    chunks, bm25, lines = seeds
+    chunks, bm25, lines, sentences = seeds
     hits = [
         Hit(c, 1.0, r)
         for r, c in enumerate(
             (c for c in chunks if c.file.startswith("003") and c.first_line <= 15 <= c.last_line), 1
         )
     ]
-    return select_evidence(question, hits, None, bm25.idf, lines, n=4), lines
+    return select_evidence(question, hits, None, bm25.idf, lines, sentences, n=4), lines
 
 
 def test_abstains_for_a_province_absent_from_a_clause_list(seeds):
@@ -185,20 +185,20 @@ def test_answers_for_a_province_named_in_the_clause_list(seeds):
 
 
 def test_abstains_for_a_year_the_seed_article_does_not_have(seeds):
-    chunks, bm25, lines = seeds
+    chunks, bm25, lines, sentences = seeds
     question = "How much did Jiangxi recover in medical insurance funds in 2030?"
-    evidence = select_evidence(question, bm25.search(question, 5), None, bm25.idf, lines)
+    evidence = select_evidence(question, bm25.search(question, 5), None, bm25.idf, lines, sentences)
     assert "2030" in should_abstain(question, evidence, lines)
     question = question.replace("2030", "2020")
-    evidence = select_evidence(question, bm25.search(question, 5), None, bm25.idf, lines)
+    evidence = select_evidence(question, bm25.search(question, 5), None, bm25.idf, lines, sentences)
     assert should_abstain(question, evidence, lines) == ""
     assert (evidence[0].file, evidence[0].line) == (JIANGXI_FILE, 1)
 
 
 def test_abstains_for_hebei_subsidy_standard_on_the_seed_articles(seeds):
-    chunks, bm25, lines = seeds
+    chunks, bm25, lines, sentences = seeds
     question = "What is Hebei's subsidy standard for urban and rural residents?"
-    evidence = select_evidence(question, bm25.search(question, 5), None, bm25.idf, lines)
+    evidence = select_evidence(question, bm25.search(question, 5), None, bm25.idf, lines, sentences)
     assert not any("Hebei" in lines[(e.file, e.line)] for e in evidence)
     assert should_abstain(question, evidence, lines) != ""
 
@@ -222,7 +222,7 @@ def test_extract_answer_stays_within_max_words_and_keeps_the_number(max_words):
 
 
 def test_extract_answer_on_the_seed_line_keeps_the_amount(seeds):
-    _, _, lines = seeds
+    _, _, lines, _ = seeds
     best = Evidence(JIANGXI_FILE, 1, 0, 0, lines[(JIANGXI_FILE, 1)], 1, 1, 1)
     answer = extract_answer(
         "How much did Jiangxi recover in medical insurance funds in 2020?", best, max_words=12

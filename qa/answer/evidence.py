@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.ingest.chunking import split_sentences
+from qa.ingest.analysis import SentenceIndex
 from qa.records import Hit
 from qa.retrieval.embedding import Embedder
 from qa.retrieval.lexical import tokenize
@@ -46,7 +46,11 @@ CAUSE_BONUS = 0.15
 
 @dataclass(frozen=True)
 class Evidence:
-    """A sentence or clause on one source line, scored against the question."""
+    """A sentence or clause of one source file, scored against the question.
+
+    It starts on `line` and ends on `last_line` (0: the same line); a sentence of hard-wrapped
+    text or a PDF may run over several lines, and its text reads the line breaks as spaces.
+    """
 
     file: str
     line: int
@@ -56,38 +60,43 @@ class Evidence:
     score: float
     coverage: float  # idf-weighted share of the question's terms in the unit (70%) and its line (30%)
     hit_rank: int  # rank of the chunk it came from
+    last_line: int = 0
+
+    @property
+    def lines(self) -> range:
+        """The source lines the unit spans."""
+        return range(self.line, max(self.line, self.last_line) + 1)
 
 
-def units(hit: Hit) -> list[tuple[int, int, int, str]]:
-    """(line, start, end, text) of every sentence of a chunk; long ones cut at "; "."""
+def units(hit: Hit, sentences: SentenceIndex) -> list[tuple[int, int, int, int, str]]:
+    """(first line, last line, start, end, text) of every sentence of a chunk; long ones cut at "; "."""
     chunk = hit.chunk
     out = []
-    sentences = []
-    line_start = 0
-    # Sentences are split line by line: a title without a full stop is its own unit, on its own line.
-    for number, line_text in enumerate(chunk.text.split("\n"), chunk.first_line):
-        sentences.extend((number, a, b) for a, b in split_sentences(line_text, line_start))
-        line_start += len(line_text) + 1
-    for line, a, b in sentences:
-        pieces = [(a, b)]
-        if b - a > LONG_SENTENCE_CHARS:
-            cuts = [m.end() for m in re.finditer(r";\s*", chunk.text[a:b])]
-            bounds = [a] + [a + c for c in cuts] + [b]
-            pieces = [(x, y) for x, y in zip(bounds, bounds[1:], strict=False) if chunk.text[x:y].strip(" ;")]
+    for s in sentences.within(chunk.file, chunk.start, chunk.end):
+        pieces = [(0, len(s.text))]
+        if len(s.text) > LONG_SENTENCE_CHARS:
+            cuts = [m.end() for m in re.finditer(r";\s*", s.text)]
+            bounds = [0, *cuts, len(s.text)]
+            pieces = [(x, y) for x, y in zip(bounds, bounds[1:], strict=False) if s.text[x:y].strip(" ;")]
         for x, y in pieces:
-            text = chunk.text[x:y].rstrip("; ").strip()
-            out.append((line, chunk.start + x, chunk.start + x + len(text), text))
+            raw = s.text[x:y].rstrip("; ")
+            lead = len(raw) - len(raw.lstrip())
+            a, b = s.start + x + lead, s.start + x + len(raw)
+            first = s.first_line if x == 0 else sentences.line_of(s, a)
+            last = s.last_line if y == len(s.text) else sentences.line_of(s, b - 1)
+            out.append((first, last, a, b, " ".join(raw.split())))
     return out
 
 
-def line_units(hits: list[Hit], file: str, line: int) -> list[Evidence]:
-    """Every unit of one source line found in the hits, in reading order (scores left at 0)."""
+def line_units(hits: list[Hit], file: str, line: int, sentences: SentenceIndex) -> list[Evidence]:
+    """Every unit on one source line found in the hits, in reading order (scores left at 0)."""
     found = {}
     for hit in hits:
         if hit.chunk.file == file and hit.chunk.first_line <= line <= hit.chunk.last_line:
-            for number, start, end, text in units(hit):
-                if number == line and not _ADDRESSED_TO_MODEL.search(text):
-                    found.setdefault(start, Evidence(file, line, start, end, text, 0.0, 0.0, hit.rank))
+            for first, last, start, end, text in units(hit, sentences):
+                if first <= line <= last and not _ADDRESSED_TO_MODEL.search(text):
+                    unit = Evidence(file, first, start, end, text, 0.0, 0.0, hit.rank, last)
+                    found.setdefault(start, unit)
     return [found[start] for start in sorted(found)]
 
 
@@ -135,6 +144,7 @@ def select_evidence(
     embedder: Embedder | None,
     idf: dict[str, float],
     line_text: dict[tuple[str, int], str],
+    sentences: SentenceIndex,
     n: int = 4,
 ) -> list[Evidence]:
     """The n best evidence units from the hits, best first.
@@ -145,28 +155,29 @@ def select_evidence(
     seen = set()
     candidates = []
     for hit in hits:
-        for line, start, end, text in units(hit):
+        for line, last, start, end, text in units(hit, sentences):
             if _ADDRESSED_TO_MODEL.search(text):
                 log.warning("ignored an instruction-like sentence in %s line %d", hit.chunk.file, line)
                 continue
             if (hit.chunk.file, start) not in seen:
                 seen.add((hit.chunk.file, start))
-                candidates.append((hit, line, start, end, text))
+                candidates.append((hit, line, last, start, end, text))
     if not candidates:
         return []
     q_terms = tokenize(question)
     why = bool(_WHY.search(question))
     dense = np.zeros(len(candidates), dtype=np.float32)
     if embedder is not None:
-        vectors = embedder.embed([question] + [c[4] for c in candidates])
+        vectors = embedder.embed([question] + [c[5] for c in candidates])
         dense = vectors[1:] @ vectors[0]
     scored = []
-    for (hit, line, start, end, text), cos in zip(candidates, dense, strict=True):
+    for (hit, line, last, start, end, text), cos in zip(candidates, dense, strict=True):
         own = coverage(q_terms, set(tokenize(text)), idf)
-        full = line_text.get((hit.chunk.file, line), text)
+        # the unit's whole lines: a clause's subject is often earlier on its line
+        full = " ".join(line_text.get((hit.chunk.file, n), "") for n in range(line, last + 1)) or text
         line_cov = coverage(q_terms, set(tokenize(full)), idf)
         lexical = 0.7 * own + 0.3 * line_cov + (CAUSE_BONUS if why and _CAUSAL.search(text) else 0.0)
         score = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * float(cos) + 0.02 / hit.rank
-        scored.append(Evidence(hit.chunk.file, line, start, end, text, score, lexical, hit.rank))
+        scored.append(Evidence(hit.chunk.file, line, start, end, text, score, lexical, hit.rank, last))
     scored.sort(key=lambda e: -e.score)
     return scored[:n]

@@ -15,6 +15,7 @@ from qa.answer.conversation import standalone
 from qa.answer.evidence import Evidence, select_evidence
 from qa.answer.prompting import NOT_STATED, evidence_prompt, plain_prompt
 from qa.answer.question import analyse_question
+from qa.answer.reader import load_reader
 from qa.answer.strategies import SHORT_ANSWER, Context, Draft, disabled, first_draft, quoted_span
 from qa.answer.support import support
 from qa.answer.verify import abstain_reason, answering_units, informative, verify_answer
@@ -23,6 +24,7 @@ from qa.config import Settings
 from qa.errors import QAError
 from qa.generation.generator import Generator as TextGenerator
 from qa.generation.generator import make_generator
+from qa.ingest.analysis import SentenceIndex, span_of
 from qa.ingest.chunking import MAX_SENTENCE_CHARS
 from qa.inputs import clean_question
 from qa.nlp import load_nlp
@@ -75,6 +77,15 @@ class Pipeline:
         return load_nlp(self.settings.language_model)
 
     @property
+    def sentences(self) -> SentenceIndex:
+        """The index's stored parse of every document (sentences, entities, lemmas)."""
+        return self.retriever.store.sentence_index(self.nlp.vocab)
+
+    def parsed(self, unit: Evidence):
+        """The stored spaCy parse of an evidence unit (a sentence or clause), as a Span."""
+        return span_of(self.sentences, unit) or self.nlp(unit.text)[:]
+
+    @property
     def evidence_embedder(self) -> CachedEmbedder:
         """The retriever's embedder with a memory: a sentence is embedded once per process."""
         if self._evidence_embedder is None:
@@ -103,7 +114,7 @@ class Pipeline:
             self._generator_loading.start()
 
     def _warm_up_retrieval(self) -> None:
-        _ = self.retriever, self.line_text, self.nlp
+        _ = self.retriever, self.line_text, self.nlp, self.sentences
         if hasattr(self.retriever.embedder, "warm_up"):
             self.retriever.embedder.warm_up()
 
@@ -207,7 +218,10 @@ class Pipeline:
             text = abstain_text(reason, context.evidence, self.page_of)
             yield self._final(question, query, hits, timings, text, (), "abstained", support=0.0)
             return
-        score = support(context.answering, context.analysis(), draft.short_answer if draft else "")
+        if draft is not None and draft.support is not None:
+            score = draft.support
+        else:
+            score = support(context.answering, context.analysis(), draft.short_answer if draft else "")
         if score < self.settings.min_support:
             timings.setdefault("generate", 0.0)
             floor = self.settings.min_support
@@ -229,7 +243,7 @@ class Pipeline:
         retriever, lines = self.retriever, self.line_text
         idf = retriever.bm25.idf
         evidence = select_evidence(
-            query, hits, self.evidence_embedder, idf, lines, self.settings.evidence_sentences
+            query, hits, self.evidence_embedder, idf, lines, self.sentences, self.settings.evidence_sentences
         )
         common, file_tokens = retriever.common_terms, retriever.file_tokens
         answering = answering_units(query, evidence, lines, common, file_tokens)
@@ -248,9 +262,12 @@ class Pipeline:
             file_tokens=file_tokens,
             lower_case_words=retriever.ordinary_words,
             analysis=analysis,
-            nlp=lambda: self.nlp,
+            parse=self.parsed,
+            sentences=self.sentences,
+            reader=load_reader,
             generate=self.settings.generate,
             short_answers=SHORT_ANSWER not in self._disabled,
+            use_reader=self.settings.reader,
         )
 
     def _generated(self, c: Context, timings: dict[str, float]) -> Generator[Event, None, Draft]:
@@ -364,10 +381,11 @@ def cite(
     """
     seen = {}
     for e in evidence:
-        if (e.file, e.line) not in seen:
-            line = lines.get((e.file, e.line), e.text)
-            quote = line if len(line) <= MAX_SENTENCE_CHARS else e.text
-            seen[e.file, e.line] = citation(e.file, e.line, quote, page_of)
+        for number in e.lines:  # a sentence over a line break cites every line it is on
+            if (e.file, number) not in seen:
+                line = lines.get((e.file, number), e.text)
+                quote = line if len(line) <= MAX_SENTENCE_CHARS else e.text
+                seen[e.file, number] = citation(e.file, number, quote, page_of)
     return tuple(seen.values())
 
 

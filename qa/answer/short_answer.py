@@ -27,24 +27,25 @@ class Phrase:
     label: str = ""
 
 
-def short_answer(question: QuestionAnalysis, text: str, nlp) -> str:
-    """The phrase of `text` that answers, or "" when none does (parses `text` with `nlp`).
+def short_answer(question: QuestionAnalysis, sentence) -> str:
+    """The phrase of a parsed sentence (a spaCy Span) that answers, or "" when none does.
 
     >>> import spacy; nlp = spacy.blank("en")
-    >>> short_answer(QuestionAnalysis("Why?", "reason", (), frozenset()), "Because it rained.", nlp)
+    >>> short_answer(QuestionAnalysis("Why?", "reason", (), frozenset()), nlp("Because it rained.")[:])
     ''
     """
     if not question.wants_phrase:
         return ""
-    doc = nlp(text)
-    entities = [Phrase(e.start_char, e.end_char, e.label_) for e in doc.ents]
-    chunks = (
-        [_with_of(c) for c in doc.noun_chunks if c.root.pos_ not in ("PRON", "DET")]
-        if doc.has_annotation("DEP")
-        else []
-    )
+    base, text, doc = sentence.start_char, sentence.text, sentence.doc
+    entities = [Phrase(e.start_char - base, e.end_char - base, e.label_) for e in sentence.ents]
+    chunks = []
+    if doc.has_annotation("DEP"):
+        inside = (c for c in doc.noun_chunks if c.start >= sentence.start and c.end <= sentence.end)
+        chunks = [_with_of(c, base) for c in inside if c.root.pos_ not in ("PRON", "DET")]
     matches = [
-        t.idx for t in doc if (t.lemma_ or t.text).lower() in question.terms or t.lower_ in question.terms
+        t.idx - base
+        for t in sentence
+        if (t.lemma_ or t.text).lower() in question.terms or t.lower_ in question.terms
     ]
     return pick(question, text, entities, chunks, matches)
 
@@ -78,7 +79,7 @@ def pick(
     return _trim(text[best.start : best.end])
 
 
-def _with_of(chunk) -> Phrase:
+def _with_of(chunk, base: int) -> Phrase:
     """A noun chunk with its "of" phrase: "analysis of algorithms", not "analysis"."""
     end = chunk.end_char
     after = chunk.doc[chunk.end] if chunk.end < len(chunk.doc) else None
@@ -86,7 +87,7 @@ def _with_of(chunk) -> Phrase:
         objects = [t for t in after.children if t.dep_ == "pobj"]
         if objects:
             end = max(end, objects[0].right_edge.idx + len(objects[0].right_edge))
-    return Phrase(chunk.start_char, end)
+    return Phrase(chunk.start_char - base, end - base)
 
 
 def _adds(question: QuestionAnalysis, phrase: str) -> bool:

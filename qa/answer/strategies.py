@@ -17,9 +17,11 @@ from qa.answer.evidence import Evidence, line_units
 from qa.answer.extractive import extract_answer, is_list_question
 from qa.answer.listing import enumerating_first, list_answer, name_list, with_enumeration
 from qa.answer.question import QuestionAnalysis
+from qa.answer.reader import Reader, unit_candidates
 from qa.answer.short_answer import short_answer
 from qa.answer.verify import informative
 from qa.errors import InputError
+from qa.ingest.analysis import SentenceIndex
 from qa.records import Hit
 
 
@@ -31,6 +33,7 @@ class Draft:
     units: tuple[Evidence, ...]
     method: str = "extractive"
     short_answer: str = ""
+    support: float | None = None  # the strategy's own support score, where it has one (the reader)
 
 
 @dataclass
@@ -46,10 +49,13 @@ class Context:
     common_terms: frozenset[str]  # terms on most lines of the corpus
     file_tokens: dict[str, frozenset[str]]  # file -> its tokens
     lower_case_words: frozenset[str]  # words the corpus writes in lower case
-    analysis: Callable[[], QuestionAnalysis]  # parsed on first use: most questions never need it
-    nlp: Callable[[], object]
+    analysis: Callable[[], QuestionAnalysis]  # parsed on first use
+    parse: Callable[[Evidence], object]  # unit -> its stored spaCy parse (a Span)
+    reader: Callable[[], Reader]
+    sentences: SentenceIndex
     generate: str = "when-needed"
     short_answers: bool = True  # False when the "short-answer" switch is off
+    use_reader: bool = False  # Settings.reader
     extra: dict = field(default_factory=dict)
 
 
@@ -63,7 +69,7 @@ def _story_byline(c: Context) -> Draft | None:
 def _name_list(c: Context) -> Draft | None:
     """The names a list question asks for, from the first of the answering lines that enumerates."""
     for file, line in list(dict.fromkeys((e.file, e.line) for e in c.answering))[:3]:
-        units = line_units(c.hits, file, line)
+        units = line_units(c.hits, file, line, c.sentences)
         listed = name_list(c.query, units, c.idf, c.common_terms, c.lower_case_words)
         if listed:
             return Draft(list_answer([name for name, _ in listed]), tuple(unit for _, unit in listed))
@@ -101,13 +107,28 @@ def _span_draft(c: Context, answering: list[Evidence]) -> Draft | None:
     span, unit = quoted_span(c, answering)
     if not informative(span, c.query):
         return None
-    short = short_answer(c.analysis(), unit.text, c.nlp()) if c.short_answers else ""
+    short = short_answer(c.analysis(), c.parse(unit)) if c.short_answers else ""
     return Draft(f"{short}. {span}" if short else span, (unit,), short_answer=short)
+
+
+def _read(c: Context) -> Draft | None:
+    """The phrase the trained reader finds most likely to answer, with its sentence as the quote."""
+    analysis = c.analysis()
+    if c.generate != "when-needed" or not analysis.wants_phrase:
+        return None
+    best = c.reader().best(unit_candidates(analysis, c.answering, c.parse))
+    if best is None:
+        return None
+    found, probability = best
+    unit = c.answering[found.unit]
+    span = extract_answer(c.query, unit, idf=c.idf)
+    quote = span if found.text in span else unit.text
+    return Draft(f"{found.text}. {quote}", (unit,), short_answer=found.text, support=probability)
 
 
 def _enumeration(c: Context) -> Draft | None:
     """List questions: "three suggestions: one is …; second …; third …" quoted as one answer."""
-    answering = [with_enumeration(u, line_units(c.hits, u.file, u.line)) for u in c.answering]
+    answering = [with_enumeration(u, line_units(c.hits, u.file, u.line, c.sentences)) for u in c.answering]
     return _span_draft(c, enumerating_first(answering))
 
 
@@ -157,6 +178,12 @@ STRATEGIES: tuple[Strategy, ...] = (
         lambda c: bool(c.answering) and is_list_question(c.query),
         _enumeration,
         "list questions: the whole enumeration of the answering line",
+    ),
+    Strategy(
+        "reader",
+        lambda c: c.use_reader and bool(c.answering),
+        _read,
+        "the phrase a trained reader scores most likely to answer (qa/answer/reader.py), and its sentence",
     ),
     Strategy(
         "quoted-span",

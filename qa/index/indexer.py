@@ -17,8 +17,10 @@ from qa.index.faiss_index import choose_index_type
 from qa.index.faiss_vectors import FaissVectors, build_faiss
 from qa.index.store import FORMAT_VERSION, FaissStore, Manifest, check_format, read_embeddings, read_manifest
 from qa.index.vectors import check_available, new_vectors
+from qa.ingest.analysis import pack, parse_paragraphs
 from qa.ingest.chunking import chunk_document
 from qa.ingest.corpus import Skipped, list_sources, no_documents_message, read_document, unsupported_files
+from qa.nlp import load_nlp
 from qa.records import Chunk
 from qa.retrieval.embedding import Embedder
 
@@ -47,6 +49,7 @@ class _FilePart:
     lines: dict[tuple[str, int], str]
     page_starts: tuple[int, ...]
     vectors: np.ndarray | None  # None until embedded
+    analysis: bytes  # spaCy DocBin of the parsed paragraphs
 
 
 class _Previous:
@@ -72,6 +75,7 @@ class _Previous:
             self.lines.get(file, {}),
             self.store.pages.get(file, ()),
             self.vectors[rows],
+            self.store.analysis.get(file, b""),
         )
 
 
@@ -84,6 +88,8 @@ def _previous_build(settings: Settings, embedder: Embedder) -> _Previous | None:
             raise IndexStaleError(f"built with embedding model {manifest.embedding_model}")
         if (manifest.chunk_chars, manifest.chunk_overlap) != (settings.chunk_chars, settings.chunk_overlap):
             raise IndexStaleError("chunking settings changed")
+        if manifest.language_model != settings.language_model:
+            raise IndexStaleError(f"analysed with language model {manifest.language_model or 'none'}")
         store = FaissStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
         previous = _Previous(store, read_embeddings(settings.index_dir))
     except IndexMissingError:
@@ -102,6 +108,7 @@ def _read_parts(
     parts: list[_FilePart] = []
     skipped: list[Skipped] = []
     paths = list_sources(root)
+    nlp = None  # loaded only when a file needs parsing
     for path in tqdm(paths, desc="reading", unit="file", disable=not progress or not paths, leave=False):
         file = path.relative_to(root).as_posix()
         if previous is not None and file in previous.sources:
@@ -113,11 +120,13 @@ def _read_parts(
         if isinstance(doc, Skipped):
             skipped.append(doc)
             continue
-        chunks = chunk_document(doc, settings.chunk_chars, settings.chunk_overlap)
+        nlp = nlp or load_nlp(settings.language_model)
+        parsed = parse_paragraphs(doc, nlp)
+        chunks = chunk_document(doc, parsed, settings.chunk_chars, settings.chunk_overlap)
         lines = {
             (doc.file, n): text.strip() for n, text in enumerate(doc.text.split("\n"), 1) if text.strip()
         }
-        parts.append(_FilePart(doc.file, doc.sha256, chunks, lines, doc.page_starts, None))
+        parts.append(_FilePart(doc.file, doc.sha256, chunks, lines, doc.page_starts, None, pack(parsed)))
     return parts, skipped
 
 
@@ -169,6 +178,7 @@ def build_index(
         files={},
         count=len(chunks),
         index_type=index_type,
+        language_model=settings.language_model,
     )
     lines = {key: text for p in parts for key, text in p.lines.items()}
     pages = {p.file: p.page_starts for p in parts if p.page_starts}
@@ -177,7 +187,8 @@ def build_index(
     else:
         index = new_vectors(manifest.dim, settings.vector_store, settings.qdrant_url, settings.qdrant_api_key)
         index.add(all_vectors)
-    store = FaissStore(manifest, index, chunks, lines, pages, embeddings=all_vectors)
+    analysis = {p.file: p.analysis for p in parts}
+    store = FaissStore(manifest, index, chunks, lines, pages, embeddings=all_vectors, analysis=analysis)
     path = store.save(settings.index_dir)
     removed = tuple(sorted(set(previous.sources) - set(manifest.sources))) if previous else ()
     return BuildReport(
@@ -223,6 +234,8 @@ def stale_reasons(settings: Settings, manifest: Manifest | None = None) -> list[
         )
     if (manifest.chunk_chars, manifest.chunk_overlap) != (settings.chunk_chars, settings.chunk_overlap):
         reasons.append("chunking settings changed")
+    if manifest.language_model != settings.language_model:
+        reasons.append(f"analysed with language model {manifest.language_model or 'none'}")
     wanted = choose_index_type(manifest.count, manifest.dim, settings.index_type)
     if settings.vector_store == "faiss" and manifest.index_type != wanted:
         reasons.append(f"index type is {manifest.index_type}, settings ask for {wanted}")

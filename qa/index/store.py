@@ -6,6 +6,8 @@ Layout of the index folder:
                lines.json (text of every non-blank source line, for citations),
                pages.json (PDFs: the line each page starts on),
                embeddings.npy (the chunk vectors, row i = chunk i, reused by incremental builds),
+               analysis.json (per file, spaCy's parse of its paragraphs as DocBin bytes in
+               base64: sentences, entities, noun chunks, lemmas; reused by incremental builds),
                vectors.faiss (FAISS backend) or vectors.npy (Qdrant in-process; a Qdrant
                server keeps the vectors in a collection named after the build)
 
@@ -21,6 +23,7 @@ process dies, even by kill -9, so there is no stale lock file to clean up.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import logging
@@ -44,18 +47,21 @@ from qa.errors import IndexCorruptError, IndexMissingError, IndexStaleError
 from qa.hashing import sha256_file
 from qa.index.faiss_vectors import build_faiss  # noqa: F401  (re-exported: the indexer's old import path)
 from qa.index.vectors import VectorIndex, open_vectors
+from qa.ingest.analysis import SentenceIndex, unpack
 from qa.ingest.corpus import is_safe_name, page_location
 from qa.records import Chunk, Hit
 
 log = logging.getLogger(__name__)
 
-# 3: embeddings.npy and pages.json were added; an index of an older format is rebuilt in full.
-FORMAT_VERSION = 3
+# 3: embeddings.npy and pages.json were added; 4: analysis.json, chunks of spaCy sentences of
+# rebuilt paragraphs. An index of an older format is rebuilt in full.
+FORMAT_VERSION = 4
 EMBEDDINGS = "embeddings.npy"
 PAGES = "pages.json"
+ANALYSIS = "analysis.json"
 TIE_MARGIN = 10  # extra candidates fetched so that ties at the k-th place are cut consistently
 TIE_DECIMALS = 5  # scores equal to this many decimals tie (backends differ in the last float bits)
-RECORD_FILES = ("chunks.json", "lines.json", PAGES, EMBEDDINGS)
+RECORD_FILES = ("chunks.json", "lines.json", PAGES, EMBEDDINGS, ANALYSIS)
 FILES = ("vectors.faiss", *RECORD_FILES)  # the files of a build with the default FAISS backend
 DEFAULT_VECTOR_STORE = {"backend": "faiss", "files": ["vectors.faiss"]}  # manifests from before backends
 
@@ -76,6 +82,7 @@ class Manifest:
     # The vector backend's record: {"backend": "faiss" | "qdrant", "files": [...], and e.g. the
     # Qdrant url and collection}; never an API key.
     vector_store: dict = dataclasses.field(default_factory=lambda: dict(DEFAULT_VECTOR_STORE))
+    language_model: str = ""  # the spaCy pipeline that analysed the documents
 
     @classmethod
     def from_dict(cls, data: object) -> Manifest:
@@ -113,6 +120,7 @@ class FaissStore:
         lines: dict[tuple[str, int], str],
         pages: dict[str, tuple[int, ...]] | None = None,
         embeddings: np.ndarray | None = None,
+        analysis: dict[str, bytes] | None = None,
     ):
         if len(vectors) != len(chunks):
             raise IndexCorruptError(
@@ -124,6 +132,20 @@ class FaissStore:
         self.lines = lines  # (file, line number) -> stripped text of that source line
         self.pages = pages or {}  # PDF file -> line each page starts on (page 1 first)
         self.embeddings = embeddings  # (len(chunks), dim) float32 when building; load leaves it None
+        self.analysis = analysis or {}  # file -> spaCy DocBin bytes of its parsed paragraphs
+        self._sentences = None
+
+    def sentence_index(self, vocab) -> SentenceIndex:
+        """The stored parse of every file, unpacked once with the language model's vocabulary."""
+        if self._sentences is None:
+            try:
+                docs = [doc for file in sorted(self.analysis) for doc in unpack(self.analysis[file], vocab)]
+            except (ValueError, KeyError, TypeError) as e:
+                raise IndexCorruptError(
+                    f"the index's language analysis cannot be read ({e}): run `qa index`"
+                ) from e
+            self._sentences = SentenceIndex(docs)
+        return self._sentences
 
     def page_of(self, file: str, line: int) -> tuple[int, int] | None:
         """(page, line on that page) of a line of a PDF; None for other files."""
@@ -162,6 +184,7 @@ class FaissStore:
                 by_file.setdefault(file, []).append([number, text])
             (tmp / "lines.json").write_text(json.dumps(by_file, ensure_ascii=False), encoding="utf-8")
             write_pages(tmp / PAGES, self.pages)
+            write_analysis(tmp / ANALYSIS, self.analysis)
             if self.embeddings is None:
                 raise ValueError("a store is saved with its embeddings (row i = vector of chunk i)")
             write_embeddings(tmp / EMBEDDINGS, self.embeddings)
@@ -213,11 +236,12 @@ class FaissStore:
             by_file = json.loads((build / "lines.json").read_text(encoding="utf-8"))
             lines = {(file, int(n)): text for file, rows in by_file.items() for n, text in rows}
             pages = read_pages(build / PAGES)
+            analysis = read_analysis(build / ANALYSIS)
         except (OSError, RuntimeError, ValueError, TypeError, AttributeError) as e:
             raise IndexCorruptError(f"cannot read the index in {build} ({e}): run `qa index`") from e
         check_records(manifest, chunks, lines)
         vectors = open_vectors(manifest.vector_store, build, manifest.dim, qdrant_api_key)
-        return cls(manifest, vectors, chunks, lines, pages)
+        return cls(manifest, vectors, chunks, lines, pages, analysis=analysis)
 
 
 def check_records(manifest: Manifest, chunks: list[Chunk], lines: dict[tuple[str, int], str]) -> None:
@@ -331,6 +355,18 @@ def read_pages(path: Path) -> dict[str, tuple[int, ...]]:
     if not isinstance(data, dict):
         raise ValueError(f"{path.name} is not a JSON object")
     return {str(f): tuple(int(n) for n in starts) for f, starts in data.items()}
+
+
+def write_analysis(path: Path, analysis: dict[str, bytes]) -> None:
+    data = {f: base64.b64encode(blob).decode("ascii") for f, blob in sorted(analysis.items())}
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def read_analysis(path: Path) -> dict[str, bytes]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path.name} is not a JSON object")
+    return {str(f): base64.b64decode(blob, validate=True) for f, blob in data.items()}
 
 
 def write_embeddings(path: Path, vectors: np.ndarray) -> None:

@@ -1,0 +1,242 @@
+"""Paragraphs rebuilt from physical lines, split into sentences and analysed once, at index time.
+
+Text comes in physical lines: one paragraph per line (the seeds, SQuAD), hard-wrapped at some
+width (man pages, wrapped Markdown, e-mail), PDF layout lines, HTML blocks. A paragraph is a run
+of non-blank lines; inside a run, a line break is a soft wrap when the line is long for the
+document's wrap width and the next line does not start a list item. Lines longer than any wrap
+width (over WRAP_MAX characters) are paragraphs of their own.
+
+Each paragraph is parsed by spaCy with its line breaks read as spaces (offsets stay the file's),
+so a sentence that crosses a line break is whole, and maps back to the physical lines it spans.
+The parses (sentences, entities, noun chunks, lemmas, dependencies) are kept as one spaCy
+`DocBin` per document (spaCy's own msgpack format, not pickle), stored in the index.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from qa.ingest.corpus import Document
+
+# A "sentence" longer than this (a minified file, a table flattened into one line) is cut at spaces
+# into pieces of at most this size, so no chunk, evidence unit or citation grows without bound.
+MAX_SENTENCE_CHARS = 2000
+WRAP_MAX = 100  # a line longer than this is not hard-wrapped text: it is a paragraph of its own
+MIN_WRAP = 40  # text wrapped narrower than this is not prose (lists, tables, headings)
+SOFT_WRAP_SHARE = 0.6  # a line at least this share of the wrap width continues on the next line
+MAX_PARAGRAPH_CHARS = 20_000  # longer runs are parsed in pieces (spaCy's time grows with length)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•·‣◦]|\d{1,3}[.)]|[a-zA-Z][.)])\s+")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """[start, end) offsets in the document text, and the 1-based lines it spans."""
+
+    start: int
+    end: int
+    first_line: int
+    last_line: int
+
+
+def wrap_width(lines: list[str]) -> int:
+    """The width a document's text is wrapped at: the 90th percentile of its line lengths up to
+    WRAP_MAX (0 when no line is that short).
+
+    >>> wrap_width(["a" * 78, "a" * 80, "a" * 30, "x" * 400])
+    80
+    """
+    lengths = sorted(len(x.rstrip()) for x in lines if 0 < len(x.strip()) and len(x.rstrip()) <= WRAP_MAX)
+    return lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))] if lengths else 0
+
+
+def paragraphs(doc: Document) -> list[Paragraph]:
+    """The document's paragraphs, in order.
+
+    >>> text = "Title\\n\\n" + "word " * 15 + "\\nends here.\\n- item one\\n- item two"
+    >>> [(p.first_line, p.last_line) for p in paragraphs(Document("a.txt", text, "", "utf-8"))]
+    [(1, 1), (3, 4), (5, 5), (6, 6)]
+    """
+    lines = doc.text.split("\n")
+    width = wrap_width(lines)
+    out: list[Paragraph] = []
+    first = None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        if first is None:
+            first = number
+        nxt = lines[number] if number < len(lines) else ""
+        continues = (
+            bool(nxt.strip())
+            and width >= MIN_WRAP
+            and len(line.rstrip()) <= WRAP_MAX
+            and len(nxt.rstrip()) <= WRAP_MAX
+            and len(line.rstrip()) >= SOFT_WRAP_SHARE * width
+            and not _LIST_ITEM.match(nxt)
+            and _span(doc, first, number + 1) <= MAX_PARAGRAPH_CHARS
+        )
+        if not continues:
+            out.extend(_bounded(doc, _paragraph(doc, first, number)))
+            first = None
+    return out
+
+
+def _bounded(doc: Document, p: Paragraph) -> list[Paragraph]:
+    """A paragraph longer than MAX_PARAGRAPH_CHARS (a huge single line) as pieces cut at spaces."""
+    if p.end - p.start <= MAX_PARAGRAPH_CHARS:
+        return [p]
+    pieces = cut_long(doc.text, p.start, p.end, MAX_PARAGRAPH_CHARS)
+    return [Paragraph(a, b, doc.line_of(a), doc.line_of(b - 1)) for a, b in pieces]
+
+
+def cut_long(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
+    """[start, end) as pieces of at most `limit` characters, cut after the last space that fits
+    (mid-word only when there is no space), each trimmed.
+
+    >>> cut_long("aaa bbb ccc", 0, 11, limit=7)
+    [(0, 7), (8, 11)]
+    """
+    pieces = []
+    while end - start > limit:
+        cut = text.rfind(" ", start + 1, start + limit + 1)
+        cut = cut if cut > start else start + limit
+        stop = cut
+        while stop > start and text[stop - 1].isspace():
+            stop -= 1
+        pieces.append((start, stop))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        pieces.append((start, end))
+    return pieces
+
+
+def _span(doc: Document, first: int, last: int) -> int:
+    starts = doc.line_starts
+    end = starts[last] - 1 if last < len(starts) else len(doc.text)
+    return end - starts[first - 1]
+
+
+def _paragraph(doc: Document, first: int, last: int) -> Paragraph:
+    """Lines first..last, without the leading and trailing whitespace of the run."""
+    starts = doc.line_starts
+    start = starts[first - 1]
+    end = starts[last] - 1 if last < len(starts) else len(doc.text)
+    text = doc.text[start:end]
+    lead = len(text) - len(text.lstrip())
+    trail = len(text) - len(text.rstrip())
+    return Paragraph(start + lead, end - trail, first, last)
+
+
+def parse_paragraphs(doc: Document, nlp, batch_size: int = 64) -> list:
+    """spaCy Docs of the document's paragraphs, in order.
+
+    A paragraph's line breaks are read as spaces, so the Doc's text has the same length as the
+    file's span: an offset in it plus user_data["start"] is an offset in the file. user_data also
+    holds "file", "first_line" and "breaks" (offsets of the line breaks in the Doc's text).
+    """
+    found = paragraphs(doc)
+    texts = [doc.text[p.start : p.end] for p in found]
+    parsed = []
+    flat = (text.replace("\n", " ") for text in texts)
+    for p, text, parsed_doc in zip(found, texts, nlp.pipe(flat, batch_size=batch_size), strict=True):
+        parsed_doc.user_data.update(
+            file=doc.file,
+            start=p.start,
+            first_line=p.first_line,
+            breaks=[i for i, ch in enumerate(text) if ch == "\n"],
+        )
+        parsed.append(parsed_doc)
+    return parsed
+
+
+def sentence_offsets(paragraph) -> list[tuple[int, int, object]]:
+    """(start, end, spaCy sentence) in file offsets of every sentence of a parsed paragraph:
+    trimmed, and cut at spaces where longer than MAX_SENTENCE_CHARS (the pieces share the sentence)."""
+    offset, text = paragraph.user_data["start"], paragraph.text
+    out = []
+    for sent in paragraph.sents:
+        a, b = sent.start_char, sent.end_char
+        piece = text[a:b]
+        a, b = a + len(piece) - len(piece.lstrip()), b - (len(piece) - len(piece.rstrip()))
+        if b > a:
+            out.extend((offset + x, offset + y, sent) for x, y in cut_long(text, a, b, MAX_SENTENCE_CHARS))
+    return out
+
+
+def pack(docs: list) -> bytes:
+    """Parsed paragraphs as spaCy DocBin bytes (msgpack; user data included)."""
+    from spacy.tokens import DocBin
+
+    return DocBin(docs=docs, store_user_data=True).to_bytes()
+
+
+def unpack(data: bytes, vocab) -> list:
+    from spacy.tokens import DocBin
+
+    return list(DocBin(store_user_data=True).from_bytes(data).get_docs(vocab))
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of the stored parse: file offsets, the lines it spans, its text and parse."""
+
+    file: str
+    start: int
+    end: int
+    first_line: int
+    last_line: int
+    text: str  # line breaks read as spaces
+    span: object  # the spaCy Span: entities, noun chunks, lemmas, dependencies
+
+
+class SentenceIndex:
+    """The stored parse of every document, looked up by file and offsets."""
+
+    def __init__(self, docs: list):
+        self._by_file: dict[str, list[Sentence]] = {}
+        for doc in docs:
+            data = doc.user_data
+            file, offset, first, breaks = data["file"], data["start"], data["first_line"], data["breaks"]
+            for a, b, sent in sentence_offsets(doc):
+                line = first + bisect.bisect_right(breaks, a - offset)
+                last = first + bisect.bisect_right(breaks, b - 1 - offset)
+                text = doc.text[a - offset : b - offset]
+                self._by_file.setdefault(file, []).append(Sentence(file, a, b, line, last, text, sent))
+        for sentences in self._by_file.values():
+            sentences.sort(key=lambda s: s.start)
+        self._starts = {f: [s.start for s in ss] for f, ss in self._by_file.items()}
+
+    def within(self, file: str, start: int, end: int) -> list[Sentence]:
+        """The sentences of `file` that overlap [start, end), in order."""
+        sentences = self._by_file.get(file, [])
+        i = max(0, bisect.bisect_right(self._starts.get(file, []), start) - 1)
+        out = []
+        while i < len(sentences) and sentences[i].start < end:
+            if sentences[i].end > start:
+                out.append(sentences[i])
+            i += 1
+        return out
+
+    def span(self, file: str, start: int, end: int):
+        """The parse of [start, end) of a file as a spaCy Span, when it lies in one sentence; else None."""
+        found = self.within(file, start, end)
+        if len(found) != 1:
+            return None
+        s = found[0]
+        doc = s.span.doc
+        base = doc.user_data["start"]
+        return doc.char_span(start - base, end - base, alignment_mode="expand")
+
+    def line_of(self, sentence: Sentence, offset: int) -> int:
+        """The line of a file offset inside `sentence`."""
+        data = sentence.span.doc.user_data
+        return data["first_line"] + bisect.bisect_right(data["breaks"], offset - data["start"])
+
+
+def span_of(sentences: SentenceIndex, unit) -> object | None:
+    """The stored parse of an evidence unit (anything with file, start and end), or None."""
+    return sentences.span(unit.file, unit.start, unit.end)

@@ -1,0 +1,107 @@
+"""Paragraphs rebuilt from physical lines, and the stored parse mapped back to those lines."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from qa.ingest.analysis import SentenceIndex, pack, paragraphs, parse_paragraphs, unpack, wrap_width
+from qa.ingest.corpus import Document
+from qa.ingest.html_text import html_to_text
+from qa.nlp import load_nlp
+
+PROSE = (
+    "The harbour board met on Tuesday to discuss the silting of the eastern channel. After a long "
+    "debate the members agreed to hire a dredger for the summer months. The cost will be shared "
+    "with the fishing cooperative, which has complained about the shallows for years."
+)
+
+
+def doc_of(text: str, name: str = "d.txt") -> Document:
+    return Document(name, text, "", "utf-8")
+
+
+def spans(text: str) -> list[tuple[int, int]]:
+    return [(p.first_line, p.last_line) for p in paragraphs(doc_of(text))]
+
+
+def test_hard_wrapped_text_is_one_paragraph_per_blank_line_block():
+    wrapped = textwrap.fill(PROSE, 72)
+    text = f"Harbour news\n\n{wrapped}\n\n{textwrap.fill(PROSE, 72)}\n"
+    n = wrapped.count("\n") + 1
+    assert spans(text) == [(1, 1), (3, 2 + n), (4 + n, 3 + 2 * n)]
+
+
+def test_one_paragraph_per_long_line_stays_one_per_line():
+    text = "\n".join([PROSE, PROSE.upper(), PROSE]) + "\n"
+    assert spans(text) == [(1, 1), (2, 2), (3, 3)]
+
+
+def test_list_items_and_short_lines_end_a_paragraph():
+    wrapped = textwrap.fill(PROSE, 60)
+    items = "- first item of the list\n- second item of the list\n1. a numbered item"
+    n = wrapped.count("\n") + 1
+    assert spans(f"{wrapped}\n{items}") == [(1, n), (n + 1, n + 1), (n + 2, n + 2), (n + 3, n + 3)]
+
+
+def test_pdf_layout_lines_join_into_paragraphs():
+    # pypdf lays a page out as lines of about the page's width, a paragraph ending in a short line
+    first = textwrap.fill(PROSE + " The board adjourned.", 88)
+    assert len(first.split("\n")[-1]) < 40
+    page = first + "\n" + textwrap.fill(PROSE.replace("harbour", "river"), 88)
+    n = first.count("\n") + 1
+    assert spans(page) == [(1, n), (n + 1, page.count("\n") + 1)]
+
+
+def test_html_blocks_are_lines_and_each_long_block_its_own_paragraph():
+    html = f"<html><body><h1>Board</h1><p>{PROSE}</p><ul><li>one</li><li>two</li></ul></body></html>"
+    text = html_to_text(html)
+    assert spans(text) == [(1, 1), (2, 2), (3, 3), (4, 4)]
+
+
+def test_wrap_width_ignores_lines_too_long_to_be_wrapped():
+    assert wrap_width(["x" * 70] * 9 + ["y" * 500]) == 70
+    assert wrap_width(["z" * 500]) == 0
+
+
+def test_a_huge_line_is_cut_into_bounded_paragraphs():
+    line = " ".join(["word"] * 20_000)
+    found = paragraphs(doc_of(f"Title\n\n{line}\n"))
+    assert found[0].first_line == 1 and all(p.first_line == p.last_line == 3 for p in found[1:])
+    assert all(p.end - p.start <= 20_000 for p in found)
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_nlp("blank:en")
+
+
+def test_a_sentence_over_a_line_break_is_whole_and_maps_to_both_lines(nlp):
+    text = "Notes\n\nThe dredger arrived late in June, and the work on the channel\n"
+    text += "began at once. It ended in May.\n"
+    doc = doc_of(text)
+    index = SentenceIndex(parse_paragraphs(doc, nlp))
+    found = index.within("d.txt", 0, len(text))
+    assert [(s.first_line, s.last_line) for s in found] == [(1, 1), (3, 4), (4, 4)]
+    whole = found[1]
+    assert whole.text == "The dredger arrived late in June, and the work on the channel began at once."
+    assert doc.text[whole.start : whole.end].replace("\n", " ") == whole.text
+
+
+def test_the_parse_round_trips_through_docbin_bytes(nlp):
+    doc = doc_of("First sentence here. Second one.\n\nA new paragraph.\n", "r.txt")
+    parsed = parse_paragraphs(doc, nlp)
+    again = unpack(pack(parsed), nlp.vocab)
+    assert [d.text for d in again] == [d.text for d in parsed]
+    assert [{**d.user_data, "breaks": list(d.user_data["breaks"])} for d in again] == [
+        d.user_data for d in parsed
+    ]
+    index = SentenceIndex(again)
+    assert [s.text for s in index.within("r.txt", 0, 100)] == [
+        "First sentence here.",
+        "Second one.",
+        "A new paragraph.",
+    ]
+    span = index.span("r.txt", 21, 32)
+    assert span is not None and span.text == "Second one."
