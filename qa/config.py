@@ -31,6 +31,9 @@ class Settings:
     # cache and checked to give the same vectors, 2-3x faster (evals/QUERY-EMBEDDING.md); torch.
     query_runtime: str = "onnx"  # onnx | torch
     generator_model: str = DEFAULT_GENERATOR  # "packaged:...", "none", a hub id or a local folder
+    # spaCy pipeline for sentences, entities, noun chunks and lemmas: "packaged:en_core_web_sm",
+    # an installed pipeline package's name, or a local folder (qa/nlp.py)
+    language_model: str = "packaged:en_core_web_sm"
     generator_dtype: str = "auto"  # auto | float32 | bfloat16 (transformers backend)
     # auto = llama-cpp when llama-cpp-python is installed and the generator is a GGUF, else transformers
     generator_backend: str = "auto"  # auto | transformers | llama-cpp
@@ -50,6 +53,12 @@ class Settings:
     # when-needed: the generator writes only when no quoted span of a line answers; always: it writes
     # every answer (then verified, the span as fallback)
     generate: str = "when-needed"  # when-needed | always
+    # Answer strategies switched off, comma-separated (qa/answer/strategies.py STRATEGY_NAMES), so the
+    # evaluation can show what each is worth: e.g. "byline,short-answer"
+    disabled_strategies: str = ""
+    # Abstain when the best answering sentence's support (qa/answer/support.py) is below this.
+    # Chosen on the dev halves of the gold sets (evals/REPORT.md, the trade-off curve).
+    min_support: float = 0.0
     # 0 = all cores for torch, all but one for llama.cpp (evals/BACKENDS.md), two for ONNX questions
     threads: int = 0
     # auto picks by corpus size: flat (exact) up to ~50k chunks, then IVF (see qa/index/faiss_index.py).
@@ -84,6 +93,8 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise InputError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if not 0 <= self.min_support <= 1:
+            raise InputError(f"min_support must be between 0 and 1, not {self.min_support}")
         if not 0 <= self.dense_weight <= 10:
             raise InputError("dense_weight must be between 0 and 10")
         if self.chunk_overlap < 0:

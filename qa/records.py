@@ -95,6 +95,10 @@ class Answer:
     # The phrase that answers ("723 million yuan"), when one does; "" for why/how/list answers
     # and abstentions, where `text` (the supporting sentence) is the answer.
     short_answer: str = ""
+    # How well the quoted evidence supports answering, in [0, 1]: the best answering sentence's
+    # blend of question-term coverage and meaning (qa/answer/support.py). Below
+    # Settings.min_support the pipeline abstains. None where nothing was scored.
+    support: float | None = None
 
     def to_dict(self, id: str | None = None) -> dict:
         """The JSON shape of `qa ask --json`."""
@@ -103,6 +107,7 @@ class Answer:
             question=self.question,
             answer=self.text,
             short_answer=self.short_answer,
+            support=None if self.support is None else round(self.support, 4),
             abstained=self.abstained,
             citations=[c.to_dict() for c in self.citations],
             passages=[{k: v for k, v in h.to_dict().items() if k != "rank"} for h in self.hits],

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
-from qa.answer.arithmetic import comparison_answer, difference_answer, earlier_answer
-from qa.answer.byline import byline_answer, on_topic, story_byline, who_wrote
+from qa.answer.byline import on_topic, who_wrote
 from qa.answer.compound import resolve, split_question
 from qa.answer.conversation import standalone
-from qa.answer.evidence import Evidence, line_units, select_evidence
-from qa.answer.extractive import extract_answer, is_list_question
-from qa.answer.listing import enumerating_first, list_answer, name_list, with_enumeration
+from qa.answer.evidence import Evidence, select_evidence
 from qa.answer.prompting import NOT_STATED, evidence_prompt, plain_prompt
+from qa.answer.question import analyse_question
+from qa.answer.strategies import SHORT_ANSWER, Context, Draft, disabled, first_draft, quoted_span
+from qa.answer.support import support
 from qa.answer.verify import abstain_reason, answering_units, informative, verify_answer
 from qa.answer.writing_systems import main_script
 from qa.config import Settings
@@ -24,6 +25,7 @@ from qa.generation.generator import Generator as TextGenerator
 from qa.generation.generator import make_generator
 from qa.ingest.chunking import MAX_SENTENCE_CHARS
 from qa.inputs import clean_question
+from qa.nlp import load_nlp
 from qa.records import Answer, Citation, Hit
 from qa.retrieval.embedding import CachedEmbedder
 from qa.retrieval.retriever import Retriever
@@ -53,6 +55,7 @@ class Pipeline:
         self._generator = generator
         self._evidence_embedder: CachedEmbedder | None = None
         self._generator_loading: threading.Thread | None = None
+        self._disabled = disabled(settings.disabled_strategies)  # answer strategies switched off
 
     @property
     def retriever(self) -> Retriever:
@@ -65,6 +68,11 @@ class Pipeline:
         if self._generator is None and self.settings.generator_model != "none":
             self._generator = make_generator(self.settings)
         return self._generator
+
+    @property
+    def nlp(self):
+        """The spaCy pipeline that parses questions (and, for now, the answering sentence)."""
+        return load_nlp(self.settings.language_model)
 
     @property
     def evidence_embedder(self) -> CachedEmbedder:
@@ -95,7 +103,7 @@ class Pipeline:
             self._generator_loading.start()
 
     def _warm_up_retrieval(self) -> None:
-        _ = self.retriever, self.line_text
+        _ = self.retriever, self.line_text, self.nlp
         if hasattr(self.retriever.embedder, "warm_up"):
             self.retriever.embedder.warm_up()
 
@@ -188,85 +196,81 @@ class Pipeline:
         self, question: str, query: str, hits: list[Hit], timings: dict[str, float]
     ) -> Iterator[Event]:
         t = time.perf_counter()
-        lines = self.line_text
-        idf = self.retriever.bm25.idf
+        context = self._context(query, hits)
+        timings["evidence"] = ms(t)
+        draft = first_draft(context, self._disabled)
+        if draft is None and not context.answering:
+            reason = abstain_reason(
+                query, context.evidence, context.lines, context.common_terms, context.file_tokens
+            )
+            timings.setdefault("generate", 0.0)
+            text = abstain_text(reason, context.evidence, self.page_of)
+            yield self._final(question, query, hits, timings, text, (), "abstained", support=0.0)
+            return
+        score = support(context.answering, context.analysis(), draft.short_answer if draft else "")
+        if score < self.settings.min_support:
+            timings.setdefault("generate", 0.0)
+            floor = self.settings.min_support
+            reason = f"the closest passages support an answer too weakly ({score:.2f} < {floor:.2f})"
+            text = abstain_text(reason, context.evidence, self.page_of)
+            yield self._final(question, query, hits, timings, text, (), "abstained", support=score)
+            return
+        if draft is None:
+            draft = yield from self._generated(context, timings)
+        else:
+            timings["generate"] = 0.0
+        citations = cite(list(draft.units), context.lines, self.page_of)
+        yield self._final(
+            question, query, hits, timings, draft.text, citations, draft.method, draft.short_answer, score
+        )
+
+    def _context(self, query: str, hits: list[Hit]) -> Context:
+        """The evidence of the hits and which of it may answer, with what the strategies read."""
+        retriever, lines = self.retriever, self.line_text
+        idf = retriever.bm25.idf
         evidence = select_evidence(
             query, hits, self.evidence_embedder, idf, lines, self.settings.evidence_sentences
         )
-        timings["evidence"] = ms(t)
-        generic, documents = self.retriever.common_terms, self.retriever.file_tokens
-        answering = answering_units(query, evidence, lines, generic, documents)
-        if who_wrote(query):  # the answer is a byline: only lines of a story about the question's topic
-            answering = on_topic(query, answering, documents, idf, generic)
-        if not answering:  # "who wrote the article about X?": no line answers, the story's byline does
-            stories = [h.chunk.file for h in hits]
-            found = story_byline(query, stories, lines, documents, idf, generic)
-            if found:
-                timings["generate"] = 0.0
-                text, unit = found
-                citations = cite([unit], lines, self.page_of)
-                yield self._final(question, query, hits, timings, text, citations, "extractive")
-                return
-            reason = abstain_reason(query, evidence, lines, generic, documents)
-            timings.setdefault("generate", 0.0)
-            text = abstain_text(reason, evidence, self.page_of)
-            yield self._final(question, query, hits, timings, text, (), "abstained")
-            return
+        common, file_tokens = retriever.common_terms, retriever.file_tokens
+        answering = answering_units(query, evidence, lines, common, file_tokens)
+        if who_wrote(query) and "byline" not in self._disabled:
+            # the answer is a byline: only lines of a story about the question's topic
+            answering = on_topic(query, answering, file_tokens, idf, common)
+        analysis = functools.cache(lambda: analyse_question(query, self.nlp))
+        return Context(
+            query=query,
+            hits=hits,
+            evidence=evidence,
+            answering=answering,
+            lines=lines,
+            idf=idf,
+            common_terms=common,
+            file_tokens=file_tokens,
+            lower_case_words=retriever.ordinary_words,
+            analysis=analysis,
+            nlp=lambda: self.nlp,
+            generate=self.settings.generate,
+            short_answers=SHORT_ANSWER not in self._disabled,
+        )
 
-        listed = self._name_list(query, hits, answering)
-        if listed:  # names cut from the line itself: nothing for the generator to add
-            timings["generate"] = 0.0
-            text = list_answer([name for name, _ in listed])
-            cited = [unit for _, unit in listed]
-            citations = cite(cited, lines, self.page_of)
-            yield self._final(question, query, hits, timings, text, citations, "extractive")
-            return
-
-        # Worked out from stated figures (shown with the working: a difference, the figure before an
-        # increase, "which is larger", each amount from its own line), or a byline
-        direct = comparison_answer(query, evidence, lines)
-        if direct is None:
-            single = (
-                difference_answer(query, answering)
-                or earlier_answer(query, answering)
-                or byline_answer(query, answering, lines)
-            )
-            direct = (single[0], [single[1]]) if single else None
-        if direct:
-            timings["generate"] = 0.0
-            text, units = direct
-            cited_units = cite(units, lines, self.page_of)
-            yield self._final(question, query, hits, timings, text, cited_units, "extractive")
-            return
-
-        if is_list_question(query):  # "three suggestions: one is …; second …; third …" is one answer
-            answering = [with_enumeration(u, line_units(hits, u.file, u.line)) for u in answering]
-            answering = enumerating_first(answering)
-        span, span_unit = first_informative_span(query, answering, idf)
-        if self.settings.generate == "when-needed" and informative(span, query):
-            # The line's own words already answer: on the gold set they are right more often than the
-            # packaged generator's, and at once (evals/REPORT.md).
-            timings["generate"] = 0.0
-            yield self._final(
-                question, query, hits, timings, span, cite([span_unit], lines, self.page_of), "extractive"
-            )
-            return
+    def _generated(self, c: Context, timings: dict[str, float]) -> Generator[Event, None, Draft]:
+        """The generator's verified answer; the quoted span when it has none that holds."""
         reply = ""
         if self.generator is not None:
-            statements = [e.text for e in evidence[: self.settings.prompt_sentences]]
-            reply = yield from self._generate(evidence_prompt(query, statements), timings)
+            statements = [e.text for e in c.evidence[: self.settings.prompt_sentences]]
+            reply = yield from self._generate(evidence_prompt(c.query, statements), timings)
         else:
             timings["generate"] = 0.0
         t = time.perf_counter()
-        claims = verify_answer(reply, evidence, lines) if reply and NOT_STATED not in reply else []
-        text = " ".join(c.text for c in claims)
-        if claims and informative(text, query):
-            cited = [e for c in claims for e in c.sources]
-            method = "generated"
+        claims = verify_answer(reply, c.evidence, c.lines) if reply and NOT_STATED not in reply else []
+        text = " ".join(claim.text for claim in claims)
+        if claims and informative(text, c.query):
+            draft = Draft(text, tuple(e for claim in claims for e in claim.sources), "generated")
         else:
-            text, cited, method = span, [span_unit], "extractive"
+            span, unit = quoted_span(c, c.answering)
+            draft = Draft(span, (unit,))
         timings["verify"] = ms(t)
-        yield self._final(question, query, hits, timings, text, cite(cited, lines, self.page_of), method)
+        return draft
 
     def _compound(
         self, question: str, query: str, parts: list[str], timings: dict[str, float]
@@ -298,21 +302,6 @@ class Pipeline:
         method = "generated" if any(a.method == "generated" for a in answers) else "extractive"
         yield self._final(question, query, hits, timings, text, citations, method)
 
-    def _name_list(self, query: str, hits: list[Hit], answering: list[Evidence]) -> list:
-        """The names a list question asks for, from the first of the answering lines that enumerates."""
-        lines = list(dict.fromkeys((e.file, e.line) for e in answering))[:3]
-        for file, line in lines:
-            listed = name_list(
-                query,
-                line_units(hits, file, line),
-                self.retriever.bm25.idf,
-                self.retriever.common_terms,
-                self.retriever.ordinary_words,
-            )
-            if listed:
-                return listed
-        return []
-
     def _plain(
         self, question: str, query: str, hits: list[Hit], timings: dict[str, float]
     ) -> Iterator[Event]:
@@ -338,7 +327,7 @@ class Pipeline:
         )
 
     @staticmethod
-    def _final(question, query, hits, timings, text, citations, method) -> Event:
+    def _final(question, query, hits, timings, text, citations, method, short="", support=None) -> Event:
         answer = Answer(
             question=question,
             text=text,
@@ -348,6 +337,8 @@ class Pipeline:
             timings_ms=timings,
             standalone_question=query,
             method=method,
+            short_answer=short,
+            support=support,
         )
         return Event("answer", text, answer)
 
@@ -362,20 +353,6 @@ def _no_pages(file: str, line: int) -> None:
 def citation(file: str, line: int, text: str, page_of: PageOf = _no_pages) -> Citation:
     page, page_line = page_of(file, line) or (None, None)
     return Citation(file, line, text, page, page_line)
-
-
-def first_informative_span(
-    query: str, answering: list[Evidence], idf: dict[str, float]
-) -> tuple[str, Evidence]:
-    """The span of the first answering unit that adds something to the question ("Li Linkang said."
-    does not), else the best unit's span."""
-    fallback = None
-    for unit in answering:
-        span = extract_answer(query, unit, idf=idf)
-        if informative(span, query):
-            return span, unit
-        fallback = fallback or (span, unit)
-    return fallback
 
 
 def cite(

@@ -81,6 +81,7 @@ class AskResponse(BaseModel):
     question: str
     answer: str
     short_answer: str = Field("", description="the phrase that answers; empty if the sentence is the answer")
+    support: float | None = Field(None, description="how well the evidence supports answering, 0 to 1")
     abstained: bool
     citations: list[Citation]
     passages: list[AnswerPassage]

@@ -1,0 +1,196 @@
+"""Ways of answering from the quoted lines themselves, each behind one interface.
+
+A strategy has a `name`, `applies(context) -> bool` and `answer(context) -> Draft | None`. The
+pipeline walks `STRATEGIES` in order and takes the first draft; when none answers, the generator
+writes (or the pipeline abstains when nothing may answer). `Settings.disabled_strategies` switches
+any of them off by name, so `qa eval` can show what each one is worth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from qa.answer.arithmetic import comparison_answer, difference_answer, earlier_answer
+from qa.answer.byline import byline_answer, story_byline, who_wrote
+from qa.answer.evidence import Evidence, line_units
+from qa.answer.extractive import extract_answer, is_list_question
+from qa.answer.listing import enumerating_first, list_answer, name_list, with_enumeration
+from qa.answer.question import QuestionAnalysis
+from qa.answer.short_answer import short_answer
+from qa.answer.verify import informative
+from qa.errors import InputError
+from qa.records import Hit
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An answer a strategy wrote: its text, the evidence units it cites, how it was made."""
+
+    text: str
+    units: tuple[Evidence, ...]
+    method: str = "extractive"
+    short_answer: str = ""
+
+
+@dataclass
+class Context:
+    """What every strategy may read about one question; built once by the pipeline."""
+
+    query: str
+    hits: list[Hit]
+    evidence: list[Evidence]  # the best sentences of the hits
+    answering: list[Evidence]  # those that may answer (verify.answering_units)
+    lines: dict[tuple[str, int], str]
+    idf: dict[str, float]
+    common_terms: frozenset[str]  # terms on most lines of the corpus
+    file_tokens: dict[str, frozenset[str]]  # file -> its tokens
+    lower_case_words: frozenset[str]  # words the corpus writes in lower case
+    analysis: Callable[[], QuestionAnalysis]  # parsed on first use: most questions never need it
+    nlp: Callable[[], object]
+    generate: str = "when-needed"
+    short_answers: bool = True  # False when the "short-answer" switch is off
+    extra: dict = field(default_factory=dict)
+
+
+def _story_byline(c: Context) -> Draft | None:
+    found = story_byline(
+        c.query, [h.chunk.file for h in c.hits], c.lines, c.file_tokens, c.idf, c.common_terms
+    )
+    return Draft(found[0], (found[1],)) if found else None
+
+
+def _name_list(c: Context) -> Draft | None:
+    """The names a list question asks for, from the first of the answering lines that enumerates."""
+    for file, line in list(dict.fromkeys((e.file, e.line) for e in c.answering))[:3]:
+        units = line_units(c.hits, file, line)
+        listed = name_list(c.query, units, c.idf, c.common_terms, c.lower_case_words)
+        if listed:
+            return Draft(list_answer([name for name, _ in listed]), tuple(unit for _, unit in listed))
+    return None
+
+
+def _comparison(c: Context) -> Draft | None:
+    found = comparison_answer(c.query, c.evidence, c.lines)
+    return Draft(found[0], tuple(found[1])) if found else None
+
+
+def _single(rule) -> Callable[[Context], Draft | None]:
+    def answer(c: Context) -> Draft | None:
+        found = rule(c)
+        return Draft(found[0], (found[1],)) if found else None
+
+    return answer
+
+
+def quoted_span(c: Context, answering: list[Evidence]) -> tuple[str, Evidence]:
+    """The span of the first answering unit that adds something to the question ("Li Linkang said."
+    does not), else the best unit's span."""
+    fallback = None
+    for unit in answering:
+        span = extract_answer(c.query, unit, idf=c.idf)
+        if informative(span, c.query):
+            return span, unit
+        fallback = fallback or (span, unit)
+    return fallback
+
+
+def _span_draft(c: Context, answering: list[Evidence]) -> Draft | None:
+    if c.generate != "when-needed":
+        return None
+    span, unit = quoted_span(c, answering)
+    if not informative(span, c.query):
+        return None
+    short = short_answer(c.analysis(), unit.text, c.nlp()) if c.short_answers else ""
+    return Draft(f"{short}. {span}" if short else span, (unit,), short_answer=short)
+
+
+def _enumeration(c: Context) -> Draft | None:
+    """List questions: "three suggestions: one is …; second …; third …" quoted as one answer."""
+    answering = [with_enumeration(u, line_units(c.hits, u.file, u.line)) for u in c.answering]
+    return _span_draft(c, enumerating_first(answering))
+
+
+@dataclass(frozen=True)
+class Strategy:
+    name: str
+    applies: Callable[[Context], bool]
+    answer: Callable[[Context], Draft | None]
+    about: str
+
+
+def _answering(c: Context) -> bool:
+    return bool(c.answering)
+
+
+STRATEGIES: tuple[Strategy, ...] = (
+    Strategy(
+        "story-byline",
+        lambda c: not c.answering and who_wrote(c.query),
+        _story_byline,
+        "who wrote a story no line answers about: the byline of the retrieved story most about the topic",
+    ),
+    Strategy("name-list", _answering, _name_list, "list questions: the names cut from the enumerating line"),
+    Strategy(
+        "comparison", _answering, _comparison, '"which is larger: A or B?" from each amount\'s own line'
+    ),
+    Strategy(
+        "difference",
+        _answering,
+        _single(lambda c: difference_answer(c.query, c.answering)),
+        "a difference of two stated figures, with the working",
+    ),
+    Strategy(
+        "earlier",
+        _answering,
+        _single(lambda c: earlier_answer(c.query, c.answering)),
+        "the figure before a stated increase, with the working",
+    ),
+    Strategy(
+        "byline",
+        _answering,
+        _single(lambda c: byline_answer(c.query, c.answering, c.lines)),
+        "who wrote it: the byline on the answering line",
+    ),
+    Strategy(
+        "enumeration",
+        lambda c: bool(c.answering) and is_list_question(c.query),
+        _enumeration,
+        "list questions: the whole enumeration of the answering line",
+    ),
+    Strategy(
+        "quoted-span",
+        _answering,
+        lambda c: _span_draft(c, c.answering),
+        "the clause of the best answering sentence that answers, quoted",
+    ),
+)
+# Not a strategy of its own: the short phrase that leads a quoted answer ("723 million yuan. …").
+SHORT_ANSWER = "short-answer"
+STRATEGY_NAMES: tuple[str, ...] = (*(s.name for s in STRATEGIES), SHORT_ANSWER)
+
+
+def disabled(setting: str) -> frozenset[str]:
+    """The names in a comma-separated `disabled_strategies` setting, checked.
+
+    >>> sorted(disabled("byline, short-answer"))
+    ['byline', 'short-answer']
+    """
+    names = frozenset(n.strip() for n in setting.split(",") if n.strip())
+    unknown = names - set(STRATEGY_NAMES)
+    if unknown:
+        raise InputError(
+            f"disabled_strategies names no strategy: {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(STRATEGY_NAMES)}"
+        )
+    return names
+
+
+def first_draft(c: Context, off: frozenset[str]) -> Draft | None:
+    """The first draft of the enabled strategies that apply, in order; None when none answers."""
+    for strategy in STRATEGIES:
+        if strategy.name not in off and strategy.applies(c):
+            draft = strategy.answer(c)
+            if draft is not None:
+                return draft
+    return None
