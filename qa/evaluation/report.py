@@ -137,13 +137,17 @@ def summary_json(run: EvalRun, command: str = "") -> dict[str, Any]:
     }
 
 
-def _curve_section(half: str, info: dict[str, Any], png: str) -> list[str]:
+def _curve_section(half: str, info: dict[str, Any], png: str, rows: list[RowResult]) -> list[str]:
     chosen = info["thresholds"].get(half, {})
+    floors = {r.settings.get("min_support") for r in rows if r.config.name == "default" and not r.skipped}
+    floor = max((f for f in floors if f is not None), default=0.0)
     rows = [
         [name, "no support scores", ""] if v is None else [name, f"{v['threshold']:.2f}", pct(v["accuracy"])]
         for name, v in chosen.items()
     ]
     out = ["", f"### Answer/abstain trade-off ({half})", "", f"![trade-off curves]({png})", ""]
+    if floor:
+        out += [f"Recorded with min_support = {floor}: thresholds below it cannot be simulated.", ""]
     return out + table(["corpus", "best support threshold", "accuracy over all questions"], rows)
 
 
@@ -171,7 +175,7 @@ def render_markdown(run: EvalRun, info: dict[str, Any], curves: dict[str, str]) 
         rows = [r for r in run.rows if r.half == half]
         out += [""] + half_table(rows)
         if half in curves:
-            out += _curve_section(half, info, curves[half])
+            out += _curve_section(half, info, curves[half], rows)
         out += ["", f"### Build time and latency ({half or 'all'})", ""] + build_table(rows)
     out += ["", "## How to read", "", HOW_TO_READ, ""]
     return "\n".join(out)

@@ -180,6 +180,13 @@ def _ask_one(
     )
 
 
+def _row_settings(variant: Variant, config: EvalConfig, base: Settings, cache: Path) -> Settings:
+    """The base settings with the row's overrides, on the variant's documents and index folder."""
+    settings = base.replace(docs_dir=variant.docs, **config.settings_overrides)
+    own = variant.corpus.index_dir if variant.line_map is None else None
+    return settings.replace(index_dir=own or index_dir_for(cache, variant.name, variant.docs, settings))
+
+
 def _run_row(
     variant: Variant, config: EvalConfig, items: Sequence[GoldItem], base: Settings, ctx: dict
 ) -> RowResult:
@@ -195,11 +202,7 @@ def _run_row(
         )
         return RowResult(**row, settings={}, skipped=reason)
     try:
-        settings = base.replace(docs_dir=variant.docs, **config.settings_overrides)
-        own = variant.corpus.index_dir if variant.line_map is None else None
-        settings = settings.replace(
-            index_dir=own or index_dir_for(ctx["cache"], variant.name, variant.docs, settings)
-        )
+        settings = _row_settings(variant, config, base, ctx["cache"])
     except (QAError, TypeError) as exc:  # TypeError: an override names no Settings field
         return RowResult(**row, settings={}, skipped=f"bad settings: {exc}")
     effective = _effective(settings)
