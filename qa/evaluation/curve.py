@@ -88,7 +88,7 @@ def draw_curves(by_corpus: dict[str, Sequence[QuestionResult]], path: Path, titl
     threshold of each marked; corpora without support scores are listed as such."""
     from matplotlib.figure import Figure  # no pyplot: no global backend state
 
-    fig = Figure(figsize=(7, 5.5), layout="constrained")
+    fig = Figure(figsize=(9, 5.5), layout="constrained")
     ax = fig.subplots()
     missing = []
     for i, (name, results) in enumerate(by_corpus.items()):
@@ -130,5 +130,5 @@ def draw_curves(by_corpus: dict[str, Sequence[QuestionResult]], path: Path, titl
             0.02, 0.02, "no support scores: " + ", ".join(missing), transform=ax.transAxes, fontsize="small"
         )
     if len(missing) < len(by_corpus):
-        ax.legend(fontsize="small", loc="lower left", bbox_to_anchor=(0, 0.06))
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))  # beside, not over, the lines
     fig.savefig(path, format="png", dpi=110)

@@ -35,7 +35,9 @@ HOW_TO_READ = """\
   it was wrapped into.
 - **Abstains on unanswerable** should be high, **false abstention** (answerable questions declined)
   low. **Median words** is over answers given. **p50 ms** is the pipeline's `timings_ms.total` per
-  question; index builds and model loading are the separate build time.
+  question; index builds and model loading are the separate build time. The first row of a corpus
+  embeds its evidence sentences for the first time; later rows on the same index (ablations) reuse
+  them, so their latency is lower for that reason alone.
 - **Δ accuracy**: a wrapped row against the same configuration unwrapped; an ablation row (`no-X`:
   answer strategy X switched off) against the default row. Negative means the row does worse.
 - **recall@5 / MRR** use `retriever.search(question, 10)`: share of gold lines inside one of the
