@@ -10,14 +10,13 @@ import dataclasses
 import json
 import logging
 import os
-import platform
-import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from qa.evaluation.curve import choose_threshold, draw_curves
+from qa.evaluation.machine import git_commit, machine_info
 from qa.evaluation.runner import EvalRun, RowResult
 from qa.evaluation.tables import build_table, half_table, pct, table
 
@@ -46,41 +45,6 @@ HOW_TO_READ = """\
   abstention; the chosen t maximises accuracy over all questions (answerable correct + unanswerable
   abstained), each corpus weighted equally. Choose it on the dev half only.
 - "n/a" marks a metric with no data; shares are given with their counts."""
-
-
-def git_commit() -> str:
-    """Short hash of HEAD of the repository holding this package, or "unknown"."""
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return out.stdout.strip() or "unknown"
-
-
-def machine_info() -> dict[str, Any]:
-    """Platform, Python, CPU count and CPU model (from /proc/cpuinfo where there is one)."""
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
-            key, _, value = line.partition(":")
-            if key.strip().lower() in ("model name", "hardware", "cpu model") and value.strip():
-                model = value.strip()
-                break
-    except OSError:
-        pass
-    return {
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "cpu_count": os.cpu_count(),
-        "cpu_model": model or platform.processor() or "unknown",
-    }
 
 
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -128,7 +92,7 @@ def summary_json(run: EvalRun, command: str = "") -> dict[str, Any]:
     """The run's aggregates without per-question results: what `qa eval --json` prints."""
     return {
         "date": run.started,
-        "commit": git_commit(),
+        "commit": run.commit or git_commit(),
         "command": command,
         "machine": machine_info(),
         "duration_s": round(run.duration_s, 1),

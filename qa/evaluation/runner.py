@@ -26,6 +26,7 @@ from qa.config import Settings
 from qa.errors import InputError, QAError
 from qa.evaluation.configs import EvalConfig
 from qa.evaluation.gold import GoldItem, check_sources, load_gold
+from qa.evaluation.machine import git_commit
 from qa.evaluation.scoring import QuestionResult, latency_summary, score_question, summarize
 from qa.evaluation.suite import CorpusSpec, Variant, index_dir_for, variants
 from qa.evaluation.wrap import map_lines
@@ -91,6 +92,7 @@ class EvalRun:
     corpora: tuple[CorpusInfo, ...]
     rows: tuple[RowResult, ...]
     wrap: int | None = None
+    commit: str = ""  # HEAD when the run started (the code that answered)
 
 
 PipelineFactory = Callable[..., Any]  # (settings, retriever=..., generator=...) -> pipeline
@@ -311,7 +313,7 @@ def run_eval(
 
         pipeline_factory = Pipeline
     ctx = {"cache": Path(cache), "progress": progress, "parts": _SharedParts(pipeline_factory)}
-    started = datetime.now().astimezone()
+    started, commit = datetime.now().astimezone(), git_commit()
     clock = time.perf_counter()
     infos, rows = [], []
     for corpus in corpora:
@@ -328,4 +330,5 @@ def run_eval(
         corpora=tuple(infos),
         rows=tuple(rows),
         wrap=wrap,
+        commit=commit,
     )
