@@ -300,15 +300,17 @@ def quality_rows(spec: str) -> list[dict]:
     for part in filter(None, spec.split(",")):
         n, path = part.split("=", 1)
         report = json.loads(Path(path).read_text())
-        (config,) = report["configs"]
+        # One row: "configs"/"gold" in reports before qa eval ran suites, "rows"/"corpora" since.
+        (config,) = report.get("configs") or report["rows"]
         same = sum(1 for r in report["results"] if r["metrics"].get("correct"))
+        items = report["gold"]["items"] if "gold" in report else sum(c["items"] for c in report["corpora"])
         rows.append(
             {
                 "prompt_sentences": int(n),
-                "config": config["name"],
+                "config": config.get("name") or config["config"],
                 "commit": report["commit"],
                 "date": report["date"],
-                "items": report["gold"]["items"],
+                "items": items,
                 "correct_items": same,
                 **{k: config["summary"].get(k) for k in QUALITY},
             }

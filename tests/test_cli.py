@@ -90,16 +90,17 @@ def test_help_lists_commands_and_examples(capsys):
 
 
 @pytest.mark.model
-def test_eval_limit_writes_report_json_and_chart(model_settings, tmp_path, capsys):
+def test_eval_limit_writes_report_json_and_curve(model_settings, tmp_path, capsys):
     out = tmp_path / "report"
     code = main(
         [
             "eval",
             "--gold",
-            str(ROOT / "evals" / "gold.jsonl"),
+            str(ROOT / "evals" / "gold" / "seeds.dev.jsonl"),
             "--limit",
             "4",
             "--json",
+            "--curve",
             "--config",
             "verified-hybrid-extractive",
             "--config",
@@ -111,13 +112,13 @@ def test_eval_limit_writes_report_json_and_chart(model_settings, tmp_path, capsy
     )
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
-    assert [c["name"] for c in summary["configs"]] == [
-        "verified-hybrid-extractive",
-        "verified-bm25-extractive",
+    assert [r["row"] for r in summary["rows"]] == [
+        "seeds verified-hybrid-extractive",
+        "seeds verified-bm25-extractive",
     ]
     assert (out / "REPORT.md").read_text().startswith("# Evaluation report")
     assert len(json.loads((out / "REPORT.json").read_text())["results"]) == 8
-    assert (out / "REPORT.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "REPORT-curve-all.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_qdrant_without_its_package_is_one_line_naming_the_extra(tmp_path, monkeypatch, capsys):

@@ -154,3 +154,24 @@ def test_recall_is_monotone_in_k_and_bounded(spans, gold):
 def test_formatted_numbers_match_plain_numbers(n):
     assert m.contains_all(f"about {n:,} people", [str(n)])
     assert m.contains_all(f"about {n} people", [f"{n:,}"])
+
+
+@pytest.mark.parametrize(
+    ("answer", "any_of", "expected"),
+    [
+        ("The bridge opened in MAY 1932.", ["may 1932", "1933"], True),
+        ("It is the Golden Gate.", ["a golden gate"], True),  # articles dropped on both sides
+        ("Cost: $1,250.", ["1250"], True),  # punctuation dropped
+        ("It opened in 1933.", ["1932"], False),
+        ("whatever", ["."], True),  # normalises to "": matches anything, as in SQuAD
+        ("anything", [], False),
+    ],
+)
+def test_contains_any_after_squad_normalisation(answer, any_of, expected):
+    assert m.contains_any(answer, any_of) is expected
+
+
+def test_exact_match_squad_style():
+    assert m.exact_match("The Golden Gate!", ["golden gate", "bridge"]) is True
+    assert m.exact_match("Golden Gate Bridge", ["golden gate"]) is False
+    assert m.exact_match("x", []) is None

@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 from qa.config import load_settings
 from qa.errors import InputError, QAError
@@ -25,7 +26,8 @@ EXAMPLES = """examples:
   qa ask --json --batch questions.jsonl > answers.jsonl
   echo "Who is Long Guoying?" | qa ask -
   qa chat
-  qa eval --gold evals/gold.jsonl --limit 10
+  qa eval --gold evals/gold/seeds.dev.jsonl --docs seeds --limit 10
+  qa eval --suite evals/suite.json --half dev --ablate none --limit 30
 """
 
 
@@ -116,16 +118,45 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="a conversation in the terminal (follow-up questions work)")
     _common(p)
 
-    p = sub.add_parser("eval", help="score configurations against a gold question set")
+    p = sub.add_parser(
+        "eval",
+        help="score answers against gold question sets, corpus by corpus",
+        description="Score answers against gold question sets. Either one --gold file over --docs, or a "
+        "--suite of corpora run side by side (each with its own cached index, its hard-wrapped copy and "
+        "one ablation row per answer strategy); writes REPORT.md/.json into --out.",
+    )
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--gold", metavar="FILE", help="one gold JSONL over --docs (default evals/gold.jsonl)")
+    what.add_argument("--suite", metavar="FILE", help="a suite of corpora, e.g. evals/suite.json")
     p.add_argument(
-        "--gold", default="evals/gold.jsonl", metavar="FILE", help="gold JSONL (default evals/gold.jsonl)"
+        "--half", choices=("dev", "test", "both"), default="dev", help="which half of the suite (default dev)"
     )
     p.add_argument(
-        "--config", action="append", metavar="NAME", help="configuration to run (repeatable; default all)"
+        "--config", action="append", metavar="NAME", help="configuration row (repeatable; default: default)"
     )
-    p.add_argument("--limit", type=int, metavar="N", help="only the first N gold items")
     p.add_argument(
-        "--out", default="evals", metavar="DIR", help="where REPORT.md/.json/.png go (default evals/)"
+        "--wrap",
+        type=int,
+        metavar="COLS",
+        help="also run each corpus hard-wrapped at COLS columns; 0 = off (default: the suite's, else off)",
+    )
+    p.add_argument(
+        "--ablate",
+        metavar="NAMES",
+        help="one row per answer strategy switched off: all, a,b or none (default: the suite's, else none)",
+    )
+    p.add_argument("--curve", action="store_true", default=None, help="draw the answer/abstain trade-off")
+    p.add_argument(
+        "--limit", type=int, metavar="N", help="only N gold items per corpus, spread over the file"
+    )
+    p.add_argument(
+        "--out", default="evals", metavar="DIR", help="where REPORT.md/.json and curves go (default evals/)"
+    )
+    p.add_argument(
+        "--eval-cache",
+        default=".qa-cache",
+        metavar="DIR",
+        help="indexes and wrapped copies of the corpora (default .qa-cache/)",
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     _common(p)
@@ -285,15 +316,45 @@ def cmd_chat(args, settings) -> int:
 
 
 def cmd_eval(args, settings) -> int:
+    from qa.evaluation.configs import ablation_configs, select_configs
     from qa.evaluation.report import summary_json, write_report
-    from qa.evaluation.runner import run_eval, select_configs
+    from qa.evaluation.runner import run_eval
+    from qa.evaluation.suite import CorpusSpec, SuiteOptions, load_suite
+    from qa.evaluation.tables import half_table
 
-    run = run_eval(args.gold, select_configs(args.config), settings, limit=args.limit, progress=True)
-    paths = write_report(run, args.out)
-    if args.json:
-        print(json.dumps(summary_json(run), ensure_ascii=False, indent=2))
+    if args.suite:
+        halves = ("dev", "test") if args.half == "both" else (args.half,)
+        corpora, options = load_suite(args.suite, halves)
     else:
-        print("wrote " + ", ".join(str(p) for p in paths.values()))
+        gold = Path(args.gold or "evals/gold.jsonl")
+        own_index = settings.index_dir if args.index_dir else None  # else one per corpus in the cache
+        corpora = [CorpusSpec(gold.name.split(".")[0], gold, settings.docs_dir, index_dir=own_index)]
+        options = SuiteOptions()
+    wrap = options.wrap if args.wrap is None else args.wrap
+    ablate = options.ablate if args.ablate is None else args.ablate
+    curve = options.curve if args.curve is None else args.curve
+    run = run_eval(
+        corpora,
+        select_configs(args.config),
+        settings,
+        wrap=wrap or None,
+        ablations=ablation_configs("" if ablate == "none" else ablate),
+        limit=args.limit,
+        cache=Path(args.eval_cache),
+    )
+    paths = write_report(run, args.out, curve=curve, command="qa " + " ".join(sys.argv[1:]))
+    info = summary_json(run)
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+        return 0
+    for half in dict.fromkeys(r.half for r in run.rows):
+        print(f"\n{half or 'results'}:" if half else "")
+        print("\n".join(half_table([r for r in run.rows if r.half == half])))
+        for name, chosen in info["thresholds"][half].items() if curve else ():
+            if chosen:
+                share = 100 * chosen["accuracy"]
+                print(f"best support threshold, {name}: {chosen['threshold']:.2f} ({share:.1f}%)")
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
     return 0
 
 

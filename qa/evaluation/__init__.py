@@ -1,5 +1,9 @@
-"""Evaluation: gold question sets in, a report with figures out (``qa eval``).
+"""Evaluation: gold question sets over documents folders in, a report with figures out (``qa eval``).
 
-- ``gold``: reads and checks gold files; ``metrics``: per-answer scores; ``runner``: runs configurations
-  over the gold questions; ``report``: writes REPORT.md/.json and the figure.
+- ``suite``: which corpora (a suite file's dev/test halves, or one gold file over one folder), and
+  the cached index folder of each; ``gold``: reads and checks gold files; ``wrap``: hard-wrapped
+  copies of a folder and where each gold line went; ``configs``: the rows (named configurations,
+  one ablation per answer strategy); ``runner``: asks every question of every row; ``scoring`` and
+  ``metrics``: per-answer scores and their aggregates; ``curve``: the answer/abstain trade-off and
+  ``choose_threshold``; ``tables``, ``report`` and ``machine``: REPORT.md/.json and the curve PNGs.
 """

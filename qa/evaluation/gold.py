@@ -1,13 +1,16 @@
-"""Load and validate the gold question set (JSONL, one item per line).
+"""Load and validate gold question sets (JSONL, one item per line).
 
 Each line is an object like
 
     {"id": "q001", "question": "How many people live in X?", "answers": ["16,687", "about 16,700"],
-     "must_contain": ["16687"], "sources": [{"file": "001_x.txt", "lines": [12]}],
-     "type": "numeric", "difficulty": "easy", "derived": false}
+     "any_of": ["16,687", "16687"], "sources": [{"file": "x.txt", "lines": [12]}], "type": "numeric"}
 
-Unanswerable items have empty `answers`, `must_contain` and `sources`. Blank lines are skipped.
-Every problem is reported as an InputError naming the file and line number.
+An answer is right when it contains any one of `any_of` after SQuAD normalisation; an item may
+instead (or also) give `must_contain`: 1 or more strings that must all appear. `difficulty` and
+`derived` are optional. `type` is free text; "unanswerable" marks an item whose right answer is an
+abstention: it has empty `answers`, `any_of` and `must_contain`, and its `sources` (SQuAD keeps the
+paragraph the question was written on) are kept as `context`, never scored as gold lines.
+Blank lines are skipped. Every problem is reported as an InputError naming the file and line.
 """
 
 from __future__ import annotations
@@ -19,13 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import InputError
-from qa.evaluation.metrics import contains_all
+from qa.evaluation.metrics import contains_all, contains_any
 
 log = logging.getLogger(__name__)
 
-QUESTION_TYPES = ("factoid", "numeric", "list", "multi-hop", "paraphrase", "unanswerable")
-_REQUIRED = ("id", "question", "answers", "must_contain", "sources", "type", "difficulty")
-_KNOWN = frozenset(_REQUIRED + ("derived",))
+UNANSWERABLE = "unanswerable"
+_REQUIRED = ("id", "question", "answers", "sources", "type")
+_KNOWN = frozenset(_REQUIRED + ("any_of", "must_contain", "difficulty", "derived"))
+
+Line = tuple[str, int]  # (file, line), 1-based
 
 
 @dataclass(frozen=True)
@@ -35,30 +40,43 @@ class GoldItem:
     id: str
     question: str
     answers: tuple[str, ...]  # canonical answer first
-    must_contain: tuple[str, ...]  # 1-3 strings, all of which a correct answer contains
-    sources: tuple[tuple[str, int], ...]  # (file, line) gold lines, in file order, no repeats
-    type: str  # one of QUESTION_TYPES
-    difficulty: str
-    derived: bool = False  # True if written by transforming another item (e.g. a paraphrase)
+    any_of: tuple[str, ...]  # a correct answer contains one of them (SQuAD-normalised)
+    must_contain: tuple[str, ...]  # a correct answer contains all of them
+    sources: tuple[Line, ...]  # gold lines, in file order, no repeats; () when unanswerable
+    type: str
+    difficulty: str = ""
+    derived: bool = False  # True if written by transforming another item (e.g. a computed sum)
+    context: tuple[Line, ...] = ()  # unanswerable items: the lines the question was written on
 
     @property
     def answerable(self) -> bool:
-        return self.type != "unanswerable"
+        return self.type != UNANSWERABLE
+
+    def is_correct(self, text: str) -> bool:
+        """Does an answer `text` (not an abstention) hold the gold answer?
+
+        >>> item = GoldItem("q", "?", ("Eiffel Tower",), ("the Eiffel tower",), (), (("a.txt", 1),), "x")
+        >>> item.is_correct("It is the Eiffel Tower."), item.is_correct("A tower.")
+        (True, False)
+        """
+        if self.must_contain and not contains_all(text, self.must_contain):
+            return False
+        return not self.any_of or contains_any(text, self.any_of)
 
 
 def _string_list(obj: dict, key: str, where: str) -> tuple[str, ...]:
-    value = obj[key]
+    value = obj.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise InputError(f'{where}: "{key}" must be a list of non-empty strings, e.g. ["16,687"]')
     return tuple(v.strip() for v in value)
 
 
-def _sources(obj: dict, where: str) -> tuple[tuple[str, int], ...]:
+def _sources(obj: dict, where: str) -> tuple[Line, ...]:
     value = obj["sources"]
     hint = 'e.g. [{"file": "001_x.txt", "lines": [12, 13]}]'
     if not isinstance(value, list):
         raise InputError(f'{where}: "sources" must be a list of {{"file", "lines"}} objects, {hint}')
-    pairs: dict[tuple[str, int], None] = {}  # dict as an ordered set
+    pairs: dict[Line, None] = {}  # dict as an ordered set
     for n, src in enumerate(value, start=1):
         if not isinstance(src, dict) or not isinstance(src.get("file"), str) or not src["file"].strip():
             raise InputError(f'{where}: source {n} needs a "file" string, {hint}')
@@ -71,8 +89,7 @@ def _sources(obj: dict, where: str) -> tuple[tuple[str, int], ...]:
     return tuple(pairs)
 
 
-def parse_item(obj: object, where: str) -> GoldItem:
-    """Validate one decoded JSON object; `where` ("gold.jsonl:7") prefixes every error message."""
+def _check_fields(obj: object, where: str) -> dict:
     if not isinstance(obj, dict):
         raise InputError(f"{where}: expected a JSON object, got {type(obj).__name__}")
     missing = [k for k in _REQUIRED if k not in obj]
@@ -81,49 +98,51 @@ def parse_item(obj: object, where: str) -> GoldItem:
     unknown = sorted(set(obj) - _KNOWN)
     if unknown:
         log.warning("%s: ignoring unknown field(s) %s", where, ", ".join(unknown))
-
-    item_id, question = obj["id"], obj["question"]
-    if not isinstance(item_id, str) or not item_id.strip():
-        raise InputError(f'{where}: "id" must be a non-empty string')
-    if not isinstance(question, str) or not question.strip():
-        raise InputError(f'{where}: "question" must be a non-empty string')
-    kind = obj["type"]
-    if kind not in QUESTION_TYPES:
-        raise InputError(f'{where}: "type" must be one of {", ".join(QUESTION_TYPES)}, not {kind!r}')
-    difficulty = obj["difficulty"]
+    for key in ("id", "question", "type"):
+        if not isinstance(obj[key], str) or not obj[key].strip():
+            raise InputError(f'{where}: "{key}" must be a non-empty string')
+    difficulty = obj.get("difficulty", "")
     if isinstance(difficulty, bool) or not isinstance(difficulty, (str, int)):
         raise InputError(f'{where}: "difficulty" must be a string such as "easy"')
-    derived = obj.get("derived", False)
-    if not isinstance(derived, bool):
+    if not isinstance(obj.get("derived", False), bool):
         raise InputError(f'{where}: "derived" must be true or false')
+    return obj
 
+
+def parse_item(obj: object, where: str) -> GoldItem:
+    """Validate one decoded JSON object; `where` ("gold.jsonl:7") prefixes every error message."""
+    obj = _check_fields(obj, where)
+    kind = obj["type"].strip()
     answers = _string_list(obj, "answers", where)
+    any_of = _string_list(obj, "any_of", where)
     must_contain = _string_list(obj, "must_contain", where)
     sources = _sources(obj, where)
-    if kind == "unanswerable":
-        if answers or must_contain or sources:
+    if kind == UNANSWERABLE:
+        if answers or any_of or must_contain:
             raise InputError(
-                f'{where}: an unanswerable item must have empty "answers", "must_contain", "sources"'
+                f'{where}: an unanswerable item must have empty "answers", "any_of", "must_contain"'
             )
     else:
         if not answers:
             raise InputError(f'{where}: "answers" is empty; give the canonical answer first')
-        if not 1 <= len(must_contain) <= 3:
-            raise InputError(f'{where}: "must_contain" needs 1 to 3 strings, has {len(must_contain)}')
+        if not (any_of or must_contain):
+            raise InputError(f'{where}: give "any_of" (one must appear) or "must_contain" (all must appear)')
         if not sources:
             raise InputError(f'{where}: "sources" is empty; list the file and lines that hold the answer')
-        if not any(contains_all(a, must_contain) for a in answers):
+        if must_contain and not any(contains_all(a, must_contain) for a in answers):
             # Not fatal: the gold may be deliberately looser, but usually this is a typo.
             log.warning("%s: no listed answer contains all of must_contain %s", where, list(must_contain))
     return GoldItem(
-        id=item_id.strip(),
-        question=question.strip(),
+        id=obj["id"].strip(),
+        question=obj["question"].strip(),
         answers=answers,
+        any_of=any_of,
         must_contain=must_contain,
-        sources=sources,
+        sources=() if kind == UNANSWERABLE else sources,
         type=kind,
-        difficulty=str(difficulty),
-        derived=derived,
+        difficulty=str(obj.get("difficulty", "")),
+        derived=obj.get("derived", False),
+        context=sources if kind == UNANSWERABLE else (),
     )
 
 
@@ -172,9 +191,11 @@ def check_sources(items: Iterable[GoldItem], docs_dir: Path) -> list[str]:
     line_counts: dict[str, int | None] = {}  # file -> number of lines, None if unreadable
     for item in items:
         for file, line in item.sources:
+            if Path(file).suffix.lower() not in (".txt", ".md"):
+                continue  # PDF and HTML lines are counted in the extracted text, not the file's bytes
             if file not in line_counts:
                 try:
-                    line_counts[file] = len((docs_dir / file).read_text(encoding="utf-8").splitlines())
+                    line_counts[file] = (docs_dir / file).read_text(encoding="utf-8").count("\n") + 1
                 except (OSError, UnicodeDecodeError):
                     line_counts[file] = None
             count = line_counts[file]

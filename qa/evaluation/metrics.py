@@ -126,6 +126,33 @@ def squad_normalize(text: str) -> str:
     return " ".join(_ARTICLES.sub(" ", text).split())
 
 
+def contains_any(text: str, any_of: Iterable[str]) -> bool:
+    """True if `text` contains one of `any_of` after SQuAD normalisation (plain substring test).
+
+    >>> contains_any("It was built by Gustave Eiffel in 1889.", ["1889", "1887"])
+    True
+    >>> contains_any("The EIFFEL  tower!", ["an Eiffel Tower"])
+    True
+    >>> contains_any("Eiffel-Tower", ["eiffel tower"])  # the hyphen goes, and the space with it
+    False
+
+    As in the corpora's definition, "100" is found inside "2100", and an alternative that normalises
+    to "" (e.g. ".") matches any answer.
+    """
+    haystack = squad_normalize(text)
+    return any(squad_normalize(a) in haystack for a in any_of)
+
+
+def exact_match(prediction: str, answers: Iterable[str]) -> bool | None:
+    """SQuAD exact match: the normalised prediction equals one normalised answer; None without answers.
+
+    >>> exact_match("The Eiffel Tower.", ["eiffel tower", "Paris"])
+    True
+    """
+    wanted = {squad_normalize(a) for a in answers}
+    return None if not wanted else squad_normalize(prediction) in wanted
+
+
 def token_f1(prediction: str, answers: Iterable[str]) -> float | None:
     """Best SQuAD token F1 of `prediction` against any of `answers`.
 
