@@ -44,6 +44,9 @@ class Settings:
     prompt_sentences: int = 4
     chunk_chars: int = 700  # target chunk size in characters
     chunk_overlap: int = 1  # sentences shared by neighbouring chunks of one paragraph
+    # Files bigger than this are skipped, with the reason, not read: 10 MB of text is ~15,000 chunks,
+    # about half an hour of embedding on a busy 2-core machine.
+    max_file_mb: float = 10.0
     max_new_tokens: int = 48
     max_question_chars: int = 2000
     pipeline: str = "verified"  # verified | plain (the baseline: passages in, answer out)
@@ -86,6 +89,8 @@ class Settings:
                 raise InputError(f"{name} must be at least 1, not {getattr(self, name)}")
         if not 0 <= self.dense_weight <= 10:
             raise InputError("dense_weight must be between 0 and 10")
+        if not self.max_file_mb > 0:
+            raise InputError(f"max_file_mb must be more than 0, not {self.max_file_mb}")
         if self.chunk_overlap < 0:
             raise InputError("chunk_overlap must be 0 or more")
         if self.threads < 0:  # torch, llama.cpp and ONNX Runtime each take it; none has a meaning for < 0

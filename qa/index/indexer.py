@@ -109,7 +109,7 @@ def _read_parts(
             if previous.sources[file] == sha256:
                 parts.append(previous.part(file, sha256))
                 continue
-        doc = read_document(path, root)
+        doc = read_document(path, root, max_file_bytes(settings))
         if isinstance(doc, Skipped):
             skipped.append(doc)
             continue
@@ -190,6 +190,10 @@ def build_index(
         embedded_chunks=len(texts),
         removed_files=removed,
     )
+
+
+def max_file_bytes(settings: Settings) -> int:
+    return int(settings.max_file_mb * 2**20)
 
 
 def _hashes(root: Path, files: list[str]) -> dict[str, str]:
