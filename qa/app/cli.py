@@ -189,7 +189,7 @@ def batch_items(path: str) -> Iterator[tuple[str | None, str]]:
 
 
 def cmd_index(args, settings) -> int:
-    from qa.index.indexer import build_index, stale_reasons
+    from qa.index.indexer import build_index, live_build_problem, stale_reasons
     from qa.retrieval.embedding import SentenceTransformerEmbedder
 
     if not args.full:
@@ -198,8 +198,11 @@ def cmd_index(args, settings) -> int:
         except QAError:  # missing or corrupt: either way, build
             reasons = ["no usable index"]
         if not reasons:
-            print(f"index in {settings.index_dir} is up to date (use --full to rebuild it all)")
-            return 0
+            problem = live_build_problem(settings)  # what `ask` would refuse, though no file changed
+            if not problem:
+                print(f"index in {settings.index_dir} is up to date (use --full to rebuild it all)")
+                return 0
+            print(f"repairing the index: {problem.removesuffix(': run `qa index`')}")
     embedder = SentenceTransformerEmbedder(settings.embedding_model)
     report = build_index(settings, embedder, progress=True, full=args.full)
     print(

@@ -15,7 +15,16 @@ from qa.errors import CorpusError, IndexMissingError, IndexStaleError, QAError
 from qa.hashing import sha256_file
 from qa.index.faiss_index import choose_index_type
 from qa.index.faiss_vectors import FaissVectors, build_faiss
-from qa.index.store import FORMAT_VERSION, FaissStore, Manifest, check_format, read_embeddings, read_manifest
+from qa.index.store import (
+    FORMAT_VERSION,
+    FaissStore,
+    Manifest,
+    Records,
+    check_format,
+    read_embeddings,
+    read_manifest,
+    read_records,
+)
 from qa.index.vectors import check_available, new_vectors
 from qa.ingest.chunking import chunk_document
 from qa.ingest.corpus import Skipped, list_sources, no_documents_message, read_document, unsupported_files
@@ -52,7 +61,7 @@ class _FilePart:
 class _Previous:
     """The live build, when its chunks and vectors can be reused by the next one."""
 
-    def __init__(self, store: FaissStore, vectors: np.ndarray):
+    def __init__(self, store: Records, vectors: np.ndarray):
         self.sources = store.manifest.sources
         self.store = store
         self.vectors = vectors
@@ -84,8 +93,8 @@ def _previous_build(settings: Settings, embedder: Embedder) -> _Previous | None:
             raise IndexStaleError(f"built with embedding model {manifest.embedding_model}")
         if (manifest.chunk_chars, manifest.chunk_overlap) != (settings.chunk_chars, settings.chunk_overlap):
             raise IndexStaleError("chunking settings changed")
-        store = FaissStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
-        previous = _Previous(store, read_embeddings(settings.index_dir))
+        # Records and stored vectors only: a damaged vector file (vectors.faiss) is rebuilt from them.
+        previous = _Previous(read_records(settings.index_dir), read_embeddings(settings.index_dir))
     except IndexMissingError:
         return None
     except QAError as e:
@@ -205,6 +214,18 @@ def _hashes(root: Path, files: list[str]) -> dict[str, str]:
         except OSError:
             pass
     return out
+
+
+def live_build_problem(settings: Settings) -> str:
+    """What is wrong with the live build, checked as `ask` loads it (every file against its checksum,
+    the records, the vectors); "" when it loads. `qa index` rebuilds a damaged build even when no
+    document changed: a damaged one is what `ask` tells the user to run `qa index` for."""
+    try:
+        FaissStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
+        read_embeddings(settings.index_dir)
+    except QAError as e:
+        return str(e)
+    return ""
 
 
 def stale_reasons(settings: Settings, manifest: Manifest | None = None) -> list[str]:

@@ -220,6 +220,41 @@ class FaissStore:
         return cls(manifest, vectors, chunks, lines, pages)
 
 
+@dataclass(frozen=True)
+class Records:
+    """A build's records without its vector index: what an incremental build reuses."""
+
+    manifest: Manifest
+    chunks: list[Chunk]
+    lines: dict[tuple[str, int], str]
+    pages: dict[str, tuple[int, ...]]
+
+
+def read_records(index_dir: Path) -> Records:
+    """The live build's chunk, line and page records, checked as load checks them (checksums, names,
+    line numbers), without opening the vectors: a build whose vector file alone is damaged can be
+    rebuilt from these and embeddings.npy without embedding anything again."""
+    if not Path(index_dir).is_dir():
+        raise IndexMissingError(f"no index in {index_dir}: run `qa index` to build it")
+    with index_lock(Path(index_dir), exclusive=False):
+        build = current_build(index_dir)
+        manifest = _read_manifest(build)
+        check_format(manifest)
+        for name in RECORD_FILES:
+            path = build / name
+            if not path.is_file() or sha256_file(path) != manifest.files.get(name):
+                raise IndexCorruptError(f"index file {path} is missing or fails its checksum: run `qa index`")
+        try:
+            chunks = [Chunk(**r) for r in json.loads((build / "chunks.json").read_text(encoding="utf-8"))]
+            by_file = json.loads((build / "lines.json").read_text(encoding="utf-8"))
+            lines = {(file, int(n)): text for file, rows in by_file.items() for n, text in rows}
+            pages = read_pages(build / PAGES)
+        except (OSError, ValueError, TypeError, AttributeError) as e:
+            raise IndexCorruptError(f"cannot read the index in {build} ({e}): run `qa index`") from e
+    check_records(manifest, chunks, lines)
+    return Records(manifest, chunks, lines, pages)
+
+
 def check_records(manifest: Manifest, chunks: list[Chunk], lines: dict[tuple[str, int], str]) -> None:
     """Refuse chunk and line records that name a file outside the corpus or lines it does not have.
 
