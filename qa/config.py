@@ -47,6 +47,10 @@ class Settings:
     # Files bigger than this are skipped, with the reason, not read: 10 MB of text is ~15,000 chunks,
     # about half an hour of embedding on a busy 2-core machine.
     max_file_mb: float = 10.0
+    # ask/search/chat/the web app (and Retriever.from_settings) build a missing or stale index
+    # themselves only when the estimated embedding time (qa/index/planning.py) is at most this many
+    # seconds; a longer build is refused with a pointer to `qa index`. 0: never build implicitly.
+    auto_build_seconds: float = 300.0
     max_new_tokens: int = 48
     max_question_chars: int = 2000
     pipeline: str = "verified"  # verified | plain (the baseline: passages in, answer out)
@@ -91,6 +95,8 @@ class Settings:
             raise InputError("dense_weight must be between 0 and 10")
         if not self.max_file_mb > 0:
             raise InputError(f"max_file_mb must be more than 0, not {self.max_file_mb}")
+        if self.auto_build_seconds < 0:
+            raise InputError(f"auto_build_seconds must be 0 (never) or more, not {self.auto_build_seconds}")
         if self.chunk_overlap < 0:
             raise InputError("chunk_overlap must be 0 or more")
         if self.threads < 0:  # torch, llama.cpp and ONNX Runtime each take it; none has a meaning for < 0

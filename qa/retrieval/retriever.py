@@ -8,6 +8,7 @@ from qa.answer.writing_systems import corpus_scripts
 from qa.config import Settings
 from qa.errors import IndexMissingError, IndexStaleError
 from qa.index.indexer import build_index, stale_reasons
+from qa.index.planning import duration, plan_build
 from qa.index.store import FaissStore
 from qa.inputs import clean_question
 from qa.records import Hit
@@ -33,6 +34,21 @@ def fuse(rankings: list[list[Hit]], k: int, weights: list[float] | None = None) 
             chunks.setdefault(hit.chunk.id, hit.chunk)
     best = sorted(scores, key=lambda cid: -scores[cid])[:k]
     return [Hit(chunks[cid], scores[cid], rank) for rank, cid in enumerate(best, 1)]
+
+
+def _build_if_short(settings: Settings, embedder: Embedder, reasons: list[str], progress: bool) -> None:
+    """Build the index now, saying what it costs, or refuse when it would take long."""
+    plan = plan_build(settings)
+    why = "; ".join(reasons)
+    if plan.seconds > settings.auto_build_seconds:
+        error = IndexMissingError if reasons == ["no index yet"] else IndexStaleError
+        raise error(
+            f"the index needs building ({why}): {plan.describe()}, more than the "
+            f"{duration(settings.auto_build_seconds)} (QA_AUTO_BUILD_SECONDS) that ask and search build "
+            "for by themselves: run `qa index` (it shows progress)"
+        )
+    log.warning("building the index (%s): %s", why, plan.describe())
+    build_index(settings, embedder, progress=progress)
 
 
 class Retriever:
@@ -61,7 +77,11 @@ class Retriever:
     def from_settings(
         cls, settings: Settings, embedder: Embedder | None = None, build: bool = True, progress: bool = True
     ) -> Retriever:
-        """Load the index; when it is missing or stale, rebuild it (build=True) or raise."""
+        """Load the index; when it is missing or stale, rebuild it (build=True) or raise.
+
+        A build is logged with what it embeds and an estimate of how long it takes, and refused
+        (pointing to `qa index`) when that is longer than settings.auto_build_seconds.
+        """
         embedder = embedder or SentenceTransformerEmbedder.from_settings(settings)
         try:
             reasons = stale_reasons(settings)
@@ -72,8 +92,7 @@ class Retriever:
         if reasons:
             if not build:
                 raise IndexStaleError(f"index is stale ({'; '.join(reasons)}): run `qa index`")
-            log.warning("building the index: %s", "; ".join(reasons))
-            build_index(settings, embedder, progress=progress)
+            _build_if_short(settings, embedder, reasons, progress)
         store = FaissStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
         return cls(store, embedder, settings.retrieval, settings.max_question_chars, settings.dense_weight)
 
