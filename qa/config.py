@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import InputError
+from qa.inputs import MAX_K
 
 DEFAULT_EMBEDDING = "packaged:all-MiniLM-L6-v2"
 DEFAULT_GENERATOR = "packaged:qwen2.5-coder-0.5b-instruct"
@@ -91,6 +92,8 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise InputError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.top_k > MAX_K:
+            raise InputError(f"top_k must be at most {MAX_K}, not {self.top_k}")
         if not 0 <= self.dense_weight <= 10:
             raise InputError("dense_weight must be between 0 and 10")
         if not self.max_file_mb > 0:

@@ -111,8 +111,16 @@ def test_dense_search_finds_a_chunk_from_its_own_text(store, fake_embedder):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_search_with_k_below_1_returns_nothing(store, fake_embedder, mode):
-    assert Retriever(store, fake_embedder, mode).search(JIANGXI_QUERY, 0) == []
+@pytest.mark.parametrize("k", [0, -1, 51, 10**9, 2.5, "3", None, True])
+def test_search_refuses_a_k_outside_1_to_50_with_a_clear_error(store, fake_embedder, mode, k):
+    """k=0/-1 returned [], 10**9 every chunk, and 2.5 a raw TypeError (issue 18, defect 8)."""
+    with pytest.raises(InputError, match="k must be a whole number from 1 to 50"):
+        Retriever(store, fake_embedder, mode).search(JIANGXI_QUERY, k)
+
+
+def test_search_takes_a_whole_float_k_as_number_fields_send_it(store, fake_embedder):
+    retriever = Retriever(store, fake_embedder)
+    assert retriever.search(JIANGXI_QUERY, 3.0) == retriever.search(JIANGXI_QUERY, 3)
 
 
 @pytest.mark.parametrize(

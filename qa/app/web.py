@@ -19,6 +19,7 @@ from qa.answer.pipeline import Pipeline
 from qa.config import Settings  # noqa: E402
 from qa.errors import QAError
 from qa.index.sources import source_lines
+from qa.inputs import clean_history
 from qa.records import Answer
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def chat_handler(pipeline: Pipeline):
         yield chat, history, gr.update(), ""
         try:
             draft = ""
-            for event in pipeline.stream(message, [tuple(h) for h in history]):
+            for event in pipeline.stream(message, clean_history(history)):
                 if event.kind == "token":
                     draft += event.text
                     chat[-1] = {"role": "assistant", "content": html.escape(draft) + " …"}

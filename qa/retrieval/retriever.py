@@ -10,7 +10,7 @@ from qa.errors import IndexMissingError, IndexStaleError
 from qa.index.indexer import build_index, stale_reasons
 from qa.index.planning import duration, plan_build
 from qa.index.store import FaissStore
-from qa.inputs import clean_question
+from qa.inputs import check_k, clean_question
 from qa.records import Hit
 from qa.retrieval.embedding import Embedder, SentenceTransformerEmbedder
 from qa.retrieval.lexical import BM25, common_terms, file_tokens, ordinary_words
@@ -101,10 +101,9 @@ class Retriever:
         return self.store.chunks
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
-        """The k best chunks for the query, best first (rank 1)."""
+        """The k best chunks for the query, best first (rank 1); k is 1 to qa.inputs.MAX_K (50)."""
         query = clean_question(query, self.max_query_chars)
-        if k < 1:
-            return []
+        k = check_k(k)
         depth = max(4 * k, 30)  # fusion needs candidates beyond k from each side
         if self.mode == "bm25":
             return self.bm25.search(query, k)
