@@ -16,6 +16,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline product: n
 import gradio as gr  # noqa: E402
 
 from qa.answer.pipeline import Pipeline
+from qa.app.gradio_queue import calm_queue
 from qa.config import Settings  # noqa: E402
 from qa.errors import QAError
 from qa.index.sources import source_lines
@@ -183,6 +184,7 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
         gr.api(ask, api_name="ask", concurrency_limit=GENERATION_SLOTS, concurrency_id="generate")
         gr.api(source, api_name="source", concurrency_limit=4, concurrency_id="search")
     demo.queue(default_concurrency_limit=GENERATION_SLOTS, max_size=64)
+    calm_queue(demo)  # Gradio polls every 1 ms by default: ~7% of a core while idle
     return demo
 
 
