@@ -113,6 +113,18 @@ def test_curl_examples_run(server_url):
     assert "2030" in follow_up["standalone_question"]
 
 
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_streaming_and_health_curl_examples_run(server_url):
+    script = next(b for b in blocks("bash") if "/api/ask/stream" in b).replace(SERVER, server_url)
+    out = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    stream, health = out.stdout.rsplit("\n\n", 1)
+    assert stream.splitlines()[-2] == "event: answer" and "723 million" in stream.splitlines()[-1]
+    assert json.loads(health)["status"] == "ready"
+
+
 def test_gradio_client_example_runs(server_url):
     code = next(b for b in blocks("python") if SERVER in b).replace(SERVER, server_url)
     scope: dict = {"__name__": "readme"}
