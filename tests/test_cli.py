@@ -27,7 +27,7 @@ def test_ask_json_acceptance(model_settings, capsys):
     ]
     assert all(c["text"] for c in out["citations"])
     assert set(out["timings_ms"]) >= {"retrieve", "generate", "total"}
-    assert out["passages"] and set(out["passages"][0]) == {"file", "lines", "score", "text"}
+    assert out["passages"] and set(out["passages"][0]) == {"file", "lines", "score", "text", "dense", "bm25"}
 
     assert (
         main(["ask", "--json", "What was Jiangxi's 2030 recovered fund amount?", *_flags(model_settings)])

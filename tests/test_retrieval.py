@@ -188,3 +188,25 @@ def test_an_index_of_another_embedding_model_is_refused_naming_both(fake_setting
         Retriever.from_settings(
             fake_settings.replace(embedding_model="other-model"), fake_embedder, build=False
         )
+
+
+# --- issue 18: scores a caller can threshold --------------------------------------------------------------
+
+
+def test_hybrid_hits_carry_the_dense_similarity_and_bm25_score(store, fake_embedder):
+    retriever = Retriever(store, fake_embedder, "hybrid")
+    hits = retriever.search(JIANGXI_QUERY, 5)
+    dense = {h.chunk.id: h.score for h in Retriever(store, fake_embedder, "dense").search(JIANGXI_QUERY, 50)}
+    bm25 = {h.chunk.id: h.score for h in Retriever(store, fake_embedder, "bm25").search(JIANGXI_QUERY, 50)}
+    assert hits[0].dense == pytest.approx(dense[hits[0].chunk.id]) and -1 <= hits[0].dense <= 1
+    assert hits[0].bm25 == pytest.approx(bm25[hits[0].chunk.id]) and hits[0].bm25 > 0
+    assert all(h.dense is not None or h.bm25 is not None for h in hits)
+    out = hits[0].to_dict()
+    assert out["dense"] == round(hits[0].dense, 6) and out["bm25"] == round(hits[0].bm25, 6)
+
+
+def test_single_mode_hits_carry_their_own_score_only(store, fake_embedder):
+    (dense,) = Retriever(store, fake_embedder, "dense").search(JIANGXI_QUERY, 1)
+    (bm25,) = Retriever(store, fake_embedder, "bm25").search(JIANGXI_QUERY, 1)
+    assert (dense.dense, dense.bm25) == (dense.score, None)
+    assert (bm25.bm25, bm25.dense) == (bm25.score, None)

@@ -69,32 +69,44 @@ class AskRequest(BaseModel):
     )
 
 
-class PageFields(BaseModel):
-    page: int | None = Field(None, description="PDFs only: the page of the (first) line")
-    page_line: int | None = Field(None, description="PDFs only: the line's number on that page")
+PAGE = Field(None, description="PDFs only: the page of the (first) line")
+PAGE_LINE = Field(None, description="PDFs only: the line's number on that page")
+SCORE = Field(description="orders the passages (in hybrid mode a fused rank score, not a similarity)")
+DENSE = Field(None, description="cosine similarity of question and passage vectors (-1 to 1)")
+BM25_SCORE = Field(None, description="BM25 score of the passage for the question (0 and up)")
 
 
-class Passage(PageFields):
+class Passage(BaseModel):
     """One retrieved chunk: lines are [first, last], 1-based and inclusive."""
 
     rank: int
     file: str
     lines: list[int] = Field(min_length=2, max_length=2)
-    score: float
+    score: float = SCORE
     text: str
+    page: int | None = PAGE
+    page_line: int | None = PAGE_LINE
+    dense: float | None = DENSE
+    bm25: float | None = BM25_SCORE
 
 
-class Citation(PageFields):
+class Citation(BaseModel):
     file: str
     line: int
     text: str
+    page: int | None = PAGE
+    page_line: int | None = PAGE_LINE
 
 
-class AnswerPassage(PageFields):
+class AnswerPassage(BaseModel):
     file: str
     lines: list[int] = Field(min_length=2, max_length=2)
-    score: float
+    score: float = SCORE
     text: str
+    page: int | None = PAGE
+    page_line: int | None = PAGE_LINE
+    dense: float | None = DENSE
+    bm25: float | None = BM25_SCORE
 
 
 class AskResponse(BaseModel):

@@ -9,7 +9,8 @@
     {'file': '001_5c3b6ceae2eb49f9.txt', 'lines': [1, 1], 'score': 0.0205, 'rank': 1, 'chunk_id': '...'}
 
 Each Document's page_content is the chunk text; metadata holds file, lines ([first, last],
-1-based, inclusive), score, rank and chunk_id, and page and page_line (where the chunk starts)
+1-based, inclusive), score, rank and chunk_id; dense and bm25 (the scores to threshold, see
+qa.records.Hit) when that ranking scored the chunk; page and page_line (where the chunk starts)
 for a PDF. k is set per retriever (`k=3`), in `search_kwargs={"k": 3}`, or per call
 (`invoke(query, k=1)`); it is 1 to 50, as everywhere. No generator is loaded.
 """
@@ -48,6 +49,7 @@ def to_document(hit: Hit) -> Document:
             "rank": hit.rank,
             "chunk_id": c.id,
             **({} if c.page is None else {"page": c.page, "page_line": c.page_line}),
+            **{k: v for k, v in (("dense", hit.dense), ("bm25", hit.bm25)) if v is not None},
         },
     )
 

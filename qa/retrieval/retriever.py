@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from qa.answer.writing_systems import corpus_scripts
@@ -34,6 +35,15 @@ def fuse(rankings: list[list[Hit]], k: int, weights: list[float] | None = None) 
             chunks.setdefault(hit.chunk.id, hit.chunk)
     best = sorted(scores, key=lambda cid: -scores[cid])[:k]
     return [Hit(chunks[cid], scores[cid], rank) for rank, cid in enumerate(best, 1)]
+
+
+def with_scores(hits: list[Hit], dense: list[Hit], bm25: list[Hit]) -> list[Hit]:
+    """The hits with the dense similarity and BM25 score of each chunk beside its own score."""
+    by_dense = {h.chunk.id: h.score for h in dense}
+    by_bm25 = {h.chunk.id: h.score for h in bm25}
+    return [
+        dataclasses.replace(h, dense=by_dense.get(h.chunk.id), bm25=by_bm25.get(h.chunk.id)) for h in hits
+    ]
 
 
 def _build_if_short(settings: Settings, embedder: Embedder, reasons: list[str], progress: bool) -> None:
@@ -106,11 +116,13 @@ class Retriever:
         k = check_k(k)
         depth = max(4 * k, 30)  # fusion needs candidates beyond k from each side
         if self.mode == "bm25":
-            return self.bm25.search(query, k)
+            lexical = self.bm25.search(query, k)
+            return with_scores(lexical, [], lexical)
         dense = self.store.search(self._query_vector(query), depth if self.mode == "hybrid" else k)
         if self.mode == "dense":
-            return dense
-        return fuse([self.bm25.search(query, depth), dense], k, [1.0, self.dense_weight])
+            return with_scores(dense, dense, [])
+        lexical = self.bm25.search(query, depth)
+        return with_scores(fuse([lexical, dense], k, [1.0, self.dense_weight]), dense, lexical)
 
     def _query_vector(self, query: str):
         """The query's vector, refused when the embedder is not the one the index was built with."""
