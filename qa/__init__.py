@@ -37,6 +37,8 @@ _EXPORTS = {
     "Citation": "records",
     "Answer": "records",
     "Retriever": "retrieval.retriever",
+    "TextDocument": "index.memory",
+    "SentenceTransformerEmbedder": "retrieval.embedding",
     "Pipeline": "answer.pipeline",
     "build_index": "index.indexer",
 }

@@ -263,3 +263,10 @@ def test_health_is_503_before_the_index_is_loaded(tmp_path, docs_copy):
     r = TestClient(build_api(pipeline)).get("/api/health")
     assert r.status_code == 503 and "not loaded" in r.json()["error"]
     assert pipeline._retriever is None  # the probe did not load (or build) anything
+
+
+def test_search_filters_by_file(http):
+    hits = http.post("/api/search", json={"query": QUERY, "k": 3, "where": {"file": "report.pdf"}}).json()
+    assert hits and {h["file"] for h in hits} == {"report.pdf"}
+    r = http.post("/api/search", json={"query": QUERY, "where": {"author": "x"}})
+    assert r.status_code == 400 and "filter by file" in r.json()["error"]

@@ -108,3 +108,21 @@ def test_documents_from_a_pdf_carry_page_numbers(fake_settings, fake_embedder):
     assert (meta["file"], meta["page"], meta["page_line"]) == ("report.pdf", 3, 1)
     text = next(d for d in docs if d.metadata["file"].endswith(".txt"))
     assert "page" not in text.metadata
+
+
+def test_memory_documents_keep_their_metadata_and_filter_through_search_kwargs():
+    import qa
+    from tests.conftest import FakeEmbedder
+
+    docs = [
+        qa.TextDocument("a", "Jiangxi recovered 723 million yuan in 2020.", {"year": 2020}),
+        qa.TextDocument("b", "Hainan recovered 456 million yuan in 2021.", {"year": 2021}),
+    ]
+    adapter = QARetriever(
+        retriever=Retriever.from_documents(docs, FakeEmbedder()), search_kwargs={"where": {"year": 2021}}
+    )
+    (doc,) = adapter.invoke("recovered million yuan")
+    assert doc.metadata["file"] == "b" and doc.metadata["year"] == 2021
+    assert {
+        d.metadata["file"] for d in adapter.invoke("recovered million yuan", where={"year": [2020, 2021]})
+    } == {"a", "b"}

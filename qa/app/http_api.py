@@ -45,6 +45,12 @@ BASIC = HTTPBasic(auto_error=False)  # module level: FastAPI resolves the annota
 class SearchRequest(BaseModel):
     query: str = Field(examples=["Jiangxi recovered funds"])
     k: int = Field(5, ge=1, le=MAX_K, description="passages to return")
+    where: dict[str, Any] | None = Field(
+        None,
+        description='only passages of documents whose fields equal these values, e.g. {"file": "a.txt"}; '
+        "a list means any of its values",
+        examples=[{"file": "001_5c3b6ceae2eb49f9.txt"}],
+    )
 
 
 class Turn(BaseModel):
@@ -255,7 +261,7 @@ def build_api(pipeline: Pipeline, auth: list[tuple[str, str]] | None = None) -> 
     @_isolated
     def search(request: SearchRequest) -> list[dict]:
         """The passages the retriever finds for the query, best first (`qa search --json`)."""
-        return [h.to_dict() for h in pipeline.retriever.search(request.query, request.k)]
+        return [h.to_dict() for h in pipeline.retriever.search(request.query, request.k, request.where)]
 
     @app.post(
         "/api/ask",

@@ -11,8 +11,10 @@
 Each Document's page_content is the chunk text; metadata holds file, lines ([first, last],
 1-based, inclusive), score, rank and chunk_id; dense and bm25 (the scores to threshold, see
 qa.records.Hit) when that ranking scored the chunk; page and page_line (where the chunk starts)
-for a PDF. k is set per retriever (`k=3`), in `search_kwargs={"k": 3}`, or per call
-(`invoke(query, k=1)`); it is 1 to 50, as everywhere. No generator is loaded.
+for a PDF; and the fields of a document indexed from memory (qa.TextDocument). A filter goes in
+`search_kwargs={"where": {"year": 2021}}` or `invoke(query, where=...)`. k is set per retriever
+(`k=3`), in `search_kwargs={"k": 3}`, or per call (`invoke(query, k=1)`); it is 1 to 50, as
+everywhere. No generator is loaded.
 """
 
 from __future__ import annotations
@@ -36,13 +38,14 @@ from qa.inputs import check_k
 from qa.records import Hit
 
 
-def to_document(hit: Hit) -> Document:
-    """One retrieved chunk as a LangChain Document."""
+def to_document(hit: Hit, extra: dict | None = None) -> Document:
+    """One retrieved chunk as a LangChain Document; extra is the caller's metadata of its document."""
     c = hit.chunk
     return Document(
         page_content=c.text,
         id=c.id,
         metadata={
+            **(extra or {}),
             "file": c.file,
             "lines": [c.first_line, c.last_line],
             "score": hit.score,
@@ -72,4 +75,7 @@ class QARetriever(BaseRetriever):
         """kwargs of invoke() beat search_kwargs, which beat the retriever's k."""
         options = {"k": self.k, **self.search_kwargs, **kwargs}
         k = check_k(options.pop("k"))
-        return [to_document(hit) for hit in self.retriever.search(query, k, **options)]
+        metadata = getattr(self.retriever, "metadata", {})  # of documents indexed from memory
+        return [
+            to_document(h, metadata.get(h.chunk.file)) for h in self.retriever.search(query, k, **options)
+        ]
