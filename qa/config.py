@@ -32,6 +32,9 @@ class Settings:
     # cache and checked to give the same vectors, 2-3x faster (evals/QUERY-EMBEDDING.md); torch.
     query_runtime: str = "onnx"  # onnx | torch
     generator_model: str = DEFAULT_GENERATOR  # "packaged:...", "none", a hub id or a local folder
+    # An OpenAI-compatible server (llama-server, vLLM, Ollama...) that writes the answers instead of a
+    # local model, e.g. "http://127.0.0.1:8080/v1"; generator_model then names the served model.
+    generator_url: str = ""
     generator_dtype: str = "auto"  # auto | float32 | bfloat16 (transformers backend)
     # auto = llama-cpp when llama-cpp-python is installed and the generator is a GGUF, else transformers
     generator_backend: str = "auto"  # auto | transformers | llama-cpp
@@ -98,6 +101,8 @@ class Settings:
             raise InputError("dense_weight must be between 0 and 10")
         if not self.max_file_mb > 0:
             raise InputError(f"max_file_mb must be more than 0, not {self.max_file_mb}")
+        if self.generator_url and not self.generator_url.startswith(("http://", "https://")):
+            raise InputError(f"generator_url must start with http:// or https://, not {self.generator_url!r}")
         if self.auto_build_seconds < 0:
             raise InputError(f"auto_build_seconds must be 0 (never) or more, not {self.auto_build_seconds}")
         if self.chunk_overlap < 0:

@@ -56,6 +56,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="packaged:NAME, hub id, local folder or .gguf file; 'none' answers extractively",
     )
     g.add_argument(
+        "--generator-url",
+        metavar="URL",
+        help="an OpenAI-compatible server that writes the answers, e.g. http://127.0.0.1:8080/v1",
+    )
+    g.add_argument(
         "--generate",
         choices=("when-needed", "always"),
         help="when the generator writes the answer (default when-needed: only when no quoted line answers)",
@@ -150,6 +155,7 @@ def settings_from(args: argparse.Namespace):
         "embedding_model",
         "query_runtime",
         "generator_model",
+        "generator_url",
         "generate",
         "retrieval",
         "top_k",

@@ -170,6 +170,10 @@ def make_generator(settings: Settings) -> Generator | None:
     """The generator the settings ask for; None when generator_model is "none" (extractive answers)."""
     if settings.generator_model == "none":
         return None
+    if settings.generator_url:  # a served model: nothing loads here
+        from qa.generation.openai_compatible import OpenAICompatibleGenerator
+
+        return OpenAICompatibleGenerator.from_settings(settings)
     backend = choose_backend(settings.generator_backend, settings.generator_model)
     if backend == "llama-cpp":
         from qa.generation.llama_generation import LlamaCppGenerator
