@@ -131,9 +131,11 @@ def _read_parts(
 
 
 def build_index(
-    settings: Settings, embedder: Embedder, progress: bool = True, full: bool = False
+    settings: Settings, embedder: Embedder, progress: bool = False, full: bool = False
 ) -> BuildReport:
     """Read, chunk and embed the documents, then save the index atomically.
+
+    Progress bars only with progress=True (`qa index` asks for them; library calls print nothing).
 
     Unless `full`, files unchanged since the live build (same sha256, same model and chunking)
     keep their chunks and vectors, so only new and changed files are read and embedded.

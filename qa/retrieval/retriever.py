@@ -101,12 +101,13 @@ class Retriever:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, embedder: Embedder | None = None, build: bool = True, progress: bool = True
+        cls, settings: Settings, embedder: Embedder | None = None, build: bool = True, progress: bool = False
     ) -> Retriever:
         """Load the index; when it is missing or stale, rebuild it (build=True) or raise.
 
         A build is logged with what it embeds and an estimate of how long it takes, and refused
-        (pointing to `qa index`) when that is longer than settings.auto_build_seconds.
+        (pointing to `qa index`) when that is longer than settings.auto_build_seconds; build=False
+        never builds. Progress bars only with progress=True.
         """
         embedder = embedder or SentenceTransformerEmbedder.from_settings(settings)
         try:
