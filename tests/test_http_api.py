@@ -270,3 +270,13 @@ def test_search_filters_by_file(http):
     assert hits and {h["file"] for h in hits} == {"report.pdf"}
     r = http.post("/api/search", json={"query": QUERY, "where": {"author": "x"}})
     assert r.status_code == 400 and "filter by file" in r.json()["error"]
+
+
+@pytest.mark.parametrize("k", [0, -1, 2.5, 10**9])
+def test_the_pages_gradio_search_applies_the_same_k_check(base, k):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(base + "/", verbose=False)
+    with pytest.raises(AppError, match="k must be a whole number from 1 to 50"):  # [] or every chunk before
+        client.predict(QUERY, k, api_name="/search")

@@ -48,3 +48,9 @@ def test_a_zero_limit_never_builds_implicitly(fake_settings, fake_embedder):
     with pytest.raises(IndexMissingError, match="run `qa index`"):
         Retriever.from_settings(fake_settings.replace(auto_build_seconds=0), fake_embedder, progress=False)
     assert fake_embedder.calls == 0
+
+
+def test_library_builds_print_no_progress_bars_unless_asked(fake_settings, fake_embedder, capfd):
+    Retriever.from_settings(fake_settings, fake_embedder)
+    build_index(fake_settings, fake_embedder, full=True)
+    assert capfd.readouterr().err == ""

@@ -129,7 +129,7 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
     @guarded
     def search(query: str, k: int = 5) -> list[dict]:
         """Retrieved passages for a query, best first."""
-        return [h.to_dict() for h in pipeline.retriever.search(query, int(k))]
+        return [h.to_dict() for h in pipeline.retriever.search(query, k)]
 
     @guarded
     def ask(question: str) -> dict:
