@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from qa.errors import ModelError
 from qa.generation.models import generator_path, packaged
 from qa.generation.prefix_cache import PrefixCache
+from qa.progress import quiet_loading
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +91,10 @@ class TransformersGenerator:
 
         try:
             self._tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
-            self._model = AutoModelForCausalLM.from_pretrained(
-                path, dtype=getattr(torch, self.dtype), trust_remote_code=False
-            ).eval()
+            with quiet_loading():  # no "Loading weights" bar from a library call
+                self._model = AutoModelForCausalLM.from_pretrained(
+                    path, dtype=getattr(torch, self.dtype), trust_remote_code=False
+                ).eval()
         except Exception as e:  # OSError, ValueError, hub errors offline: all mean "cannot load"
             raise ModelError(
                 f"cannot load generator {self.name!r}: {e}. Use a local folder or a packaged model "
