@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     WEIGHTS.write_text(json.dumps(reader.to_json(), indent=0, sort_keys=True) + "\n")
     digest = sha256_file(WEIGHTS)
     source = Path(sys.modules["qa.answer.reader"].__file__)
-XX
+    text = re.sub(r'^WEIGHTS_SHA256 = ".*"', f'WEIGHTS_SHA256 = "{digest}"', source.read_text(), flags=re.M)
     source.write_text(text)
     top = sorted(reader.weights.items(), key=lambda kv: -abs(kv[1]))[:15]
     print("weights written:", WEIGHTS, digest, "\nlargest:", *(f"{k} {v:+.2f}" for k, v in top), sep="\n")

@@ -7,8 +7,12 @@ The public API (README "Python API"):
   best first. Loads the embedding model only, never a generator.
 - ``Pipeline(settings)``: ``ask(question, history=None) -> Answer`` (text, abstained, citations, hits),
   ``stream(question, history=None)`` yields token events, then the answer.
-- ``build_index(settings, embedder)``; data types ``Chunk``, ``Hit``, ``Citation``, ``Answer``;
-  errors are ``QAError`` subclasses.
+- ``SentenceTransformerEmbedder.from_settings(settings)`` makes the embedder that
+  ``build_index(settings, embedder)`` and ``Retriever.from_settings(settings, embedder)`` take.
+- ``Retriever.from_documents([TextDocument(name, text, metadata)], embedder)``: an index of documents
+  given in memory; ``search(query, k, where={...})`` filters by file or metadata.
+- data types ``Chunk``, ``Hit`` (with ``dense`` and ``bm25`` scores), ``Citation``, ``Answer``;
+  errors are ``QAError`` subclasses. Library calls print no progress bars unless asked (progress=True).
 
     >>> import qa
     >>> settings = qa.load_settings(docs_dir="seeds")          # doctest: +SKIP
@@ -37,6 +41,8 @@ _EXPORTS = {
     "Citation": "records",
     "Answer": "records",
     "Retriever": "retrieval.retriever",
+    "TextDocument": "index.memory",
+    "SentenceTransformerEmbedder": "retrieval.embedding",
     "Pipeline": "answer.pipeline",
     "build_index": "index.indexer",
 }

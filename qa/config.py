@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import InputError
+from qa.inputs import MAX_K
 
 DEFAULT_EMBEDDING = "packaged:all-MiniLM-L6-v2"
 DEFAULT_GENERATOR = "packaged:qwen2.5-coder-0.5b-instruct"
@@ -34,6 +35,9 @@ class Settings:
     # spaCy pipeline for sentences, entities, noun chunks and lemmas: "packaged:en_core_web_sm",
     # an installed pipeline package's name, or a local folder (qa/nlp.py)
     language_model: str = "packaged:en_core_web_sm"
+    # An OpenAI-compatible server (llama-server, vLLM, Ollama...) that writes the answers instead of a
+    # local model, e.g. "http://127.0.0.1:8080/v1"; generator_model then names the served model.
+    generator_url: str = ""
     generator_dtype: str = "auto"  # auto | float32 | bfloat16 (transformers backend)
     # auto = llama-cpp when llama-cpp-python is installed and the generator is a GGUF, else transformers
     generator_backend: str = "auto"  # auto | transformers | llama-cpp
@@ -47,6 +51,13 @@ class Settings:
     prompt_sentences: int = 4
     chunk_chars: int = 700  # target chunk size in characters
     chunk_overlap: int = 1  # sentences shared by neighbouring chunks of one paragraph
+    # Files bigger than this are skipped, with the reason, not read: 10 MB of text is ~15,000 chunks,
+    # about half an hour of embedding on a busy 2-core machine.
+    max_file_mb: float = 10.0
+    # ask/search/chat/the web app (and Retriever.from_settings) build a missing or stale index
+    # themselves only when the estimated embedding time (qa/index/planning.py) is at most this many
+    # seconds; a longer build is refused with a pointer to `qa index`. 0: never build implicitly.
+    auto_build_seconds: float = 300.0
     max_new_tokens: int = 48
     max_question_chars: int = 2000
     pipeline: str = "verified"  # verified | plain (the baseline: passages in, answer out)
@@ -99,8 +110,16 @@ class Settings:
                 raise InputError(f"{name} must be at least 1, not {getattr(self, name)}")
         if not 0 <= self.min_support <= 1:
             raise InputError(f"min_support must be between 0 and 1, not {self.min_support}")
+        if self.top_k > MAX_K:
+            raise InputError(f"top_k must be at most {MAX_K}, not {self.top_k}")
         if not 0 <= self.dense_weight <= 10:
             raise InputError("dense_weight must be between 0 and 10")
+        if not self.max_file_mb > 0:
+            raise InputError(f"max_file_mb must be more than 0, not {self.max_file_mb}")
+        if self.generator_url and not self.generator_url.startswith(("http://", "https://")):
+            raise InputError(f"generator_url must start with http:// or https://, not {self.generator_url!r}")
+        if self.auto_build_seconds < 0:
+            raise InputError(f"auto_build_seconds must be 0 (never) or more, not {self.auto_build_seconds}")
         if self.chunk_overlap < 0:
             raise InputError("chunk_overlap must be 0 or more")
         if self.threads < 0:  # torch, llama.cpp and ONNX Runtime each take it; none has a meaning for < 0

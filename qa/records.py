@@ -39,11 +39,20 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Hit:
-    """One retrieved chunk; rank 1 is the best."""
+    """One retrieved chunk; rank 1 is the best.
+
+    `score` orders the hits of one search: the cosine similarity in dense mode, the BM25 score in
+    bm25 mode, and in hybrid mode the weighted reciprocal-rank fusion of both, which only ranks.
+    `dense` (cosine similarity of the question and chunk vectors, -1 to 1) and `bm25` (Okapi BM25,
+    0 and up, grows with the query's rare words) are the scores a caller can threshold; each is None
+    when that ranking did not score the chunk (another mode, or beyond the candidates it fetched).
+    """
 
     chunk: Chunk
     score: float
     rank: int
+    dense: float | None = None
+    bm25: float | None = None
 
     def to_dict(self) -> dict:
         """The JSON shape of a retrieved passage (`qa search --json`, the /search endpoint)."""
@@ -54,6 +63,7 @@ class Hit:
             "score": round(self.score, 6),
             "text": self.chunk.text,
             **_page_fields(self.chunk.page, self.chunk.page_line),
+            **{k: round(v, 6) for k, v in (("dense", self.dense), ("bm25", self.bm25)) if v is not None},
         }
 
 

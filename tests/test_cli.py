@@ -27,7 +27,7 @@ def test_ask_json_acceptance(model_settings, capsys):
     ]
     assert all(c["text"] for c in out["citations"])
     assert set(out["timings_ms"]) >= {"retrieve", "generate", "total"}
-    assert out["passages"] and set(out["passages"][0]) == {"file", "lines", "score", "text"}
+    assert out["passages"] and set(out["passages"][0]) == {"file", "lines", "score", "text", "dense", "bm25"}
 
     assert (
         main(["ask", "--json", "What was Jiangxi's 2030 recovered fund amount?", *_flags(model_settings)])
@@ -51,27 +51,60 @@ def test_batch_answers_every_gold_question_in_one_process(model_settings, tmp_pa
     assert all(isinstance(r["abstained"], bool) and "citations" in r for r in rows)
 
 
-def test_bad_batch_line_is_one_clear_error(fake_settings, tmp_path, capsys):
+@pytest.fixture
+def fake_models(monkeypatch):
+    """The CLI's embedding model replaced by the fake embedder (no model loads); generator "none"."""
+    from qa.retrieval import retriever
+    from tests.conftest import FakeEmbedder
+
+    class Factory:
+        @staticmethod
+        def from_settings(settings):
+            return FakeEmbedder(name=settings.embedding_model)
+
+    monkeypatch.setattr(retriever, "SentenceTransformerEmbedder", Factory)
+
+
+def _fake_flags(settings) -> list[str]:
+    return ["--generator", "none", "--embedding-model", "fake-embedder", *_flags(settings)]
+
+
+def test_bad_batch_lines_are_error_lines_and_the_batch_goes_on(fake_settings, fake_models, tmp_path, capsys):
     batch = tmp_path / "bad.jsonl"
-    batch.write_text('{"id": 1, "question": "ok?"}\nnot json\n')
-    code = main(
-        [
-            "ask",
-            "--batch",
-            str(batch),
-            "--generator",
-            "none",
-            "--embedding-model",
-            "packaged:all-MiniLM-L6-v2",
-            "--docs",
-            str(fake_settings.docs_dir),
-            "--index",
-            str(fake_settings.index_dir),
-        ]
+    batch.write_bytes(
+        b'{"id": 1, "question": "What was Jiangxi\'s 2020 recovered fund amount?"}\n'
+        b"not json\n"
+        b'{"id": 3, "question": "caf\xe9?"}\n'  # a Latin-1 byte: gave a traceback and no output at all
+        b"[1, 2]\n"
+        b'{"id": 5}\n'
+        b'{"id": 6, "question": ""}\n'
+        b'{"id": 7, "question": "Who is Long Guoying?"}\n'
     )
-    err = capsys.readouterr().err
-    assert code == 1
-    assert "line 2" in err and "Traceback" not in err
+    code = main(["ask", "--json", "--batch", str(batch), *_fake_flags(fake_settings)])
+    out, err = capsys.readouterr()
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and "Traceback" not in err
+    assert [r.get("line") for r in rows] == [None, 2, 3, 4, 5, 6, None]
+    assert "723 million" in rows[0]["answer"] and "answer" in rows[6]
+    assert "not JSON" in rows[1]["error"] and "not UTF-8" in rows[2]["error"]
+    assert all("error" in r for r in rows[1:6]) and rows[5]["id"] == "6"
+
+
+def test_document_control_characters_never_reach_the_terminal(fake_settings, fake_models, capsys):
+    (fake_settings.docs_dir / "evil.txt").write_text(
+        "Zanzibar harbour fees rose \x1b[2J\x1b]0;pwned\x07to 12 dollars\x0c\x0b in 2031.\n"
+    )
+    assert main(["search", "Zanzibar harbour fees 2031", "-k", "1", *_fake_flags(fake_settings)]) == 0
+    assert main(["ask", "What did Zanzibar harbour fees rise to in 2031?", *_fake_flags(fake_settings)]) == 0
+    out = capsys.readouterr().out
+    assert "Zanzibar harbour fees rose to 12 dollars in 2031." in out
+    assert not any(ch in out for ch in "\x1b\x07\x0c\x0b")
+    assert (
+        main(["search", "--json", "Zanzibar harbour fees 2031", "-k", "1", *_fake_flags(fake_settings)]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\\u001b[2J" in out
+    assert "\x1b[2J" in json.loads(out)[0]["text"]  # the JSON still carries the document's text
 
 
 def test_missing_docs_folder_is_one_clear_error(tmp_path, capsys):

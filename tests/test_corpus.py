@@ -210,3 +210,40 @@ def test_line_of_worked_example():
     doc = Document("a", "x\n\ny\n", "", "utf-8")
     assert [doc.line_of(i) for i in range(5)] == [1, 1, 2, 3, 3]
     assert [doc.line(n) for n in (1, 2, 3, 4)] == ["x", "", "y", ""]
+
+
+# --- issue 18, defect 4: size limit and per-line decoding ----------------------------------------------
+
+
+def test_one_latin1_byte_leaves_the_rest_of_a_utf8_file_utf8():
+    raw = "Zürich: 723 million yuan.\n".encode() * 1000 + b"caf\xe9 au lait\n" + "Ünter.\n".encode()
+    text, encoding = decode(raw)
+    assert encoding == "utf-8+latin-1"
+    lines = text.split("\n")
+    assert lines[0] == "Zürich: 723 million yuan."
+    assert lines[1000] == "café au lait" and lines[1001] == "Ünter."
+
+
+def test_a_wholly_latin1_or_gb18030_file_still_decodes_as_before():
+    assert decode("café\nnaïve".encode("latin-1")) == ("café\nnaïve", "latin-1")
+    assert decode(("abc\n" + CHINESE).encode("gb18030")) == ("abc\n" + CHINESE, "gb18030")
+
+
+def test_a_file_over_the_size_limit_is_skipped_with_the_setting_in_the_reason(tmp_path: Path):
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"A sentence of the big file.\n" * 40_000)  # 1.1 MB
+    result = read_document(path, tmp_path, max_bytes=2**20)
+    assert isinstance(result, Skipped)
+    assert result.reason == "1.1 MB, over the 1 MB limit: split it, or raise QA_MAX_FILE_MB"
+    assert isinstance(read_document(path, tmp_path, max_bytes=2 * 2**20), Document)
+
+
+def test_the_size_limit_is_a_setting_that_the_index_build_uses(tmp_path: Path, docs_copy, fake_embedder):
+    from qa.index.indexer import build_index
+    from tests.conftest import fake_settings_for
+
+    (docs_copy / "big.txt").write_bytes(b"A sentence of the big file.\n" * 40_000)
+    settings = fake_settings_for(tmp_path, docs_copy).replace(max_file_mb=1)
+    report = build_index(settings, fake_embedder, progress=False)
+    assert {s.file: s.reason for s in report.skipped}["big.txt"].startswith("1.1 MB, over the 1 MB limit")
+    assert report.files == 5

@@ -246,3 +246,28 @@ def test_incremental_updates_work_with_the_qdrant_backend_too(fake_settings):
     store = FaissStore.load(settings.index_dir)
     hits = store.search(embed("fraud hotline Jiangxi 2021"), 3)
     assert any("fraud hotline" in h.chunk.text for h in hits)
+
+
+# --- issue 18, defect 3: `qa index` repairs a damaged live build --------------------------------------
+
+
+@pytest.mark.parametrize("name", ["chunks.json", "lines.json", "pages.json", EMBEDDINGS, "vectors.faiss"])
+@pytest.mark.parametrize("damage", ["delete", "empty"])
+def test_qa_index_repairs_a_damaged_live_build_that_ask_refuses(built, cli_embedder, capsys, name, damage):
+    before = FaissStore.load(built.index_dir).chunks
+    path = current_build(built.index_dir) / name
+    path.unlink() if damage == "delete" else path.write_bytes(b"")
+    with pytest.raises(IndexCorruptError, match="run `qa index`"):  # what `qa ask` says
+        FaissStore.load(built.index_dir)
+
+    assert run_index(built) == 0  # answered "up to date" before, and left the index broken
+
+    out = capsys.readouterr().out
+    assert "repairing the index" in out and name in out and "up to date" not in out
+    store = FaissStore.load(built.index_dir)
+    assert len(store.chunks) == len(read_embeddings(built.index_dir))
+    assert store.chunks == before
+    assert store.search(read_embeddings(built.index_dir)[0], 1)[0].chunk == before[0]
+    if name == "vectors.faiss":  # the stored vectors are intact: the vector index is rebuilt from them
+        assert cli_embedder[-1].texts == []
+    assert run_index(built) == 0 and "up to date" in capsys.readouterr().out

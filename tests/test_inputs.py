@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.errors import InputError
-from qa.inputs import HARD_LIMIT_CHARS, clean_question
+from qa.inputs import HARD_LIMIT_CHARS, MAX_HISTORY_TURNS, clean_history, clean_question, printable
 
 
 @pytest.mark.parametrize(
@@ -73,3 +74,42 @@ def test_a_cleaned_question_is_trimmed_printable_and_within_the_limit(raw, max_c
     assert not any(unicodedata.category(ch).startswith("C") for ch in cleaned)
     assert any(ch.isalnum() for ch in cleaned)
     assert clean_question(cleaned, max_chars) == cleaned  # cleaning twice changes nothing
+
+
+# --- history: one check for Python, HTTP and Gradio (issue 18, defect 8) --------------------------------
+
+
+def test_history_takes_pairs_and_objects_alike():
+    pairs = [("Q1?", "A1."), ["Q2?", "A2."]]
+    objects = [{"question": "Q1?", "answer": "A1."}, {"question": "Q2?", "answer": "A2."}]
+    assert clean_history(pairs) == clean_history(objects) == [("Q1?", "A1."), ("Q2?", "A2.")]
+    assert clean_history(None) == clean_history([]) == []
+
+
+@pytest.mark.parametrize(
+    ("history", "message"),
+    [
+        (["foo"], "history turn 1 must be a (question, answer) pair"),
+        ("foo", "history must be a list of turns, not str"),
+        ({"question": "Q?", "answer": "A."}, "history must be a list of turns, not dict"),
+        ([("Q?", "A."), ("Q?",)], "history turn 2 must be"),
+        ([{"question": "Q?"}], "lacks question or answer"),
+        ([("Q?", None)], "must be text, not NoneType"),
+        ([("Q?", "x" * 20_001)], "20,001 characters long; the limit is 20,000"),
+        ([("Q?", "A.")] * 1001, "1,001 turns; the limit is 1,000"),
+        (42, "not int"),
+    ],
+)
+def test_bad_history_is_a_clear_input_error(history, message):
+    with pytest.raises(InputError, match=re.escape(message)):
+        clean_history(history)
+
+
+def test_a_long_history_keeps_its_latest_turns():
+    history = [(f"Q{n}?", f"A{n}.") for n in range(100)]
+    assert clean_history(history) == history[-MAX_HISTORY_TURNS:]
+
+
+def test_printable_keeps_text_and_drops_what_drives_a_terminal():
+    assert printable("Zürich 中文 👩\u200d💻\ta\nb") == "Zürich 中文 👩\u200d💻\ta\nb"
+    assert printable("\x1b]0;title\x07x\x1b[2J\x0c\x0b\x08\x7f\x9b\u202ey") == "xy"

@@ -135,3 +135,17 @@ def test_the_prompt_numbers_only_the_best_prompt_sentences_of_the_evidence(make_
         assert [line.split("]")[0] for line in numbered] == [f"[{i}" for i in range(1, n + 1)]
         assert "723 million" in answer.text and answer.citations
     assert prompts[1].split("\n\nQuestion")[0] in prompts[0]  # the best two of the same four, in order
+
+
+def test_history_may_be_pairs_or_objects_and_is_checked(make_pipeline):
+    from qa.errors import InputError
+
+    pipeline = make_pipeline()
+    pairs = pipeline.ask("and in 2023?", history=[("How much did Jiangxi recover in 2020?", "723 million")])
+    objects = pipeline.ask(
+        "and in 2023?",
+        history=[{"question": "How much did Jiangxi recover in 2020?", "answer": "723 million"}],
+    )
+    assert pairs.standalone_question == objects.standalone_question != "and in 2023?"
+    with pytest.raises(InputError):
+        pipeline.ask("and in 2023?", history=["foo"])

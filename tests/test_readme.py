@@ -62,14 +62,17 @@ def in_tmp(tmp_path, monkeypatch):
 @pytest.mark.model
 def test_python_examples_run(in_tmp, capsys):
     examples = [b for b in blocks("python") if SERVER not in b]
+    scope: dict = {"__name__": "readme"}  # one namespace: the README reads top to bottom
     for code in examples:
         if "langchain" in code:
             pytest.importorskip("langchain_core")
-        exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+        exec(compile(code, "README.md", "exec"), scope)
     out = capsys.readouterr().out
     assert "001_5c3b6ceae2eb49f9.txt" in out  # the search example printed the Jiangxi article
     assert "723 million" in out  # the ask example printed the answer
     assert (in_tmp / "index" / "CURRENT").is_file()
+    assert "audit-2021" in out and "456 million" in out  # documents in memory, filtered by metadata
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["cache", "index", "seeds"]  # nothing else written
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +114,18 @@ def test_curl_examples_run(server_url):
     assert [p["rank"] for p in search] == [1, 2, 3]
     assert "723 million" in ask["answer"] and ask["citations"]
     assert "2030" in follow_up["standalone_question"]
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_streaming_and_health_curl_examples_run(server_url):
+    script = next(b for b in blocks("bash") if "/api/ask/stream" in b).replace(SERVER, server_url)
+    out = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    stream, health = out.stdout.rsplit("\n\n", 1)
+    assert stream.splitlines()[-2] == "event: answer" and "723 million" in stream.splitlines()[-1]
+    assert json.loads(health)["status"] == "ready"
 
 
 def test_gradio_client_example_runs(server_url):

@@ -111,8 +111,16 @@ def test_dense_search_finds_a_chunk_from_its_own_text(store, fake_embedder):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_search_with_k_below_1_returns_nothing(store, fake_embedder, mode):
-    assert Retriever(store, fake_embedder, mode).search(JIANGXI_QUERY, 0) == []
+@pytest.mark.parametrize("k", [0, -1, 51, 10**9, 2.5, "3", None, True])
+def test_search_refuses_a_k_outside_1_to_50_with_a_clear_error(store, fake_embedder, mode, k):
+    """k=0/-1 returned [], 10**9 every chunk, and 2.5 a raw TypeError (issue 18, defect 8)."""
+    with pytest.raises(InputError, match="k must be a whole number from 1 to 50"):
+        Retriever(store, fake_embedder, mode).search(JIANGXI_QUERY, k)
+
+
+def test_search_takes_a_whole_float_k_as_number_fields_send_it(store, fake_embedder):
+    retriever = Retriever(store, fake_embedder)
+    assert retriever.search(JIANGXI_QUERY, 3.0) == retriever.search(JIANGXI_QUERY, 3)
 
 
 @pytest.mark.parametrize(
@@ -180,3 +188,25 @@ def test_an_index_of_another_embedding_model_is_refused_naming_both(fake_setting
         Retriever.from_settings(
             fake_settings.replace(embedding_model="other-model"), fake_embedder, build=False
         )
+
+
+# --- issue 18: scores a caller can threshold --------------------------------------------------------------
+
+
+def test_hybrid_hits_carry_the_dense_similarity_and_bm25_score(store, fake_embedder):
+    retriever = Retriever(store, fake_embedder, "hybrid")
+    hits = retriever.search(JIANGXI_QUERY, 5)
+    dense = {h.chunk.id: h.score for h in Retriever(store, fake_embedder, "dense").search(JIANGXI_QUERY, 50)}
+    bm25 = {h.chunk.id: h.score for h in Retriever(store, fake_embedder, "bm25").search(JIANGXI_QUERY, 50)}
+    assert hits[0].dense == pytest.approx(dense[hits[0].chunk.id]) and -1 <= hits[0].dense <= 1
+    assert hits[0].bm25 == pytest.approx(bm25[hits[0].chunk.id]) and hits[0].bm25 > 0
+    assert all(h.dense is not None or h.bm25 is not None for h in hits)
+    out = hits[0].to_dict()
+    assert out["dense"] == round(hits[0].dense, 6) and out["bm25"] == round(hits[0].bm25, 6)
+
+
+def test_single_mode_hits_carry_their_own_score_only(store, fake_embedder):
+    (dense,) = Retriever(store, fake_embedder, "dense").search(JIANGXI_QUERY, 1)
+    (bm25,) = Retriever(store, fake_embedder, "bm25").search(JIANGXI_QUERY, 1)
+    assert (dense.dense, dense.bm25) == (dense.score, None)
+    assert (bm25.bm25, bm25.dense) == (bm25.score, None)

@@ -26,7 +26,7 @@ from qa.generation.generator import Generator as TextGenerator
 from qa.generation.generator import make_generator
 from qa.ingest.analysis import SentenceIndex, span_of
 from qa.ingest.chunking import MAX_SENTENCE_CHARS
-from qa.inputs import clean_question
+from qa.inputs import clean_history, clean_question
 from qa.nlp import load_nlp
 from qa.records import Answer, Citation, Hit
 from qa.retrieval.embedding import CachedEmbedder
@@ -145,6 +145,7 @@ class Pipeline:
     def stream(self, question: str, history: History | None = None) -> Iterator[Event]:
         """Token events while the generator writes, then the verified answer."""
         question = clean_question(question, self.settings.max_question_chars)
+        history = clean_history(history)  # (q, a) pairs or {"question", "answer"} objects, checked
         # A first question loads the index and embedder; that is start-up, not answer time. The
         # generator loads when an answer first needs it (or in the background: warm_up()).
         self._warm_up_retrieval()

@@ -6,14 +6,18 @@ Errors meant for users (QAError) print as one line and exit with status 1.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from qa.config import load_settings
 from qa.errors import InputError, QAError
+from qa.inputs import printable
 
 log = logging.getLogger("qa")
 
@@ -52,6 +56,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
         dest="generator_model",
         metavar="REF",
         help="packaged:NAME, hub id, local folder or .gguf file; 'none' answers extractively",
+    )
+    g.add_argument(
+        "--generator-url",
+        metavar="URL",
+        help="an OpenAI-compatible server that writes the answers, e.g. http://127.0.0.1:8080/v1",
     )
     g.add_argument(
         "--generate",
@@ -177,6 +186,7 @@ def settings_from(args: argparse.Namespace):
         "embedding_model",
         "query_runtime",
         "generator_model",
+        "generator_url",
         "generate",
         "retrieval",
         "top_k",
@@ -199,6 +209,25 @@ def read_arg(value: str | None, what: str) -> str:
     return value
 
 
+def say(text: str = "", file=None, end: str = "\n") -> None:
+    """print() for people: document text cannot drive the terminal (qa.inputs.printable)."""
+    print(printable(text), file=file or sys.stdout, end=end, flush=True)
+
+
+# json.dumps escapes C0 controls but not DEL, C1 (\x9b is a CSI on some terminals) or U+2028/9.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def to_json(obj, indent: int | None = None) -> str:
+    """JSON for machines that is also safe on a terminal; the same data once parsed.
+
+    >>> to_json({"t": "a\x1bb\x9bc"})
+    '{"t": "a\\\\u001bb\\\\u009bc"}'
+    """
+    text = json.dumps(obj, ensure_ascii=False, indent=indent)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def format_answer(answer) -> str:
     lines = [answer.text]
     for c in answer.citations:
@@ -206,21 +235,51 @@ def format_answer(answer) -> str:
     return "\n".join(lines)
 
 
-def batch_items(path: str) -> Iterator[tuple[str | None, str]]:
-    stream = sys.stdin if path == "-" else open(path, encoding="utf-8")
-    with stream:
+@dataclass(frozen=True)
+class BatchItem:
+    line: int  # 1-based line of the batch file
+    id: str | None
+    question: object  # as given; the pipeline checks it
+    error: str = ""  # why the line is not a question ("" when it is one)
+
+
+def _open_batch(path: str):
+    """The batch as bytes, so that a bad byte is one bad line rather than a decoding error for all."""
+    if path == "-":
+        return getattr(sys.stdin, "buffer", None) or io.BytesIO(sys.stdin.read().encode("utf-8", "replace"))
+    try:
+        return open(path, "rb")
+    except OSError as e:
+        raise InputError(f"cannot read the batch file {path} ({e.strerror or e})") from None
+
+
+def batch_items(path: str) -> Iterator[BatchItem]:
+    """Every non-blank line of a JSONL batch; a line that is not valid UTF-8 or not a JSON object
+    with a "question" becomes an item with an error, and the batch goes on."""
+    with _open_batch(path) as stream:
         for number, raw in enumerate(stream, 1):
             if not raw.strip():
                 continue
+            expected = 'expected {"id": ..., "question": "..."}'
             try:
-                item = json.loads(raw)
-                yield (None if item.get("id") is None else str(item["id"])), item["question"]
-            except (ValueError, KeyError, AttributeError, TypeError):
-                raise InputError(f'{path} line {number}: expected {{"id": ..., "question": "..."}}') from None
+                item = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as e:
+                yield BatchItem(
+                    number, None, None, f"line {number} is not UTF-8 (byte {e.start + 1}): {expected}"
+                )
+                continue
+            except ValueError:
+                yield BatchItem(number, None, None, f"line {number} is not JSON: {expected}")
+                continue
+            if not isinstance(item, dict) or "question" not in item:
+                yield BatchItem(number, None, None, f"line {number}: {expected}")
+                continue
+            qid = item.get("id")
+            yield BatchItem(number, None if qid is None else str(qid), item["question"])
 
 
 def cmd_index(args, settings) -> int:
-    from qa.index.indexer import build_index, stale_reasons
+    from qa.index.indexer import build_index, live_build_problem, stale_reasons
     from qa.retrieval.embedding import SentenceTransformerEmbedder
 
     if not args.full:
@@ -229,8 +288,11 @@ def cmd_index(args, settings) -> int:
         except QAError:  # missing or corrupt: either way, build
             reasons = ["no usable index"]
         if not reasons:
-            print(f"index in {settings.index_dir} is up to date (use --full to rebuild it all)")
-            return 0
+            problem = live_build_problem(settings)  # what `ask` would refuse, though no file changed
+            if not problem:
+                print(f"index in {settings.index_dir} is up to date (use --full to rebuild it all)")
+                return 0
+            say(f"repairing the index: {problem.removesuffix(': run `qa index`')}")
     embedder = SentenceTransformerEmbedder(settings.embedding_model)
     report = build_index(settings, embedder, progress=True, full=args.full)
     print(
@@ -242,9 +304,9 @@ def cmd_index(args, settings) -> int:
             f"chunks), {report.reused_files} unchanged files reused"
         )
     for file in report.removed_files:
-        print(f"removed {file}")
+        say(f"removed {file}")
     for s in report.skipped:
-        print(f"skipped {s.file}: {s.reason}")
+        say(f"skipped {s.file}: {s.reason}")
     return 0
 
 
@@ -254,11 +316,11 @@ def cmd_search(args, settings) -> int:
     query = read_arg(args.query, "query")
     hits = Retriever.from_settings(settings).search(query, settings.top_k)
     if args.json:
-        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        print(to_json([h.to_dict() for h in hits], indent=2))
     else:
         for h in hits:
-            print(f"{h.rank}. {h.chunk.location} ({h.score:.4f})")
-            print(f"   {h.chunk.text[:300]}{'…' if len(h.chunk.text) > 300 else ''}")
+            say(f"{h.rank}. {h.chunk.location} ({h.score:.4f})")
+            say(f"   {h.chunk.text[:300]}{'…' if len(h.chunk.text) > 300 else ''}")
     return 0
 
 
@@ -267,21 +329,33 @@ def cmd_ask(args, settings) -> int:
 
     pipeline = Pipeline(settings)
     if args.batch:
-        failures = 0
-        for qid, question in batch_items(args.batch):
-            try:
-                out = pipeline.ask(question).to_dict(id=qid)
-            except InputError as e:  # one bad question does not stop the batch
-                failures += 1
-                out = {"id": qid, "question": question, "error": str(e)}
-            if args.json:
-                print(json.dumps(out, ensure_ascii=False), flush=True)
-            else:
-                print(f"[{qid}] {out.get('answer', out.get('error'))}", flush=True)
-        return 1 if failures else 0
+        return _ask_batch(pipeline, args)
     answer = pipeline.ask(read_arg(args.question, "question"))
-    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
+    if args.json:
+        print(to_json(answer.to_dict(), indent=2))
+    else:
+        say(format_answer(answer))
     return 0
+
+
+def _ask_batch(pipeline, args) -> int:
+    """One output line per input line, in order; bad lines and bad questions are error lines."""
+    failures = 0
+    for item in batch_items(args.batch):
+        out = {"id": item.id, "question": item.question, "error": item.error}
+        if not item.error:
+            try:
+                out = pipeline.ask(item.question).to_dict(id=item.id)
+            except InputError as e:  # one bad question does not stop the batch
+                out["error"] = str(e)
+        if "error" in out:
+            failures += 1
+            out["line"] = item.line
+        if args.json:
+            print(to_json(out), flush=True)
+        else:
+            say(f"[{item.id}] {out.get('answer', out.get('error'))}")
+    return 1 if failures else 0
 
 
 def cmd_chat(args, settings) -> int:
@@ -305,14 +379,14 @@ def cmd_chat(args, settings) -> int:
             answer = None
             for event in pipeline.stream(question, history):
                 if event.kind == "token":
-                    print(event.text, end="", flush=True, file=sys.stderr)
+                    say(event.text, file=sys.stderr, end="")
                 else:
                     answer = event.answer
             print("\r", end="", file=sys.stderr)
-            print(f"bot> {format_answer(answer)}")
+            say(f"bot> {format_answer(answer)}")
             history.append((answer.standalone_question or question, answer.text))
         except InputError as e:
-            print(f"error: {e}", file=sys.stderr)
+            say(f"error: {e}", file=sys.stderr)
 
 
 def cmd_eval(args, settings) -> int:
@@ -384,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args, settings_from(args))
     except QAError as e:
-        print(f"error: {e}", file=sys.stderr)
+        say(f"error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -1,28 +1,36 @@
-"""JSON endpoints beside the chat page: POST /api/search and POST /api/ask (FastAPI).
+"""JSON endpoints beside the chat page (FastAPI): POST /api/search, POST /api/ask, POST /api/ask/stream
+(server-sent events) and GET /api/health.
 
 The page itself (qa/app/web.py) is mounted at "/" of the same app, so one server and one
 pipeline serve both. The schema is at /api/openapi.json. Responses have exactly the JSON
-shapes of `qa search --json` and `qa ask --json`; bad input is a 4xx with {"error": "..."}.
+shapes of `qa search --json` and `qa ask --json`. Every error under /api/, whatever raised it
+(bad input, a body that is not UTF-8 or JSON, a wrong method, an unknown path, a missing
+login), is {"error": "..."} with its status.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import secrets
 import threading
 import time
-from typing import Annotated
+from collections.abc import Iterator
+from typing import Annotated, Any
 
 import uvicorn
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from qa.answer.pipeline import Pipeline
 from qa.errors import InputError, QAError
+from qa.inputs import MAX_HISTORY_TURNS, MAX_K, MAX_TURN_CHARS, clean_history, clean_question
 
 FAILED = (
     "something went wrong while answering this request; it is logged on the server. "
@@ -31,13 +39,18 @@ FAILED = (
 
 log = logging.getLogger(__name__)
 
-MAX_K = 50
 BASIC = HTTPBasic(auto_error=False)  # module level: FastAPI resolves the annotation below by name
 
 
 class SearchRequest(BaseModel):
     query: str = Field(examples=["Jiangxi recovered funds"])
     k: int = Field(5, ge=1, le=MAX_K, description="passages to return")
+    where: dict[str, Any] | None = Field(
+        None,
+        description='only passages of documents whose fields equal these values, e.g. {"file": "a.txt"}; '
+        "a list means any of its values",
+        examples=[{"file": "001_5c3b6ceae2eb49f9.txt"}],
+    )
 
 
 class Turn(BaseModel):
@@ -47,9 +60,26 @@ class Turn(BaseModel):
 
 class AskRequest(BaseModel):
     question: str = Field(examples=["What was Jiangxi's 2020 recovered fund amount?"])
-    history: list[Turn] | None = Field(
-        None, description="earlier turns, oldest first, for follow-up questions"
+    # Checked by qa.inputs.clean_history, as in Python and the chat page, so every interface takes
+    # the same shapes and gives the same errors.
+    history: list[Any] | None = Field(
+        None,
+        description=(
+            'earlier turns, oldest first, for follow-up questions: {"question": ..., "answer": ...} '
+            f"objects or [question, answer] pairs; each text at most {MAX_TURN_CHARS:,} characters; "
+            f"only the last {MAX_HISTORY_TURNS} turns are used"
+        ),
+        examples=[
+            [{"question": "What was Jiangxi's 2020 recovered fund amount?", "answer": "723 million yuan"}]
+        ],
     )
+
+
+PAGE = Field(None, description="PDFs only: the page of the (first) line")
+PAGE_LINE = Field(None, description="PDFs only: the line's number on that page")
+SCORE = Field(description="orders the passages (in hybrid mode a fused rank score, not a similarity)")
+DENSE = Field(None, description="cosine similarity of question and passage vectors (-1 to 1)")
+BM25_SCORE = Field(None, description="BM25 score of the passage for the question (0 and up)")
 
 
 class Passage(BaseModel):
@@ -58,21 +88,31 @@ class Passage(BaseModel):
     rank: int
     file: str
     lines: list[int] = Field(min_length=2, max_length=2)
-    score: float
+    score: float = SCORE
     text: str
+    page: int | None = PAGE
+    page_line: int | None = PAGE_LINE
+    dense: float | None = DENSE
+    bm25: float | None = BM25_SCORE
 
 
 class Citation(BaseModel):
     file: str
     line: int
     text: str
+    page: int | None = PAGE
+    page_line: int | None = PAGE_LINE
 
 
 class AnswerPassage(BaseModel):
     file: str
     lines: list[int] = Field(min_length=2, max_length=2)
-    score: float
+    score: float = SCORE
     text: str
+    page: int | None = PAGE
+    page_line: int | None = PAGE_LINE
+    dense: float | None = DENSE
+    bm25: float | None = BM25_SCORE
 
 
 class AskResponse(BaseModel):
@@ -109,6 +149,56 @@ def _errors(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in exc.errors()
         )
         return JSONResponse({"error": f"bad request: {problems}"}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """FastAPI's own errors ({"detail": ...}: e.g. a body that is not UTF-8, a missing login)
+        in the documented shape, keeping their status and headers (WWW-Authenticate, Allow)."""
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 400 and "parsing the body" in detail:
+            detail = "the request body is not UTF-8 JSON: send a JSON object encoded as UTF-8"
+        return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+class ApiMethods:
+    """ASGI middleware: /api/... paths that no endpoint takes get 405 (the path exists for another
+    method; Allow lists them) or 404, as {"error": ...}. Without it the Gradio app mounted at "/"
+    answers them, with its own 404 page. Routes are looked up per request, so endpoints added
+    after this is installed are covered too."""
+
+    def __init__(self, app, api: FastAPI):
+        self.app = app
+        self.api = api
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            allowed = self._allowed(scope)
+            if allowed is not None:
+                status = 405 if allowed else 404
+                error = (
+                    f"{scope['method']} is not allowed on {scope['path']}: use {', '.join(sorted(allowed))}"
+                    if allowed
+                    else f"no endpoint {scope['path']}: see /api/openapi.json"
+                )
+                headers = {"Allow": ", ".join(sorted(allowed))} if allowed else None
+                await JSONResponse({"error": error}, status_code=status, headers=headers)(
+                    scope, receive, send
+                )
+                return
+        await self.app(scope, receive, send)
+
+    def _allowed(self, scope) -> set[str] | None:
+        """None when an endpoint takes the request; else the methods the path takes (maybe none)."""
+        allowed: set[str] = set()
+        for route in self.api.router.routes:
+            if isinstance(route, Mount):
+                continue  # the page at "/": it would take every path
+            match, _ = route.matches(scope)
+            if match == Match.FULL:
+                return None
+            if match == Match.PARTIAL:
+                allowed |= set(getattr(route, "methods", None) or ())
+        return allowed
 
 
 def _isolated(endpoint):
@@ -162,11 +252,17 @@ def build_api(pipeline: Pipeline, auth: list[tuple[str, str]] | None = None) -> 
     login = [Depends(_login(auth))]
     responses = {code: {"model": ErrorResponse} for code in (400, 422, 500, 503)}
 
-    @app.post("/api/search", response_model=list[Passage], responses=responses, dependencies=login)
+    @app.post(
+        "/api/search",
+        response_model=list[Passage],
+        response_model_exclude_none=True,  # page fields only for PDFs, as in `qa search --json`
+        responses=responses,
+        dependencies=login,
+    )
     @_isolated
     def search(request: SearchRequest) -> list[dict]:
         """The passages the retriever finds for the query, best first (`qa search --json`)."""
-        return [h.to_dict() for h in pipeline.retriever.search(request.query, request.k)]
+        return [h.to_dict() for h in pipeline.retriever.search(request.query, request.k, request.where)]
 
     @app.post(
         "/api/ask",
@@ -178,11 +274,95 @@ def build_api(pipeline: Pipeline, auth: list[tuple[str, str]] | None = None) -> 
     @_isolated
     def ask(request: AskRequest) -> dict:
         """One answer with its cited lines (`qa ask --json`); history makes follow-ups work."""
-        history = [(t.question, t.answer) for t in request.history or []]
+        history = clean_history(request.history)
         with generating:
             return pipeline.ask(request.question, history).to_dict()
 
+    _health_route(app, pipeline, login)
+    _stream_route(app, pipeline, generating, login, responses)
+    app.add_middleware(ApiMethods, api=app)
     return app
+
+
+class Health(BaseModel):
+    status: str = Field(description='"ready": the index is loaded and questions are answered')
+    files: int = Field(description="documents in the index")
+    chunks: int
+    built: str = Field(description="when the live index was built")
+    generator: str = Field(description='the generator setting ("none": answers are quoted lines)')
+
+
+def _health_route(app: FastAPI, pipeline: Pipeline, login: list) -> None:
+    """GET /api/health: 200 with what is loaded when questions can be answered, else 503 {"error"}.
+    It never loads or builds anything itself: a probe must not start minutes of work."""
+
+    @app.get(
+        "/api/health", response_model=Health, responses={503: {"model": ErrorResponse}}, dependencies=login
+    )
+    def health() -> dict | JSONResponse:
+        retriever = getattr(pipeline, "_retriever", None)  # loaded by serve() before the server starts
+        if retriever is None:
+            return JSONResponse({"error": "the index is not loaded yet"}, status_code=503)
+        manifest = retriever.store.manifest
+        return {
+            "status": "ready",
+            "files": len(manifest.sources),
+            "chunks": manifest.count,
+            "built": manifest.created,
+            "generator": pipeline.settings.generator_model,
+        }
+
+
+def _stream_route(app: FastAPI, pipeline: Pipeline, generating, login: list, responses: dict) -> None:
+    """POST /api/ask/stream: the answer as server-sent events while it is written."""
+
+    @app.post(
+        "/api/ask/stream",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}, "description": STREAM_DOC}, **responses},
+        dependencies=login,
+    )
+    def ask_stream(request: AskRequest) -> StreamingResponse:
+        """The `qa ask --json` object, preceded by the generator's text as it is written."""
+        # Checked before the stream starts, so that bad input is a 400, not an event after a 200.
+        question = clean_question(request.question, pipeline.settings.max_question_chars)
+        history = clean_history(request.history)
+        return StreamingResponse(
+            _events(pipeline, generating, question, history),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+
+STREAM_DOC = (
+    'Server-sent events: "token" events ({"text": ...}) while the generator writes (none when the answer '
+    'is a quoted line), then one "answer" event (the `qa ask --json` object), or one "error" event '
+    '({"error": ...}) if answering fails midway.'
+)
+
+
+def _events(pipeline: Pipeline, generating, question: str, history: list) -> Iterator[str]:
+    with generating:  # held until the stream ends or the client goes away (the generator is closed)
+        try:
+            for event in pipeline.stream(question, history):
+                if event.answer is not None:
+                    yield _sse("answer", event.answer.to_dict())
+                elif event.text:
+                    yield _sse("token", {"text": event.text})
+        except QAError as e:
+            yield _sse("error", {"error": str(e)})
+        except Exception:
+            log.exception("ask/stream failed")
+            yield _sse("error", {"error": FAILED})
+
+
+def _sse(kind: str, data: dict) -> str:
+    """One server-sent event; JSON never holds a raw newline, so data is one line.
+
+    >>> _sse("token", {"text": "a\\nb"})
+    'event: token\\ndata: {"text": "a\\\\nb"}\\n\\n'
+    """
+    return f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
 def start_in_thread(app: FastAPI, host: str, port: int, timeout: float = 60.0) -> uvicorn.Server:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from qa.errors import ModelError
 from qa.generation.models import generator_path, packaged
 from qa.generation.prefix_cache import PrefixCache
+from qa.progress import quiet_loading
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +91,10 @@ class TransformersGenerator:
 
         try:
             self._tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
-            self._model = AutoModelForCausalLM.from_pretrained(
-                path, dtype=getattr(torch, self.dtype), trust_remote_code=False
-            ).eval()
+            with quiet_loading():  # no "Loading weights" bar from a library call
+                self._model = AutoModelForCausalLM.from_pretrained(
+                    path, dtype=getattr(torch, self.dtype), trust_remote_code=False
+                ).eval()
         except Exception as e:  # OSError, ValueError, hub errors offline: all mean "cannot load"
             raise ModelError(
                 f"cannot load generator {self.name!r}: {e}. Use a local folder or a packaged model "
@@ -170,6 +172,10 @@ def make_generator(settings: Settings) -> Generator | None:
     """The generator the settings ask for; None when generator_model is "none" (extractive answers)."""
     if settings.generator_model == "none":
         return None
+    if settings.generator_url:  # a served model: nothing loads here
+        from qa.generation.openai_compatible import OpenAICompatibleGenerator
+
+        return OpenAICompatibleGenerator.from_settings(settings)
     backend = choose_backend(settings.generator_backend, settings.generator_model)
     if backend == "llama-cpp":
         from qa.generation.llama_generation import LlamaCppGenerator

@@ -15,11 +15,27 @@ from qa.errors import CorpusError, IndexMissingError, IndexStaleError, QAError
 from qa.hashing import sha256_file
 from qa.index.faiss_index import choose_index_type
 from qa.index.faiss_vectors import FaissVectors, build_faiss
-from qa.index.store import FORMAT_VERSION, FaissStore, Manifest, check_format, read_embeddings, read_manifest
+from qa.index.store import (
+    FORMAT_VERSION,
+    FaissStore,
+    Manifest,
+    Records,
+    check_format,
+    read_embeddings,
+    read_manifest,
+    read_records,
+)
 from qa.index.vectors import check_available, new_vectors
 from qa.ingest.analysis import pack, parse_paragraphs
 from qa.ingest.chunking import chunk_document
-from qa.ingest.corpus import Skipped, list_sources, no_documents_message, read_document, unsupported_files
+from qa.ingest.corpus import (
+    Document,
+    Skipped,
+    list_sources,
+    no_documents_message,
+    read_document,
+    unsupported_files,
+)
 from qa.nlp import load_nlp
 from qa.records import Chunk
 from qa.retrieval.embedding import Embedder
@@ -55,7 +71,7 @@ class _FilePart:
 class _Previous:
     """The live build, when its chunks and vectors can be reused by the next one."""
 
-    def __init__(self, store: FaissStore, vectors: np.ndarray):
+    def __init__(self, store: Records, vectors: np.ndarray):
         self.sources = store.manifest.sources
         self.store = store
         self.vectors = vectors
@@ -79,6 +95,14 @@ class _Previous:
         )
 
 
+def document_part(doc: Document, nlp, settings: Settings) -> _FilePart:
+    """What a document read now contributes: its parse, chunks and line texts (vectors not yet)."""
+    parsed = parse_paragraphs(doc, nlp)
+    chunks = chunk_document(doc, parsed, settings.chunk_chars, settings.chunk_overlap)
+    lines = {(doc.file, n): text.strip() for n, text in enumerate(doc.text.split("\n"), 1) if text.strip()}
+    return _FilePart(doc.file, doc.sha256, chunks, lines, doc.page_starts, None, pack(parsed))
+
+
 def _previous_build(settings: Settings, embedder: Embedder) -> _Previous | None:
     """The live build if it was made the same way (format, model, chunking); else None and why."""
     try:
@@ -90,8 +114,8 @@ def _previous_build(settings: Settings, embedder: Embedder) -> _Previous | None:
             raise IndexStaleError("chunking settings changed")
         if manifest.language_model != settings.language_model:
             raise IndexStaleError(f"analysed with language model {manifest.language_model or 'none'}")
-        store = FaissStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
-        previous = _Previous(store, read_embeddings(settings.index_dir))
+        # Records and stored vectors only: a damaged vector file (vectors.faiss) is rebuilt from them.
+        previous = _Previous(read_records(settings.index_dir), read_embeddings(settings.index_dir))
     except IndexMissingError:
         return None
     except QAError as e:
@@ -116,24 +140,21 @@ def _read_parts(
             if previous.sources[file] == sha256:
                 parts.append(previous.part(file, sha256))
                 continue
-        doc = read_document(path, root)
+        doc = read_document(path, root, max_file_bytes(settings))
         if isinstance(doc, Skipped):
             skipped.append(doc)
             continue
         nlp = nlp or load_nlp(settings.language_model)
-        parsed = parse_paragraphs(doc, nlp)
-        chunks = chunk_document(doc, parsed, settings.chunk_chars, settings.chunk_overlap)
-        lines = {
-            (doc.file, n): text.strip() for n, text in enumerate(doc.text.split("\n"), 1) if text.strip()
-        }
-        parts.append(_FilePart(doc.file, doc.sha256, chunks, lines, doc.page_starts, None, pack(parsed)))
+        parts.append(document_part(doc, nlp, settings))
     return parts, skipped
 
 
 def build_index(
-    settings: Settings, embedder: Embedder, progress: bool = True, full: bool = False
+    settings: Settings, embedder: Embedder, progress: bool = False, full: bool = False
 ) -> BuildReport:
     """Read, chunk and embed the documents, then save the index atomically.
+
+    Progress bars only with progress=True (`qa index` asks for them; library calls print nothing).
 
     Unless `full`, files unchanged since the live build (same sha256, same model and chunking)
     keep their chunks and vectors, so only new and changed files are read and embedded.
@@ -203,6 +224,10 @@ def build_index(
     )
 
 
+def max_file_bytes(settings: Settings) -> int:
+    return int(settings.max_file_mb * 2**20)
+
+
 def _hashes(root: Path, files: list[str]) -> dict[str, str]:
     """sha256 of the files that can be read (an unreadable one is simply checked again next time)."""
     out = {}
@@ -212,6 +237,18 @@ def _hashes(root: Path, files: list[str]) -> dict[str, str]:
         except OSError:
             pass
     return out
+
+
+def live_build_problem(settings: Settings) -> str:
+    """What is wrong with the live build, checked as `ask` loads it (every file against its checksum,
+    the records, the vectors); "" when it loads. `qa index` rebuilds a damaged build even when no
+    document changed: a damaged one is what `ask` tells the user to run `qa index` for."""
+    try:
+        FaissStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
+        read_embeddings(settings.index_dir)
+    except QAError as e:
+        return str(e)
+    return ""
 
 
 def stale_reasons(settings: Settings, manifest: Manifest | None = None) -> list[str]:

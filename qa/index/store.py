@@ -230,18 +230,53 @@ class FaissStore:
                     raise IndexCorruptError(f"index file {path} is missing: run `qa index`")
                 if sha256_file(path) != manifest.files.get(name):
                     raise IndexCorruptError(f"index file {path} fails its checksum: run `qa index`")
-        try:
-            records = json.loads((build / "chunks.json").read_text(encoding="utf-8"))
-            chunks = [Chunk(**r) for r in records]
-            by_file = json.loads((build / "lines.json").read_text(encoding="utf-8"))
-            lines = {(file, int(n)): text for file, rows in by_file.items() for n, text in rows}
-            pages = read_pages(build / PAGES)
-            analysis = read_analysis(build / ANALYSIS)
-        except (OSError, RuntimeError, ValueError, TypeError, AttributeError) as e:
-            raise IndexCorruptError(f"cannot read the index in {build} ({e}): run `qa index`") from e
-        check_records(manifest, chunks, lines)
+        records = _read_record_files(build, manifest)
         vectors = open_vectors(manifest.vector_store, build, manifest.dim, qdrant_api_key)
-        return cls(manifest, vectors, chunks, lines, pages, analysis=analysis)
+        return cls(manifest, vectors, records.chunks, records.lines, records.pages, analysis=records.analysis)
+
+
+@dataclass(frozen=True)
+class Records:
+    """A build's records without its vector index: what an incremental build reuses."""
+
+    manifest: Manifest
+    chunks: list[Chunk]
+    lines: dict[tuple[str, int], str]
+    pages: dict[str, tuple[int, ...]]
+    analysis: dict[str, bytes]
+
+
+def read_records(index_dir: Path) -> Records:
+    """The live build's chunk, line and page records, checked as load checks them (checksums, names,
+    line numbers), without opening the vectors: a build whose vector file alone is damaged can be
+    rebuilt from these and embeddings.npy without embedding anything again."""
+    if not Path(index_dir).is_dir():
+        raise IndexMissingError(f"no index in {index_dir}: run `qa index` to build it")
+    with index_lock(Path(index_dir), exclusive=False):
+        build = current_build(index_dir)
+        manifest = _read_manifest(build)
+        check_format(manifest)
+        for name in RECORD_FILES:
+            path = build / name
+            if not path.is_file() or sha256_file(path) != manifest.files.get(name):
+                raise IndexCorruptError(f"index file {path} is missing or fails its checksum: run `qa index`")
+        return _read_record_files(build, manifest)
+
+
+def _read_record_files(build: Path, manifest: Manifest) -> Records:
+    """The chunk, line, page and analysis records of a build (checksums already checked), checked."""
+    try:
+        chunks = [Chunk(**r) for r in json.loads((build / "chunks.json").read_text(encoding="utf-8"))]
+        by_file = json.loads((build / "lines.json").read_text(encoding="utf-8"))
+        lines = {(file, int(n)): text for file, rows in by_file.items() for n, text in rows}
+        pages = read_pages(build / PAGES)
+        analysis = read_analysis(build / ANALYSIS)
+    except (OSError, RuntimeError, ValueError, TypeError, AttributeError) as e:
+        raise IndexCorruptError(f"cannot read the index in {build} ({e}): run `qa index`") from e
+    check_records(manifest, chunks, lines)
+    if set(analysis) - set(manifest.sources):
+        raise IndexCorruptError("the index's analysis names files it did not index: run `qa index`")
+    return Records(manifest, chunks, lines, pages, analysis)
 
 
 def check_records(manifest: Manifest, chunks: list[Chunk], lines: dict[tuple[str, int], str]) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import CorpusError
+from qa.ingest.folder import Skipped, inside, scan_folder
 from qa.ingest.html_text import html_to_text
 from qa.ingest.pdf_text import UnreadablePdf, join_pages, pdf_pages
 
@@ -24,10 +25,13 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = (".txt", ".md", ".html", ".htm", ".pdf")
 HTML = (".html", ".htm")
-MAX_FILE_BYTES = 50 * 1024 * 1024  # bigger files are skipped, not read into memory
+# Bigger files are skipped, not read into memory (Settings.max_file_mb, QA_MAX_FILE_MB): at about
+# 700 characters a chunk, 10 MB of text is ~15,000 chunks, 30-35 minutes of embedding on 2 busy cores.
+MAX_FILE_BYTES = 10 * 1024 * 1024
 # Tried in order; utf-8 covers nearly everything, gb18030 covers Chinese legacy files,
 # latin-1 never fails, so a file always decodes (odd bytes become odd letters, not a crash).
 ENCODINGS = ("utf-8", "utf-16", "gb18030", "latin-1")
+MIXED = "utf-8+latin-1"  # a UTF-8 file with some lines that are not: those lines alone read as Latin-1
 
 
 @dataclass(frozen=True)
@@ -80,29 +84,61 @@ def page_location(page_starts: tuple[int, ...] | list[int], line: int) -> tuple[
     return page, line - page_starts[page - 1] + 1
 
 
-@dataclass(frozen=True)
-class Skipped:
-    file: str
-    reason: str
-
-
 def decode(raw: bytes) -> tuple[str, str]:
     """Bytes to text with normalised line ends; returns (text, encoding).
 
+    A UTF-8 file with a few stray bytes (one Latin-1 "\\xe9" in 50 MB) stays UTF-8: only the lines
+    that are not valid UTF-8 are read as Latin-1, and the encoding says "utf-8+latin-1".
+
     >>> decode(b"a\\r\\nb")
     ('a\\nb', 'utf-8')
+    >>> decode("h\u00e9 ".encode() + b"\\ncaf\\xe9")
+    ('h\u00e9 \\ncaf\u00e9', 'utf-8+latin-1')
     """
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    for encoding in ENCODINGS:
-        if encoding == "utf-16" and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            continue  # without a BOM almost any even-length bytes "decode" as utf-16
+    text, encoding = _decode_whole(raw)
+    return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), encoding
+
+
+def _decode_whole(raw: bytes) -> tuple[str, str]:
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # without a BOM almost any bytes "decode" as utf-16
         try:
-            text = raw.decode(encoding)
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    lines = raw.split(b"\n")
+    if any(_is_utf8_beyond_ascii(line) for line in lines):
+        return "\n".join(_decode_line(line) for line in lines), MIXED
+    for encoding in ENCODINGS[2:]:
+        try:
+            return raw.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-        return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), encoding
     raise AssertionError("latin-1 decodes any bytes")
+
+
+def _is_utf8_beyond_ascii(line: bytes) -> bool:
+    """A line with non-ASCII bytes that are valid UTF-8: the file is UTF-8 (GB18030 and Latin-1 text
+    almost never happens to be valid UTF-8)."""
+    if line.isascii():
+        return False
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decode_line(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("latin-1")
 
 
 def looks_binary(raw: bytes) -> bool:
@@ -111,12 +147,19 @@ def looks_binary(raw: bytes) -> bool:
     return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
-def read_document(path: Path, root: Path) -> Document | Skipped:
-    """One supported file as a Document, or Skipped with the reason it cannot be used."""
+def read_document(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> Document | Skipped:
+    """One supported file as a Document, or Skipped with the reason it cannot be used.
+
+    Files over max_bytes are not read (the reason names the QA_MAX_FILE_MB setting), nor is a
+    link that leads outside root (checked again here: the link may have changed since the scan).
+    """
     name = path.relative_to(root).as_posix()
+    if path.is_symlink() and not inside(path, root):
+        return Skipped(name, "symbolic link to a file outside the folder: not read")
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return Skipped(name, f"larger than {MAX_FILE_BYTES // 2**20} MB")
+        size = path.stat().st_size
+        if size > max_bytes:
+            return Skipped(name, too_large(size, max_bytes))
         raw = path.read_bytes()
     except OSError as e:
         return Skipped(name, f"cannot be read ({e.strerror or e})")
@@ -134,7 +177,9 @@ def read_document(path: Path, root: Path) -> Document | Skipped:
         text = html_to_text(text)
     if not text.strip():
         return Skipped(name, "empty file" if path.suffix.lower() not in HTML else "no visible text")
-    if encoding not in ("utf-8", "utf-16"):
+    if encoding == MIXED:
+        log.warning("%s is UTF-8 but some lines are not; read those lines as Latin-1", name)
+    elif encoding not in ("utf-8", "utf-16"):
         log.warning("%s is not UTF-8; read it as %s", name, encoding)
     return Document(name, text, sha256, encoding)
 
@@ -153,40 +198,41 @@ def is_safe_name(name: object) -> bool:
     return not name.startswith("/") and all(part not in ("", ".", "..") for part in name.split("/"))
 
 
-def _visible_files(root: Path) -> list[Path]:
-    """Every file under root, sorted by relative name, hidden files and folders left out."""
-    if not root.is_dir():
-        raise CorpusError(f"document folder {root} does not exist: pass --docs DIR or set QA_DOCS_DIR")
-    paths = [
-        p
-        for p in root.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    ]
-    return sorted(paths, key=lambda p: p.relative_to(root).as_posix())
+def too_large(size: int, max_bytes: int) -> str:
+    """The skipped-file reason for a file over the size limit.
+
+    >>> too_large(52_428_800, 10 * 2**20)
+    '50.0 MB, over the 10 MB limit: split it, or raise QA_MAX_FILE_MB'
+    """
+    limit = f"{max_bytes / 2**20:g} MB"
+    return f"{size / 2**20:.1f} MB, over the {limit} limit: split it, or raise QA_MAX_FILE_MB"
 
 
 def list_sources(root: Path) -> list[Path]:
-    """Every .txt/.md/.html/.htm/.pdf file under root, sorted, hidden files and folders left out."""
-    return [p for p in _visible_files(Path(root)) if p.suffix.lower() in EXTENSIONS]
+    """Every .txt/.md/.html/.htm/.pdf file under root that may be read (qa/ingest/folder.py), sorted."""
+    return [p for p in scan_folder(Path(root)).files if p.suffix.lower() in EXTENSIONS]
 
 
 def unsupported_files(root: Path) -> list[Skipped]:
-    """Visible files of other types, so that a report can say they were left out and why."""
+    """Everything under root that is never read, with why: files of other types, and the links,
+    folders and names that the folder walk leaves out (qa/ingest/folder.py)."""
     root = Path(root)
-    return [
+    scan = scan_folder(root)
+    other = [
         Skipped(p.relative_to(root).as_posix(), f"unsupported file type {p.suffix.lower() or '(none)'}")
-        for p in _visible_files(root)
+        for p in scan.files
         if p.suffix.lower() not in EXTENSIONS
     ]
+    return sorted(other + list(scan.skipped), key=lambda s: s.file)
 
 
-def load_corpus(root: Path) -> tuple[list[Document], list[Skipped]]:
+def load_corpus(root: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[Document], list[Skipped]]:
     """Read every article under root; files that cannot be used are returned as Skipped."""
     root = Path(root)
     docs: list[Document] = []
     skipped: list[Skipped] = []
     for path in list_sources(root):
-        result = read_document(path, root)
+        result = read_document(path, root, max_bytes)
         (docs if isinstance(result, Document) else skipped).append(result)
     for s in skipped:
         log.warning("skipped %s: %s", s.file, s.reason)

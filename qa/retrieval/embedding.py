@@ -121,9 +121,12 @@ class SentenceTransformerEmbedder:
             return self._model
         from sentence_transformers import SentenceTransformer
 
+        from qa.progress import quiet_loading
+
         path = embedding_path(self.name)
         try:
-            self._model = SentenceTransformer(path, device="cpu", trust_remote_code=False).eval()
+            with quiet_loading():  # no "Loading weights" bar from a library call
+                self._model = SentenceTransformer(path, device="cpu", trust_remote_code=False).eval()
         except Exception as e:  # OSError for a missing folder, hub errors when offline, and more
             raise ModelError(
                 f"cannot load embedding model {self.name!r}: {e}. "

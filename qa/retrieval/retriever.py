@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Iterable
 
 from qa.answer.writing_systems import corpus_scripts
 from qa.config import Settings
-from qa.errors import IndexMissingError, IndexStaleError
+from qa.errors import IndexMissingError, IndexStaleError, InputError
 from qa.index.indexer import build_index, stale_reasons
+from qa.index.memory import TextDocument, build_memory_store
+from qa.index.planning import duration, plan_build
 from qa.index.store import FaissStore
-from qa.inputs import clean_question
+from qa.inputs import check_k, clean_question
 from qa.records import Hit
 from qa.retrieval.embedding import Embedder, SentenceTransformerEmbedder
 from qa.retrieval.lexical import BM25, common_terms, file_tokens, ordinary_words
@@ -35,6 +39,42 @@ def fuse(rankings: list[list[Hit]], k: int, weights: list[float] | None = None) 
     return [Hit(chunks[cid], scores[cid], rank) for rank, cid in enumerate(best, 1)]
 
 
+def _only(hits: list[Hit], allowed: set[str]) -> list[Hit]:
+    """The hits of allowed chunks, ranked again from 1."""
+    kept = [h for h in hits if h.chunk.id in allowed]
+    return [dataclasses.replace(h, rank=rank) for rank, h in enumerate(kept, 1)]
+
+
+def _matches(value: object, want: object) -> bool:
+    if isinstance(want, (list, tuple, set, frozenset)):
+        return value in want
+    return value == want
+
+
+def with_scores(hits: list[Hit], dense: list[Hit], bm25: list[Hit]) -> list[Hit]:
+    """The hits with the dense similarity and BM25 score of each chunk beside its own score."""
+    by_dense = {h.chunk.id: h.score for h in dense}
+    by_bm25 = {h.chunk.id: h.score for h in bm25}
+    return [
+        dataclasses.replace(h, dense=by_dense.get(h.chunk.id), bm25=by_bm25.get(h.chunk.id)) for h in hits
+    ]
+
+
+def _build_if_short(settings: Settings, embedder: Embedder, reasons: list[str], progress: bool) -> None:
+    """Build the index now, saying what it costs, or refuse when it would take long."""
+    plan = plan_build(settings)
+    why = "; ".join(reasons)
+    if plan.seconds > settings.auto_build_seconds:
+        error = IndexMissingError if reasons == ["no index yet"] else IndexStaleError
+        raise error(
+            f"the index needs building ({why}): {plan.describe()}, more than the "
+            f"{duration(settings.auto_build_seconds)} (QA_AUTO_BUILD_SECONDS) that ask and search build "
+            "for by themselves: run `qa index` (it shows progress)"
+        )
+    log.warning("building the index (%s): %s", why, plan.describe())
+    build_index(settings, embedder, progress=progress)
+
+
 class Retriever:
     """search(query, k) over one index; usable on its own, without any generator."""
 
@@ -45,8 +85,10 @@ class Retriever:
         mode: str = "hybrid",
         max_query_chars: int = 2000,
         dense_weight: float = 0.25,
+        metadata: dict[str, dict] | None = None,
     ):
         self.store = store
+        self.metadata = metadata or {}  # file -> the caller's fields (documents indexed from memory)
         self.embedder = embedder
         self.mode = mode
         self.dense_weight = dense_weight  # of the dense ranking in hybrid fusion; BM25 weighs 1
@@ -59,9 +101,14 @@ class Retriever:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, embedder: Embedder | None = None, build: bool = True, progress: bool = True
+        cls, settings: Settings, embedder: Embedder | None = None, build: bool = True, progress: bool = False
     ) -> Retriever:
-        """Load the index; when it is missing or stale, rebuild it (build=True) or raise."""
+        """Load the index; when it is missing or stale, rebuild it (build=True) or raise.
+
+        A build is logged with what it embeds and an estimate of how long it takes, and refused
+        (pointing to `qa index`) when that is longer than settings.auto_build_seconds; build=False
+        never builds. Progress bars only with progress=True.
+        """
         embedder = embedder or SentenceTransformerEmbedder.from_settings(settings)
         try:
             reasons = stale_reasons(settings)
@@ -72,27 +119,78 @@ class Retriever:
         if reasons:
             if not build:
                 raise IndexStaleError(f"index is stale ({'; '.join(reasons)}): run `qa index`")
-            log.warning("building the index: %s", "; ".join(reasons))
-            build_index(settings, embedder, progress=progress)
+            _build_if_short(settings, embedder, reasons, progress)
         store = FaissStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
         return cls(store, embedder, settings.retrieval, settings.max_question_chars, settings.dense_weight)
+
+    @classmethod
+    def from_documents(
+        cls, documents: Iterable[TextDocument], embedder: Embedder, settings: Settings | None = None
+    ) -> Retriever:
+        """A retriever over documents given in memory (qa.TextDocument(name, text, metadata)); nothing
+        is written to disk. settings gives chunking and retrieval mode (default: the defaults)."""
+        settings = settings or Settings()
+        store, metadata = build_memory_store(documents, embedder, settings)
+        return cls(
+            store, embedder, settings.retrieval, settings.max_question_chars, settings.dense_weight, metadata
+        )
 
     @property
     def chunks(self):
         return self.store.chunks
 
-    def search(self, query: str, k: int = 5) -> list[Hit]:
-        """The k best chunks for the query, best first (rank 1)."""
+    def search(self, query: str, k: int = 5, where: dict | None = None) -> list[Hit]:
+        """The k best chunks for the query, best first (rank 1); k is 1 to qa.inputs.MAX_K (50).
+
+        where keeps only chunks of documents whose fields equal the given values ({"file": "a.txt"},
+        {"year": 2020}); a list, tuple or set of values means any of them. "file" is the document's
+        name; other fields are the metadata of documents indexed from memory.
+        """
         query = clean_question(query, self.max_query_chars)
-        if k < 1:
+        k = check_k(k)
+        allowed = self._allowed(where)
+        if allowed is not None and not allowed:
             return []
-        depth = max(4 * k, 30)  # fusion needs candidates beyond k from each side
+        # A filtered search ranks every chunk, so that k of the allowed ones are found; hybrid fusion
+        # needs candidates beyond k from each side.
+        depth = max(4 * k, 30) if allowed is None else len(self.store.chunks)
+        alone = k if allowed is None else depth  # a single mode needs no more than k unfiltered
+        lexical, dense = [], []
+        if self.mode != "dense":
+            lexical = self.bm25.search(query, alone if self.mode == "bm25" else depth)
+        if self.mode != "bm25":
+            dense = self.store.search(self._query_vector(query), alone if self.mode == "dense" else depth)
+        if allowed is not None:
+            lexical, dense = _only(lexical, allowed), _only(dense, allowed)
         if self.mode == "bm25":
-            return self.bm25.search(query, k)
-        dense = self.store.search(self._query_vector(query), depth if self.mode == "hybrid" else k)
-        if self.mode == "dense":
-            return dense
-        return fuse([self.bm25.search(query, depth), dense], k, [1.0, self.dense_weight])
+            hits = lexical[:k]
+        elif self.mode == "dense":
+            hits = dense[:k]
+        else:
+            hits = fuse([lexical, dense], k, [1.0, self.dense_weight])
+        return with_scores(hits, dense, lexical)
+
+    def _allowed(self, where: dict | None) -> set[str] | None:
+        """Ids of the chunks the filter keeps; None without a filter."""
+        if not where:
+            return None
+        if not isinstance(where, dict):
+            raise InputError(f'where must be a dict such as {{"file": "a.txt"}}, not {type(where).__name__}')
+        fields = {"file"} | {key for meta in self.metadata.values() for key in meta}
+        unknown = sorted(set(where) - fields)
+        if unknown:
+            raise InputError(
+                f"no document has the field {unknown[0]!r}: filter by {', '.join(sorted(fields))}"
+            )
+        files = {
+            file
+            for file in self.store.manifest.sources
+            if all(
+                _matches({"file": file, **self.metadata.get(file, {})}.get(key), want)
+                for key, want in where.items()
+            )
+        }
+        return {c.id for c in self.store.chunks if c.file in files}
 
     def _query_vector(self, query: str):
         """The query's vector, refused when the embedder is not the one the index was built with."""

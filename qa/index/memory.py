@@ -1,0 +1,118 @@
+"""An index of documents given in memory (text + metadata), not read from a folder.
+
+    >>> import qa
+    >>> docs = [qa.TextDocument("memo-1", "Jiangxi recovered 723 million yuan.", {"year": 2020})]
+    >>> retriever = qa.Retriever.from_documents(docs, embedder)  # doctest: +SKIP
+    >>> retriever.search("Jiangxi funds", k=1, where={"year": 2020})  # doctest: +SKIP
+
+The index lives in memory only (FAISS, exact search); the same chunking, BM25 and fusion as a folder's
+index apply, and a document's name is what its citations name. Metadata values are text, numbers or
+booleans, so that `where` filters compare them exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from qa.config import Settings
+from qa.errors import InputError
+from qa.index.faiss_index import choose_index_type
+from qa.index.faiss_vectors import FaissVectors, build_faiss
+from qa.index.indexer import document_part
+from qa.index.store import FORMAT_VERSION, FaissStore, Manifest
+from qa.ingest.corpus import Document, is_safe_name
+from qa.nlp import load_nlp
+from qa.retrieval.embedding import Embedder
+
+MAX_DOCUMENTS = 100_000  # beyond this, index a folder: `qa index` shows progress and is incremental
+
+
+@dataclass(frozen=True)
+class TextDocument:
+    """One document given in memory: its name is cited like a file name ("memo-1", "2023/audit.txt")."""
+
+    name: str
+    text: str
+    metadata: Mapping[str, str | int | float | bool] = field(default_factory=dict)
+
+
+def build_memory_store(
+    documents: Iterable[TextDocument], embedder: Embedder, settings: Settings
+) -> tuple[FaissStore, dict[str, dict]]:
+    """A searchable store over the documents, and name -> metadata. Nothing is written to disk."""
+    given = list(documents)
+    docs = _checked(given)
+    nlp = load_nlp(settings.language_model)
+    parts = [document_part(doc, nlp, settings) for doc in docs]
+    chunks = [c for p in parts for c in p.chunks]
+    lines = {key: text for p in parts for key, text in p.lines.items()}
+    if not chunks:
+        raise InputError("the documents hold no sentences to index")
+    vectors = embedder.embed([c.text for c in chunks])
+    index_type = choose_index_type(len(chunks), int(vectors.shape[1]), settings.index_type)
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        embedding_model=embedder.name,
+        dim=int(vectors.shape[1]),
+        chunk_chars=settings.chunk_chars,
+        chunk_overlap=settings.chunk_overlap,
+        sources={d.file: d.sha256 for d in docs},
+        skipped={},
+        files={},
+        count=len(chunks),
+        index_type=index_type,
+        vector_store={"backend": "faiss", "files": [], "memory": True},
+        language_model=settings.language_model,
+    )
+    analysis = {p.file: p.analysis for p in parts}
+    vectors_index = FaissVectors(build_faiss(vectors, index_type))
+    store = FaissStore(manifest, vectors_index, chunks, lines, {}, vectors, analysis=analysis)
+    return store, {d.name: dict(d.metadata) for d in given if d.name in manifest.sources}
+
+
+def _checked(documents: list) -> list[Document]:
+    """The documents as corpus Documents, or an InputError naming the first bad one."""
+    if len(documents) > MAX_DOCUMENTS:
+        raise InputError(f"{len(documents):,} documents; index at most {MAX_DOCUMENTS:,} from memory")
+    seen: set[str] = set()
+    out = []
+    for number, doc in enumerate(documents, 1):
+        if not isinstance(doc, TextDocument):
+            raise InputError(
+                f"document {number} must be a qa.TextDocument(name, text, metadata), not {type(doc).__name__}"
+            )
+        if not is_safe_name(doc.name):
+            raise InputError(
+                f"document {number}: the name {doc.name!r} must be a relative name like 'memo-1' or 'a/b.txt'"
+            )
+        if doc.name in seen:
+            raise InputError(f"document {number}: the name {doc.name!r} is used twice; names must be unique")
+        seen.add(doc.name)
+        if not isinstance(doc.text, str):
+            raise InputError(f"document {doc.name!r}: text must be a str, not {type(doc.text).__name__}")
+        _check_metadata(doc)
+        text = doc.text.replace("\r\n", "\n").replace("\r", "\n")
+        if text.strip():
+            out.append(Document(doc.name, text, hashlib.sha256(text.encode()).hexdigest(), "memory"))
+    if not out:
+        raise InputError("no document has any text to index")
+    return out
+
+
+def _check_metadata(doc: TextDocument) -> None:
+    if not isinstance(doc.metadata, Mapping):
+        raise InputError(f"document {doc.name!r}: metadata must be a dict, not {type(doc.metadata).__name__}")
+    for key, value in doc.metadata.items():
+        if not isinstance(key, str) or key == "file":
+            raise InputError(
+                f"document {doc.name!r}: metadata keys are text other than 'file' (the name), not {key!r}"
+            )
+        if not isinstance(value, (str, int, float, bool)):
+            raise InputError(
+                f"document {doc.name!r}: metadata {key!r} must be text, a number or a boolean, "
+                f"not {type(value).__name__}"
+            )
