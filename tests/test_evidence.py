@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from qa.answer.evidence import LONG_SENTENCE_CHARS, coverage, key_terms, select_evidence, units
+from qa.answer.evidence import (
+    LONG_SENTENCE_CHARS,
+    coverage,
+    key_terms,
+    paragraph_units,
+    select_evidence,
+    units,
+)
 from qa.config import Settings
 from qa.index.indexer import build_index
 from qa.index.store import FaissStore
@@ -38,14 +45,14 @@ def test_units_map_back_to_the_document_text_and_line():
     text = "Intro line one. It has two sentences.\n\n  Third line here! Another one?\nLast line."
     doc = Document("u.txt", text, "", "utf-8")
     found = doc_units(doc)
-    assert [t for *_, t in found] == [
+    assert [t for *_, t, _ in found] == [
         "Intro line one.",
         "It has two sentences.",
         "Third line here!",
         "Another one?",
         "Last line.",
     ]
-    for line, last, start, end, unit in found:
+    for line, last, start, end, unit, _ in found:
         assert doc.text[start:end] == unit
         assert doc.line_of(start) == line == last
         assert unit in doc.line(line)
@@ -59,10 +66,11 @@ def test_a_sentence_of_hard_wrapped_text_is_whole_and_names_every_line_it_spans(
     )
     doc = Document("w.txt", "Bridge news\n\n" + wrapped, "", "utf-8")
     found = doc_units(doc)
-    first, last, start, end, text = found[1]
+    first, last, start, end, text, paragraph = found[1]
     assert (first, last) == (3, 4)
     assert text.startswith("The committee met") and text.endswith("northern bridge.")
     assert "\n" not in text and doc.text[start:end].replace("\n", " ") == text
+    assert paragraph.startswith("The committee met") and paragraph.endswith("Work starts in spring.")
     assert found[2][:2] == (5, 5)
 
 
@@ -74,29 +82,29 @@ def test_long_sentences_are_cut_into_clauses_at_semicolons():
     assert len(sentence) > LONG_SENTENCE_CHARS
     doc = Document("c.txt", "Short first sentence. " + sentence, "", "utf-8")
     found = doc_units(doc, 2000)
-    texts = [t for *_, t in found]
+    texts = [t for *_, t, _ in found]
     assert texts == ["Short first sentence.", *clauses[:-1], clauses[-1] + "."]
-    for line, _, start, end, unit in found:
+    for line, _, start, end, unit, _ in found:
         assert doc.text[start:end] == unit and line == 1
 
 
 def test_short_sentences_with_semicolons_are_kept_whole():
     doc = Document("s.txt", "It rose; it fell.", "", "utf-8")
-    assert [t for *_, t in doc_units(doc)] == ["It rose; it fell."]
+    assert [t for *_, t, _ in doc_units(doc)] == ["It rose; it fell."]
 
 
 def test_every_unit_of_the_seed_articles_lies_on_the_lines_it_names(docs_copy: Path):
     docs = {d.file: d for d in load_corpus(docs_copy)[0]}
     chunks, sentences = chunked(list(docs.values()))
     for c in chunks:
-        for line, last, _, _, unit in units(Hit(c, 1.0, 1), sentences):
+        for line, last, _, _, unit, _ in units(Hit(c, 1.0, 1), sentences):
             spanned = " ".join(docs[c.file].line(n).strip() for n in range(line, last + 1))
             assert unit in spanned, (c.id, line, unit)
 
 
 def test_a_markdown_heading_is_its_own_unit():
     doc = Document("h.md", "# Funding\n\nThe fund rose to 5 yuan.", "", "utf-8")
-    found = [(line, unit) for line, _, _, _, unit in doc_units(doc)]
+    found = [(line, unit) for line, _, _, _, unit, _ in doc_units(doc)]
     assert found == [(1, "# Funding"), (3, "The fund rose to 5 yuan.")]
 
 
@@ -223,3 +231,19 @@ def test_sentences_addressed_to_the_model_are_never_evidence(fake_embedder):
     question = "How much did Jiangxi recover in 2020?"
     evidence = select_evidence(question, hits, fake_embedder, {}, lines, sentences, n=10)
     assert [e.text for e in evidence] == ["Jiangxi recovered 723 million yuan in 2020."]
+
+
+def test_paragraph_units_hold_the_whole_paragraph_of_hard_wrapped_text():
+    wrapped = (
+        "Four towns joined the scheme. Ashford, Brixton and\n"
+        "Camden signed in May. Dover signed later in the same\n"
+        "year.\n\nA new paragraph about something else."
+    )
+    hits, sentences = doc_hits(Document("t.txt", wrapped, "", "utf-8"))
+    found = paragraph_units(hits, "t.txt", 1, sentences)
+    assert [u.text for u in found] == [
+        "Four towns joined the scheme.",
+        "Ashford, Brixton and Camden signed in May.",
+        "Dover signed later in the same year.",
+    ]
+    assert [(u.line, u.last_line) for u in found] == [(1, 1), (1, 2), (2, 3)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from qa.answer.evidence import Evidence
+from qa.answer.evidence import Evidence, paragraph_of
 
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*%?")
 _YEARLIKE = re.compile(r"(?:19|20)\d\d")
@@ -175,7 +175,7 @@ def comparison_answer(
             stated = amount(unit.text)
             if not distinct or stated is None or any(unit is f for f, _ in found):
                 continue
-            line = set(tokenize(line_text.get((unit.file, unit.line), unit.text)))
+            line = set(tokenize(paragraph_of(unit, line_text)))
             share = len(distinct & line) / len(distinct)
             if share > best_share:
                 best, best_share = (unit, stated), share

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from qa.answer.evidence import Evidence
+from qa.answer.evidence import Evidence, paragraph_of
 from qa.answer.verify import MIN_COVERAGE, question_terms
 from qa.retrieval.lexical import tokenize
 
@@ -67,7 +67,7 @@ def byline_answer(
     if not who_wrote(question) or not answering:
         return None
     for unit in answering:
-        name = byline(line_text.get((unit.file, unit.line), unit.text))
+        name = byline(paragraph_of(unit, line_text))
         if name:
             return f"{name}, named in the story's byline.", unit
     story = answering[0].file

@@ -61,6 +61,9 @@ class Evidence:
     coverage: float  # idf-weighted share of the question's terms in the unit (70%) and its line (30%)
     hit_rank: int  # rank of the chunk it came from
     last_line: int = 0
+    # The paragraph the unit is in, line breaks read as spaces ("" when unknown): a clause's subject
+    # is often earlier in it. In one-paragraph-per-line text it is the unit's line.
+    context: str = ""
 
     @property
     def lines(self) -> range:
@@ -68,11 +71,13 @@ class Evidence:
         return range(self.line, max(self.line, self.last_line) + 1)
 
 
-def units(hit: Hit, sentences: SentenceIndex) -> list[tuple[int, int, int, int, str]]:
-    """(first line, last line, start, end, text) of every sentence of a chunk; long ones cut at "; "."""
+def units(hit: Hit, sentences: SentenceIndex) -> list[tuple[int, int, int, int, str, str]]:
+    """(first line, last line, start, end, text, paragraph) of every sentence of a chunk; long ones
+    cut at "; "."""
     chunk = hit.chunk
     out = []
     for s in sentences.within(chunk.file, chunk.start, chunk.end):
+        paragraph = " ".join(s.span.doc.text.split())
         pieces = [(0, len(s.text))]
         if len(s.text) > LONG_SENTENCE_CHARS:
             cuts = [m.end() for m in re.finditer(r";\s*", s.text)]
@@ -84,20 +89,28 @@ def units(hit: Hit, sentences: SentenceIndex) -> list[tuple[int, int, int, int, 
             a, b = s.start + x + lead, s.start + x + len(raw)
             first = s.first_line if x == 0 else sentences.line_of(s, a)
             last = s.last_line if y == len(s.text) else sentences.line_of(s, b - 1)
-            out.append((first, last, a, b, " ".join(raw.split())))
+            out.append((first, last, a, b, " ".join(raw.split()), paragraph))
     return out
 
 
-def line_units(hits: list[Hit], file: str, line: int, sentences: SentenceIndex) -> list[Evidence]:
-    """Every unit on one source line found in the hits, in reading order (scores left at 0)."""
-    found = {}
+def paragraph_of(unit: Evidence, line_text: dict[tuple[str, int], str]) -> str:
+    """The paragraph a unit is in; its line where the paragraph is not known."""
+    return unit.context or line_text.get((unit.file, unit.line), unit.text)
+
+
+def paragraph_units(hits: list[Hit], file: str, line: int, sentences: SentenceIndex) -> list[Evidence]:
+    """Every unit of the paragraph(s) holding one source line, found in the hits, in reading order
+    (scores left at 0). An enumeration runs over several lines of hard-wrapped text; in
+    one-paragraph-per-line text these are the units of that line."""
+    found: dict[int, Evidence] = {}
     for hit in hits:
-        if hit.chunk.file == file and hit.chunk.first_line <= line <= hit.chunk.last_line:
-            for first, last, start, end, text in units(hit, sentences):
-                if first <= line <= last and not _ADDRESSED_TO_MODEL.search(text):
-                    unit = Evidence(file, first, start, end, text, 0.0, 0.0, hit.rank, last)
+        if hit.chunk.file == file:
+            for first, last, start, end, text, paragraph in units(hit, sentences):
+                if not _ADDRESSED_TO_MODEL.search(text):
+                    unit = Evidence(file, first, start, end, text, 0.0, 0.0, hit.rank, last, paragraph)
                     found.setdefault(start, unit)
-    return [found[start] for start in sorted(found)]
+    held = {u.context for u in found.values() if u.line <= line <= max(u.line, u.last_line)}
+    return [found[start] for start in sorted(found) if found[start].context in held]
 
 
 def key_terms(question: str) -> dict[str, set[str]]:
@@ -155,13 +168,13 @@ def select_evidence(
     seen = set()
     candidates = []
     for hit in hits:
-        for line, last, start, end, text in units(hit, sentences):
+        for line, last, start, end, text, paragraph in units(hit, sentences):
             if _ADDRESSED_TO_MODEL.search(text):
                 log.warning("ignored an instruction-like sentence in %s line %d", hit.chunk.file, line)
                 continue
             if (hit.chunk.file, start) not in seen:
                 seen.add((hit.chunk.file, start))
-                candidates.append((hit, line, last, start, end, text))
+                candidates.append((hit, line, last, start, end, text, paragraph))
     if not candidates:
         return []
     q_terms = tokenize(question)
@@ -171,13 +184,14 @@ def select_evidence(
         vectors = embedder.embed([question] + [c[5] for c in candidates])
         dense = vectors[1:] @ vectors[0]
     scored = []
-    for (hit, line, last, start, end, text), cos in zip(candidates, dense, strict=True):
+    for (hit, line, last, start, end, text, paragraph), cos in zip(candidates, dense, strict=True):
         own = coverage(q_terms, set(tokenize(text)), idf)
-        # the unit's whole lines: a clause's subject is often earlier on its line
-        full = " ".join(line_text.get((hit.chunk.file, n), "") for n in range(line, last + 1)) or text
+        full = paragraph or text  # a clause's subject is often earlier in its paragraph
         line_cov = coverage(q_terms, set(tokenize(full)), idf)
         lexical = 0.7 * own + 0.3 * line_cov + (CAUSE_BONUS if why and _CAUSAL.search(text) else 0.0)
         score = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * float(cos) + 0.02 / hit.rank
-        scored.append(Evidence(hit.chunk.file, line, start, end, text, score, lexical, hit.rank, last))
+        scored.append(
+            Evidence(hit.chunk.file, line, start, end, text, score, lexical, hit.rank, last, paragraph)
+        )
     scored.sort(key=lambda e: -e.score)
     return scored[:n]

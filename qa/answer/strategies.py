@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from qa.answer.arithmetic import comparison_answer, difference_answer, earlier_answer
 from qa.answer.byline import byline_answer, story_byline, who_wrote
-from qa.answer.evidence import Evidence, line_units
+from qa.answer.evidence import Evidence, paragraph_units
 from qa.answer.extractive import extract_answer, is_list_question
 from qa.answer.listing import enumerating_first, list_answer, name_list, with_enumeration
 from qa.answer.question import QuestionAnalysis
@@ -69,7 +69,7 @@ def _story_byline(c: Context) -> Draft | None:
 def _name_list(c: Context) -> Draft | None:
     """The names a list question asks for, from the first of the answering lines that enumerates."""
     for file, line in list(dict.fromkeys((e.file, e.line) for e in c.answering))[:3]:
-        units = line_units(c.hits, file, line, c.sentences)
+        units = paragraph_units(c.hits, file, line, c.sentences)
         listed = name_list(c.query, units, c.idf, c.common_terms, c.lower_case_words)
         if listed:
             return Draft(list_answer([name for name, _ in listed]), tuple(unit for _, unit in listed))
@@ -128,7 +128,9 @@ def _read(c: Context) -> Draft | None:
 
 def _enumeration(c: Context) -> Draft | None:
     """List questions: "three suggestions: one is …; second …; third …" quoted as one answer."""
-    answering = [with_enumeration(u, line_units(c.hits, u.file, u.line, c.sentences)) for u in c.answering]
+    answering = [
+        with_enumeration(u, paragraph_units(c.hits, u.file, u.line, c.sentences)) for u in c.answering
+    ]
     return _span_draft(c, enumerating_first(answering))
 
 

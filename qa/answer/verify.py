@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from qa.answer.arithmetic import explain, figures, value
-from qa.answer.evidence import YEAR, Evidence, acronyms, key_terms
+from qa.answer.evidence import YEAR, Evidence, acronyms, key_terms, paragraph_of
 from qa.answer.extractive import (
     REPORTING,
     counts_asked_noun,
@@ -94,9 +94,9 @@ def verify_answer(
     claims = []
     for text, refs in split_claims(answer):
         cited = [evidence[r - 1] for r in refs if 1 <= r <= len(evidence)]
-        ok = [e for e in cited if supports(text, e.text, line_text.get((e.file, e.line)))]
+        ok = [e for e in cited if supports(text, e.text, paragraph_of(e, line_text))]
         if not ok:
-            ok = [e for e in evidence if supports(text, e.text, line_text.get((e.file, e.line)))][:1]
+            ok = [e for e in evidence if supports(text, e.text, paragraph_of(e, line_text))][:1]
         ok = [e for e in ok if e.score >= RELEVANT_SHARE * best]
         if ok:
             claims.append(Claim(text, tuple(ok)))
@@ -126,7 +126,7 @@ def derive(text: str, evidence: list[Evidence], line_text: dict[tuple[str, int],
     if working is None:
         return None
     a, op, b, sources = working
-    support = " ".join(f"{e.text} {line_text.get((e.file, e.line), '')}" for e in sources)
+    support = " ".join(f"{e.text} {paragraph_of(e, line_text)}" for e in sources)
     if not supports(_NUMBER.sub(" ", text), support):  # the rest of the claim must still be on the lines
         return None
     return Claim(f"{text.rstrip('.')} (derived: {a} {op} {b} = {number}).", sources)
@@ -282,7 +282,7 @@ def answering_units(
 
 
 def _mismatch(terms, e: Evidence, line_text, generic, documents) -> set[str]:
-    line = line_text.get((e.file, e.line), e.text)
+    line = paragraph_of(e, line_text)
     earlier = (line_text[(e.file, n)] for n in range(e.line - 1, 0, -1) if (e.file, n) in line_text)
     previous = next(earlier, "")
     return unit_mismatch(terms, e.text, line, (documents or {}).get(e.file, frozenset()), generic, previous)
