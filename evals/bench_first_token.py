@@ -33,7 +33,7 @@ from evals.compare_backends import token_counter
 from qa.answer.pipeline import Pipeline
 from qa.evaluation.gold import load_gold
 from qa.evaluation.metrics import percentile
-from qa.generation.generator import make_generator
+from qa.generation.factory import make_generator
 from qa.retrieval.embedding import SentenceTransformerEmbedder
 from qa.retrieval.retriever import Retriever
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 import qa
-from qa.index.store import FaissStore, read_embeddings
+from qa.index.store import IndexStore, read_embeddings
 from qa.retrieval.embedding import SentenceTransformerEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,7 +116,7 @@ def commit() -> str:
         return "unknown"
 
 
-def same_results(a: FaissStore, b: FaissStore, embedder, k: int = 10) -> int:
+def same_results(a: IndexStore, b: IndexStore, embedder, k: int = 10) -> int:
     """How many of QUERIES get the same top-k chunks (dense search) from both indexes."""
     vectors = embedder.embed(QUERIES)
     return sum([h.chunk.id for h in a.search(v, k)] == [h.chunk.id for h in b.search(v, k)] for v in vectors)
@@ -152,7 +152,7 @@ def run(files: int, repeats: int) -> dict:
             seconds, embedding, _ = timed_build(check, embedder, full=True)
             full_s.append(seconds)
             embed_full_s.append(embedding)
-        updated, rebuilt = FaissStore.load(settings.index_dir), FaissStore.load(check.index_dir)
+        updated, rebuilt = IndexStore.load(settings.index_dir), IndexStore.load(check.index_dir)
         update_vectors, full_vectors = read_embeddings(settings.index_dir), read_embeddings(check.index_dir)
         identical_chunks = updated.chunks == rebuilt.chunks
         max_vector_diff = (

@@ -25,7 +25,7 @@ from pathlib import Path
 import qa
 from evals.compare_backends import collect_prompts, cpu_name, token_counter
 from qa.evaluation.metrics import percentile
-from qa.generation.generator import make_generator
+from qa.generation.factory import make_generator
 from qa.generation.prefix_cache import common_prefix_length
 
 BACKENDS = ("transformers", "llama-cpp")

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import qa
 from qa.evaluation.gold import load_gold
-from qa.generation.generator import make_generator
+from qa.generation.factory import make_generator
 
 CONFIGS = [  # (label, backend, threads, busy core)
     ("transformers", "transformers", 0, False),

@@ -172,12 +172,12 @@ def fake_pipeline(settings: Settings, generator=None):
     answering with `generator` (None: extractively)."""
     from qa.answer.pipeline import Pipeline
     from qa.index.indexer import build_index
-    from qa.index.store import FaissStore
+    from qa.index.store import IndexStore
     from qa.retrieval.retriever import Retriever
 
     embedder = FakeEmbedder()
     build_index(settings, embedder, progress=False)
-    retriever = Retriever(FaissStore.load(settings.index_dir), embedder, settings.retrieval)
+    retriever = Retriever(IndexStore.load(settings.index_dir), embedder, settings.retrieval)
     return Pipeline(settings, retriever=retriever, generator=generator)
 
 

@@ -17,7 +17,7 @@ from qa.answer.evidence import (
 )
 from qa.config import Settings
 from qa.index.indexer import build_index
-from qa.index.store import FaissStore
+from qa.index.store import IndexStore
 from qa.ingest.analysis import SentenceIndex
 from qa.ingest.corpus import Document, load_corpus
 from qa.nlp import load_nlp
@@ -140,7 +140,7 @@ def test_coverage_is_the_idf_weighted_share_of_question_terms():
 @pytest.fixture
 def retriever(fake_settings: Settings, fake_embedder) -> Retriever:
     build_index(fake_settings, fake_embedder, progress=False)
-    return Retriever(FaissStore.load(fake_settings.index_dir), fake_embedder, "hybrid")
+    return Retriever(IndexStore.load(fake_settings.index_dir), fake_embedder, "hybrid")
 
 
 def stored_sentences(retriever: Retriever) -> SentenceIndex:

@@ -22,7 +22,7 @@ from qa.index.faiss_index import (
 )
 from qa.index.indexer import build_index as build_corpus_index
 from qa.index.indexer import stale_reasons
-from qa.index.store import FaissStore
+from qa.index.store import IndexStore
 
 
 def clustered(n: int, dim: int, seed: int = 0) -> np.ndarray:
@@ -84,7 +84,7 @@ def test_every_type_finds_what_exact_search_finds(kind):
 def test_every_type_builds_saves_loads_and_searches_the_seed_index(fake_settings, fake_embedder, kind):
     settings = fake_settings.replace(index_type=kind)
     build_corpus_index(settings, fake_embedder, progress=False)
-    store = FaissStore.load(settings.index_dir)
+    store = IndexStore.load(settings.index_dir)
     assert store.manifest.index_type == kind == index_kind(store.vectors.index)
     assert stale_reasons(settings) == []
 
@@ -96,17 +96,17 @@ def test_every_type_builds_saves_loads_and_searches_the_seed_index(fake_settings
 
 def test_search_parameters_survive_save_and_load(fake_settings, fake_embedder):
     build_corpus_index(fake_settings.replace(index_type="hnsw"), fake_embedder, progress=False)
-    hnsw = faiss.downcast_index(FaissStore.load(fake_settings.index_dir).vectors.index)
+    hnsw = faiss.downcast_index(IndexStore.load(fake_settings.index_dir).vectors.index)
     assert hnsw.hnsw.efSearch == faiss_index.HNSW_EF_SEARCH
 
     build_corpus_index(fake_settings.replace(index_type="ivf"), fake_embedder, progress=False)
-    ivf = faiss.downcast_index(FaissStore.load(fake_settings.index_dir).vectors.index)
+    ivf = faiss.downcast_index(IndexStore.load(fake_settings.index_dir).vectors.index)
     assert ivf.nprobe == ivf_probes(ivf_lists(ivf.ntotal), ivf.ntotal)
 
 
 def test_auto_on_the_seeds_is_flat_and_a_changed_type_makes_the_index_stale(fake_settings, fake_embedder):
     build_corpus_index(fake_settings, fake_embedder, progress=False)
-    assert FaissStore.load(fake_settings.index_dir).manifest.index_type == "flat"
+    assert IndexStore.load(fake_settings.index_dir).manifest.index_type == "flat"
     assert stale_reasons(fake_settings.replace(index_type="flat")) == []
     reasons = stale_reasons(fake_settings.replace(index_type="hnsw"))
     assert reasons == ["index type is flat, settings ask for hnsw"]

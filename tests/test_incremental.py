@@ -18,7 +18,7 @@ from qa.config import Settings
 from qa.errors import IndexCorruptError, IndexStaleError
 from qa.hashing import sha256_file
 from qa.index.indexer import build_index, stale_reasons
-from qa.index.store import EMBEDDINGS, FORMAT_VERSION, FaissStore, current_build, read_embeddings
+from qa.index.store import EMBEDDINGS, FORMAT_VERSION, IndexStore, current_build, read_embeddings
 from qa.retrieval import embedding as embedding_mod
 from tests.conftest import FakeEmbedder
 from tests.pdf_fixtures import pdf_bytes
@@ -34,7 +34,7 @@ def built(fake_settings: Settings) -> Settings:
 
 
 def chunks_of(settings: Settings, file: str) -> list[str]:
-    return [c.text for c in FaissStore.load(settings.index_dir).chunks if c.file == file]
+    return [c.text for c in IndexStore.load(settings.index_dir).chunks if c.file == file]
 
 
 def test_changing_one_file_embeds_only_its_chunks(built):
@@ -70,7 +70,7 @@ def test_a_removed_file_leaves_the_index_without_embedding_anything(built):
     embedder = FakeEmbedder()
     report = build_index(built, embedder, progress=False)
 
-    store = FaissStore.load(built.index_dir)
+    store = IndexStore.load(built.index_dir)
     assert embedder.calls == 0
     assert report.removed_files == (JIANGXI_FILE,)
     assert JIANGXI_FILE not in store.manifest.sources
@@ -97,7 +97,7 @@ def test_after_edits_the_index_is_the_one_a_full_rebuild_makes(built, tmp_path):
     full_settings = dataclasses.replace(built, index_dir=tmp_path / "full-index")
     build_index(full_settings, FakeEmbedder(), progress=False, full=True)
 
-    updated, full = FaissStore.load(built.index_dir), FaissStore.load(full_settings.index_dir)
+    updated, full = IndexStore.load(built.index_dir), IndexStore.load(full_settings.index_dir)
     assert updated.chunks == full.chunks
     assert updated.lines == full.lines
     assert updated.pages == full.pages == {"report.pdf": (1, 2)}
@@ -111,7 +111,7 @@ def test_full_rebuilds_embed_every_chunk(built):
     embedder = FakeEmbedder()
     report = build_index(built, embedder, progress=False, full=True)
     assert report.reused_files == 0
-    assert embedder.texts == [c.text for c in FaissStore.load(built.index_dir).chunks]
+    assert embedder.texts == [c.text for c in IndexStore.load(built.index_dir).chunks]
 
 
 @pytest.mark.parametrize(
@@ -138,11 +138,11 @@ def test_an_index_of_an_older_format_is_a_clear_rebuild(built):
 
     assert any("format" in r for r in stale_reasons(built))
     with pytest.raises(IndexStaleError, match="rebuild"):
-        FaissStore.load(built.index_dir)
+        IndexStore.load(built.index_dir)
     embedder = FakeEmbedder()
     report = build_index(built, embedder, progress=False)
     assert report.reused_files == 0 and len(embedder.texts) == report.chunks
-    assert FaissStore.load(built.index_dir).manifest.format_version == FORMAT_VERSION
+    assert IndexStore.load(built.index_dir).manifest.format_version == FORMAT_VERSION
 
 
 def test_damaged_stored_embeddings_are_not_reused(built):
@@ -181,7 +181,7 @@ def test_stored_embeddings_of_the_wrong_shape_are_refused(built):
 
 
 def test_stored_embeddings_match_the_searchable_vectors(built):
-    store = FaissStore.load(built.index_dir)
+    store = IndexStore.load(built.index_dir)
     vectors = read_embeddings(built.index_dir)
     assert vectors.dtype == np.float32
     assert np.array_equal(vectors, FakeEmbedder().embed([c.text for c in store.chunks]))
@@ -231,7 +231,7 @@ def test_qa_index_full_re_embeds_everything_and_says_so_when_fresh(built, cli_em
     assert run_index(built) == 0
     assert "up to date (use --full" in capsys.readouterr().out
     assert run_index(built, "--full") == 0
-    assert len(cli_embedder[-1].texts) == len(FaissStore.load(built.index_dir).chunks)
+    assert len(cli_embedder[-1].texts) == len(IndexStore.load(built.index_dir).chunks)
 
 
 def test_incremental_updates_work_with_the_qdrant_backend_too(fake_settings):
@@ -243,7 +243,7 @@ def test_incremental_updates_work_with_the_qdrant_backend_too(fake_settings):
     embedder = FakeEmbedder()
     report = build_index(settings, embedder, progress=False)
     assert report.reused_files == 4 and embedder.texts == chunks_of(settings, JIANGXI_FILE)
-    store = FaissStore.load(settings.index_dir)
+    store = IndexStore.load(settings.index_dir)
     hits = store.search(embed("fraud hotline Jiangxi 2021"), 3)
     assert any("fraud hotline" in h.chunk.text for h in hits)
 
@@ -254,17 +254,17 @@ def test_incremental_updates_work_with_the_qdrant_backend_too(fake_settings):
 @pytest.mark.parametrize("name", ["chunks.json", "lines.json", "pages.json", EMBEDDINGS, "vectors.faiss"])
 @pytest.mark.parametrize("damage", ["delete", "empty"])
 def test_qa_index_repairs_a_damaged_live_build_that_ask_refuses(built, cli_embedder, capsys, name, damage):
-    before = FaissStore.load(built.index_dir).chunks
+    before = IndexStore.load(built.index_dir).chunks
     path = current_build(built.index_dir) / name
     path.unlink() if damage == "delete" else path.write_bytes(b"")
     with pytest.raises(IndexCorruptError, match="run `qa index`"):  # what `qa ask` says
-        FaissStore.load(built.index_dir)
+        IndexStore.load(built.index_dir)
 
     assert run_index(built) == 0  # answered "up to date" before, and left the index broken
 
     out = capsys.readouterr().out
     assert "repairing the index" in out and name in out and "up to date" not in out
-    store = FaissStore.load(built.index_dir)
+    store = IndexStore.load(built.index_dir)
     assert len(store.chunks) == len(read_embeddings(built.index_dir))
     assert store.chunks == before
     assert store.search(read_embeddings(built.index_dir)[0], 1)[0].chunk == before[0]

@@ -15,7 +15,8 @@ from qa.app.cli import build_parser, settings_from
 from qa.config import Settings, load_settings
 from qa.errors import InputError, ModelError
 from qa.generation import llama_generation
-from qa.generation.generator import TransformersGenerator, choose_backend, is_gguf, make_generator
+from qa.generation.factory import choose_backend, is_gguf, make_generator
+from qa.generation.generator import TransformersGenerator
 from qa.generation.llama_generation import LlamaCppGenerator, llama_cpp_available
 from qa.generation.models import assemble, gguf_path
 from tests.conftest import gold_prompts

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from qa.errors import InputError, ModelError
-from qa.generation.generator import make_generator
+from qa.generation.factory import make_generator
 from qa.generation.openai_compatible import OpenAICompatibleGenerator
 from tests.conftest import fake_pipeline, fake_settings_for
 

@@ -13,7 +13,7 @@ import pytest
 from qa.answer.pipeline import Pipeline
 from qa.app.cli import format_answer
 from qa.index.indexer import build_index
-from qa.index.store import FaissStore
+from qa.index.store import IndexStore
 from qa.ingest.corpus import Document, Skipped, read_document
 from qa.ingest.pdf_text import UnreadablePdf, join_pages, pdf_pages
 from qa.retrieval.retriever import Retriever
@@ -103,7 +103,7 @@ def pdf_settings(fake_settings, fake_embedder):
 
 
 def test_the_index_keeps_page_numbers_of_pdfs(pdf_settings):
-    store = FaissStore.load(pdf_settings.index_dir)
+    store = IndexStore.load(pdf_settings.index_dir)
     assert store.pages == {"report.pdf": (1, 3, 4)}
     assert store.page_of("report.pdf", 5) == (3, 2)
     assert store.page_of("001_5c3b6ceae2eb49f9.txt", 1) is None

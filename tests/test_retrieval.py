@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from qa.config import Settings
 from qa.errors import IndexMissingError, IndexStaleError, InputError
 from qa.index.indexer import build_index, stale_reasons
-from qa.index.store import FaissStore
+from qa.index.store import IndexStore
 from qa.records import Chunk, Hit
 from qa.retrieval.retriever import RRF_K, Retriever, fuse
 
@@ -81,9 +81,9 @@ def test_fuse_output_is_a_ranking_of_the_input_chunks(lists, k):
 
 
 @pytest.fixture
-def store(fake_settings: Settings, fake_embedder) -> FaissStore:
+def store(fake_settings: Settings, fake_embedder) -> IndexStore:
     build_index(fake_settings, fake_embedder, progress=False)
-    return FaissStore.load(fake_settings.index_dir)
+    return IndexStore.load(fake_settings.index_dir)
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -17,11 +17,14 @@ import pytest
 from qa.config import Settings
 from qa.errors import IndexCorruptError, IndexMissingError, IndexStaleError
 from qa.index import store as store_mod
-from qa.index.indexer import build_index, ensure_fresh, stale_reasons
-from qa.index.store import FILES, FORMAT_VERSION, FaissStore, current_build
+from qa.index.indexer import build_index, stale_reasons
+from qa.index.store import FORMAT_VERSION, RECORD_FILES, IndexStore, current_build
 from qa.ingest.corpus import load_corpus
 from qa.records import Hit
-from tests.conftest import chunked
+from qa.retrieval.retriever import Retriever
+from tests.conftest import FakeEmbedder, chunked
+
+FILES = ("vectors.faiss", *RECORD_FILES)  # the files of a build with the default FAISS backend
 
 JIANGXI_FILE = "001_5c3b6ceae2eb49f9.txt"
 
@@ -44,7 +47,7 @@ def built(fake_settings: Settings, fake_embedder) -> Settings:
 
 def test_build_then_load_round_trips_chunks_lines_and_manifest(fake_settings, fake_embedder):
     report = build_index(fake_settings, fake_embedder, progress=False)
-    store = FaissStore.load(fake_settings.index_dir)
+    store = IndexStore.load(fake_settings.index_dir)
 
     docs, _ = load_corpus(fake_settings.docs_dir)
     assert store.chunks == chunked(docs, fake_settings.chunk_chars, fake_settings.chunk_overlap)[0]
@@ -69,14 +72,14 @@ def test_build_then_load_round_trips_chunks_lines_and_manifest(fake_settings, fa
 
 
 def test_every_chunk_points_at_lines_the_index_holds(built):
-    store = FaissStore.load(built.index_dir)
+    store = IndexStore.load(built.index_dir)
     for c in store.chunks:
         assert c.text.split("\n")[0].strip() in store.lines[(c.file, c.first_line)]
         assert c.text.split("\n")[-1].strip() in store.lines[(c.file, c.last_line)]
 
 
 def test_search_returns_hits_best_first(built, fake_embedder):
-    store = FaissStore.load(built.index_dir)
+    store = IndexStore.load(built.index_dir)
     target = next(c for c in store.chunks if c.file == JIANGXI_FILE and c.first_line == 1)
     hits = store.search(fake_embedder.embed([target.text])[0], 5)
     assert all(isinstance(h, Hit) for h in hits)
@@ -87,7 +90,7 @@ def test_search_returns_hits_best_first(built, fake_embedder):
 
 
 def test_search_k_is_clamped(built, fake_embedder):
-    store = FaissStore.load(built.index_dir)
+    store = IndexStore.load(built.index_dir)
     vector = fake_embedder.embed(["medical insurance"])[0]
     assert store.search(vector, 0) == []
     everything = store.search(vector, 10_000)
@@ -100,7 +103,6 @@ def test_search_k_is_clamped(built, fake_embedder):
 
 def test_index_is_fresh_right_after_a_build(built):
     assert stale_reasons(built) == []
-    ensure_fresh(built)
 
 
 def test_files_the_corpus_ignores_do_not_make_the_index_stale(built):
@@ -118,6 +120,7 @@ def test_files_the_corpus_ignores_do_not_make_the_index_stale(built):
         ("model", "other-embedder"),
         ("chunk_chars", "chunking settings changed"),
         ("chunk_overlap", "chunking settings changed"),
+        ("language_model", "analysed with language model blank:en"),
     ],
 )
 def test_stale_reasons_name_the_cause(built, change, expected):
@@ -134,13 +137,15 @@ def test_stale_reasons_name_the_cause(built, change, expected):
         settings = built.replace(embedding_model="other-embedder")
     elif change == "chunk_chars":
         settings = built.replace(chunk_chars=300)
+    elif change == "language_model":
+        settings = built.replace(language_model="blank:xx")
     else:
         settings = built.replace(chunk_overlap=2)
 
     reasons = stale_reasons(settings)
     assert len(reasons) == 1 and expected in reasons[0]
     with pytest.raises(IndexStaleError, match="qa index"):
-        ensure_fresh(settings)
+        Retriever.from_settings(settings, FakeEmbedder(settings.embedding_model), build=False)
 
 
 def test_stale_reasons_without_an_index_raises_missing(fake_settings):
@@ -161,10 +166,10 @@ def test_index_is_fresh_after_a_build_that_skipped_a_file(fake_settings, fake_em
 
 def test_load_without_an_index_raises_missing(tmp_path):
     with pytest.raises(IndexMissingError, match="qa index"):
-        FaissStore.load(tmp_path / "index")
+        IndexStore.load(tmp_path / "index")
     (tmp_path / "empty").mkdir()
     with pytest.raises(IndexMissingError):
-        FaissStore.load(tmp_path / "empty")
+        IndexStore.load(tmp_path / "empty")
 
 
 @pytest.mark.parametrize("name", ["vectors.faiss", "chunks.json", "lines.json"])
@@ -178,41 +183,41 @@ def test_load_rejects_an_index_file_that_fails_its_checksum(built, name):
     assert tampered != raw
     path.write_bytes(tampered)
     with pytest.raises(IndexCorruptError, match="checksum"):
-        FaissStore.load(built.index_dir)
+        IndexStore.load(built.index_dir)
 
 
 @pytest.mark.parametrize("name", FILES)
 def test_load_rejects_a_missing_index_file(built, name):
     (current_build(built.index_dir) / name).unlink()
     with pytest.raises(IndexCorruptError, match="missing"):
-        FaissStore.load(built.index_dir)
+        IndexStore.load(built.index_dir)
 
 
 def test_load_without_verification_still_rejects_unreadable_json(built):
     (current_build(built.index_dir) / "chunks.json").write_text("[{not json")
     with pytest.raises(IndexCorruptError):
-        FaissStore.load(built.index_dir, verify=False)
+        IndexStore.load(built.index_dir, verify=False)
 
 
 @pytest.mark.parametrize("pointer", ["build-does-not-exist\n", "../elsewhere\n"])
 def test_load_rejects_current_naming_a_missing_build(built, pointer):
     (built.index_dir / "CURRENT").write_text(pointer)
     with pytest.raises(IndexCorruptError, match="missing build"):
-        FaissStore.load(built.index_dir)
+        IndexStore.load(built.index_dir)
 
 
 @pytest.mark.parametrize("content", [b"", b"\x00\xff garbage {", b"{}", b'{"format_version": 1}'])
 def test_load_rejects_a_garbage_manifest(built, content):
     (current_build(built.index_dir) / "manifest.json").write_bytes(content)
     with pytest.raises(IndexCorruptError, match="qa index"):
-        FaissStore.load(built.index_dir)
+        IndexStore.load(built.index_dir)
 
 
 @pytest.mark.parametrize("content", ["[1, 2]", '"text"', "null"])
 def test_load_rejects_a_manifest_that_is_json_but_not_an_object(built, content):
     (current_build(built.index_dir) / "manifest.json").write_text(content)
     with pytest.raises(IndexCorruptError):
-        FaissStore.load(built.index_dir)
+        IndexStore.load(built.index_dir)
 
 
 # --- atomic saves ------------------------------------------------------------------------------------
@@ -264,7 +269,7 @@ def test_an_interrupted_save_leaves_the_previous_build_untouched(
     built, fake_embedder, monkeypatch, sabotage, error
 ):
     before = snapshot(built.index_dir)
-    old = FaissStore.load(built.index_dir)
+    old = IndexStore.load(built.index_dir)
     with open(built.docs_dir / JIANGXI_FILE, "a", encoding="utf-8") as f:
         f.write("\nA sentence the new build would have added.\n")
 
@@ -274,7 +279,7 @@ def test_an_interrupted_save_leaves_the_previous_build_untouched(
     monkeypatch.undo()
 
     assert snapshot(built.index_dir) == before  # no temp folder, no half-built build, same CURRENT
-    again = FaissStore.load(built.index_dir)
+    again = IndexStore.load(built.index_dir)
     assert again.chunks == old.chunks and again.manifest == old.manifest
 
 
@@ -292,7 +297,7 @@ def refuse_switching_current(monkeypatch) -> None:
 
 def test_a_failed_switch_of_current_keeps_the_previous_build_live(built, fake_embedder, monkeypatch):
     old_build = current_build(built.index_dir)
-    old = FaissStore.load(built.index_dir)
+    old = IndexStore.load(built.index_dir)
     refuse_switching_current(monkeypatch)
     (built.docs_dir / "005_new.txt").write_text("A new article.")
     with pytest.raises(OSError):
@@ -300,7 +305,7 @@ def test_a_failed_switch_of_current_keeps_the_previous_build_live(built, fake_em
     monkeypatch.undo()
 
     assert current_build(built.index_dir) == old_build
-    assert FaissStore.load(built.index_dir).manifest == old.manifest
+    assert IndexStore.load(built.index_dir).manifest == old.manifest
 
 
 def test_a_later_build_cleans_up_after_a_failed_switch(built, fake_embedder, monkeypatch):
@@ -324,7 +329,7 @@ def test_a_second_build_replaces_the_first_and_removes_it(built, fake_embedder):
     assert report.path == current_build(built.index_dir) != first
     assert not first.exists()
     assert [p.name for p in built.index_dir.iterdir() if p.is_dir()] == [report.path.name]
-    store = FaissStore.load(built.index_dir)
+    store = IndexStore.load(built.index_dir)
     assert "005_new.txt" in store.manifest.sources
     assert any(c.file == "005_new.txt" for c in store.chunks)
     assert stale_reasons(built) == []
@@ -395,10 +400,10 @@ def _absolute_in_chunk(chunks):
 )
 @pytest.mark.parametrize("verify", [True, False])
 def test_load_refuses_chunk_records_that_point_outside_their_file_or_corpus(built, sabotage, message, verify):
-    FaissStore.load(built.index_dir)  # loads before the edit
+    IndexStore.load(built.index_dir)  # loads before the edit
     rewrite(built.index_dir, "chunks.json", sabotage)
     with pytest.raises(IndexCorruptError, match=message):
-        FaissStore.load(built.index_dir, verify=verify)
+        IndexStore.load(built.index_dir, verify=verify)
 
 
 def _traversal_in_lines(by_file):
@@ -415,7 +420,7 @@ def _line_zero(by_file):
 def test_load_refuses_line_records_outside_the_corpus(built, sabotage, message):
     rewrite(built.index_dir, "lines.json", sabotage)
     with pytest.raises(IndexCorruptError, match=message):
-        FaissStore.load(built.index_dir)
+        IndexStore.load(built.index_dir)
 
 
 @pytest.mark.parametrize("name", ["../outside.txt", "/etc/passwd", "a/../../b.txt", "./a.txt", ""])
@@ -425,4 +430,4 @@ def test_load_refuses_a_manifest_naming_a_source_outside_the_corpus(built, name)
 
     rewrite(built.index_dir, "manifest.json", add_source)
     with pytest.raises(IndexCorruptError, match="outside the corpus"):
-        FaissStore.load(built.index_dir)
+        IndexStore.load(built.index_dir)

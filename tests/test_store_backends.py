@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from qa.index.indexer import build_index, stale_reasons
-from qa.index.store import RECORD_FILES, FaissStore, current_build
+from qa.index.store import RECORD_FILES, IndexStore, current_build
 from qa.retrieval.retriever import Retriever
 from tests.conftest import ROOT, SEEDS, collection_names
 
@@ -42,7 +42,7 @@ def same_ranking(a, b) -> None:
 def test_qdrant_build_records_the_backend_and_round_trips(fake_settings, fake_embedder):
     settings = fake_settings.replace(vector_store="qdrant")
     build_index(settings, fake_embedder, progress=False)
-    store = FaissStore.load(settings.index_dir)
+    store = IndexStore.load(settings.index_dir)
     build = current_build(settings.index_dir)
     assert store.manifest.vector_store == {"backend": "qdrant", "url": "", "files": ["vectors.npy"]}
     assert set(store.manifest.files) == {"vectors.npy", *RECORD_FILES}
@@ -67,7 +67,7 @@ def test_a_manifest_from_before_backends_loads_as_faiss(fake_settings, fake_embe
     data = json.loads(path.read_text())
     del data["vector_store"]
     path.write_text(json.dumps(data))
-    store = FaissStore.load(fake_settings.index_dir)
+    store = IndexStore.load(fake_settings.index_dir)
     assert store.manifest.vector_store["backend"] == "faiss"
     assert stale_reasons(fake_settings) == []
 
@@ -81,7 +81,7 @@ def test_a_tampered_qdrant_vector_file_fails_its_checksum(fake_settings, fake_em
     raw = path.read_bytes()
     path.write_bytes(raw[:-4] + bytes(b ^ 0xFF for b in raw[-4:]))
     with pytest.raises(IndexCorruptError, match="checksum"):
-        FaissStore.load(settings.index_dir)
+        IndexStore.load(settings.index_dir)
 
 
 @pytest.mark.parametrize("mode", ["dense", "hybrid"])
@@ -146,7 +146,7 @@ def test_a_server_build_keeps_only_the_live_collection(fake_settings, fake_embed
     (settings.docs_dir / "005_new.txt").write_text("A new article about Hainan.")
     second = build_index(settings, fake_embedder, progress=False).path
     assert collection_names(qdrant_server) == {f"qa-{second.name}"}
-    store = FaissStore.load(settings.index_dir)
+    store = IndexStore.load(settings.index_dir)
     assert store.manifest.vector_store["collection"] == f"qa-{second.name}"
     assert "url" in store.manifest.vector_store and "api_key" not in json.dumps(store.manifest.vector_store)
     assert any(
@@ -172,7 +172,7 @@ def test_a_failed_switch_keeps_the_old_collection_live_and_drops_the_new(
         build_index(settings, fake_embedder, progress=False)
     assert current_build(settings.index_dir) == first
     assert collection_names(qdrant_server) == {f"qa-{first.name}"}
-    assert len(FaissStore.load(settings.index_dir).vectors) > 0
+    assert len(IndexStore.load(settings.index_dir).vectors) > 0
 
 
 def test_settings_never_show_the_api_key(fake_settings):

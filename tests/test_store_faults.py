@@ -18,7 +18,7 @@ import pytest
 
 from qa.index import store as store_mod
 from qa.index.indexer import build_index, stale_reasons
-from qa.index.store import FaissStore, current_build
+from qa.index.store import IndexStore, current_build
 from tests.conftest import ROOT, FakeEmbedder
 
 JIANGXI_FILE = "001_5c3b6ceae2eb49f9.txt"
@@ -82,7 +82,7 @@ def test_two_builds_at_once_do_not_delete_each_others_build(built, monkeypatch):
     second.join(30)
 
     assert not first_errors and not second_errors
-    store = FaissStore.load(built.index_dir)  # the later build is live and whole
+    store = IndexStore.load(built.index_dir)  # the later build is live and whole
     assert "005_new.txt" in store.manifest.sources
     assert sorted(p.name for p in built.index_dir.iterdir()) == [
         "CURRENT",
@@ -93,10 +93,10 @@ def test_two_builds_at_once_do_not_delete_each_others_build(built, monkeypatch):
 def test_a_save_waits_for_a_load_in_progress(built, monkeypatch):
     """A load stops after checking the checksums and records, before opening the vectors. Without the
     shared lock, a save meanwhile deletes the build being read, and the load fails."""
-    old = FaissStore.load(built.index_dir)
+    old = IndexStore.load(built.index_dir)
     paused, release = pause_in(monkeypatch, store_mod, "check_records", lambda *args: True)
-    loaded: list[FaissStore] = []
-    reader, reader_errors = run_thread(lambda: loaded.append(FaissStore.load(built.index_dir)), "paused")
+    loaded: list[IndexStore] = []
+    reader, reader_errors = run_thread(lambda: loaded.append(IndexStore.load(built.index_dir)), "paused")
     assert paused.wait(30)
     (built.docs_dir / "005_new.txt").write_text("A new article about Hainan.")
     writer, writer_errors = run_thread(lambda: build_index(built, FakeEmbedder(), progress=False), "writer")
@@ -108,7 +108,7 @@ def test_a_save_waits_for_a_load_in_progress(built, monkeypatch):
 
     assert not reader_errors and not writer_errors
     assert loaded[0].chunks == old.chunks  # the reader got the whole old build
-    assert "005_new.txt" in FaissStore.load(built.index_dir).manifest.sources
+    assert "005_new.txt" in IndexStore.load(built.index_dir).manifest.sources
 
 
 # --- kill -9 of a build at chosen moments ------------------------------------------------------------
@@ -177,7 +177,7 @@ MOMENTS = [
 
 @pytest.mark.parametrize("moment", MOMENTS)
 def test_kill_9_during_a_build_leaves_a_usable_index(built, tmp_path, moment):
-    old = FaissStore.load(built.index_dir)
+    old = IndexStore.load(built.index_dir)
     with open(built.docs_dir / JIANGXI_FILE, "a", encoding="utf-8") as f:
         f.write("\nA sentence only the new build has.\n")
     marker = tmp_path / "marker"
@@ -198,7 +198,7 @@ def test_kill_9_during_a_build_leaves_a_usable_index(built, tmp_path, moment):
         child.wait(30)
     assert child.returncode == -signal.SIGKILL
 
-    store = FaissStore.load(built.index_dir)  # whole and checksummed: the old build, or the new one
+    store = IndexStore.load(built.index_dir)  # whole and checksummed: the old build, or the new one
     new_is_live = any("only the new build" in c.text for c in store.chunks)
     if moment in ("old-build-removal",):
         assert new_is_live  # CURRENT had switched before the kill

@@ -355,11 +355,11 @@ def test_a_unit_about_he_or_the_conference_takes_its_names_from_the_line_before(
 
 
 def test_when_as_a_conjunction_does_not_ask_for_a_date():
-    from qa.answer.extractive import wanted
+    from qa.answer.extractive import answer_kind
 
-    assert wanted("What core idea did many provinces emphasize when reviewing their 2023 work?") == ""
-    assert wanted("When was the notice issued?") == "date"
-    assert wanted("Exactly when did the notice take effect?") == "date"
+    assert answer_kind("What core idea did many provinces emphasize when reviewing their 2023 work?") == ""
+    assert answer_kind("When was the notice issued?") == "date"
+    assert answer_kind("Exactly when did the notice take effect?") == "date"
 
 
 def test_a_quoted_list_stays_whole_in_the_answer():

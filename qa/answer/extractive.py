@@ -64,10 +64,10 @@ LEAD_IN_MAX_WORDS = 60
 COMPLETING_CLAUSE_WORDS = 12  # the question's names pick a clause only where its other words do not
 
 
-def wanted(question: str) -> str:
+def answer_kind(question: str) -> str:
     """What kind of answer a question asks for: "number", "name", "date" or "".
 
-    >>> [wanted(q) for q in ["How many were there?", "Who said it?", "When was it issued?", "Why?"]]
+    >>> [answer_kind(q) for q in ["How many were there?", "Who said it?", "When was it issued?", "Why?"]]
     ['number', 'name', 'date', '']
     """
     for kind, pattern in (("date", _DATE_Q), ("number", _NUMBER_Q), ("name", _NAME_Q), ("number", _FIGURE_Q)):
@@ -81,7 +81,7 @@ def wants_percentage(question: str) -> bool:
     >>> wants_percentage("By what percentage did it fall?"), wants_percentage("How much did it cost?")
     (True, False)
     """
-    return wanted(question) == "number" and bool(_PERCENT_Q.search(question))
+    return answer_kind(question) == "number" and bool(_PERCENT_Q.search(question))
 
 
 def is_list_question(question: str) -> bool:
@@ -202,7 +202,7 @@ def extract_answer(
     # The unit already matches the question's names and years; what picks the clause is mostly the rest.
     focus = q_tokens - terms["names"] - terms["years"] - terms["numbers"]
     names = terms["names"]
-    kind = wanted(question)
+    kind = answer_kind(question)
 
     def weight(term: str) -> float:  # rare words say more about which clause is meant
         return (idf or {}).get(term, 1.0)

@@ -22,8 +22,8 @@ from qa.answer.verify import abstain_reason, answering_units, informative, verif
 from qa.answer.writing_systems import main_script
 from qa.config import Settings
 from qa.errors import QAError
-from qa.generation.generator import Generator as TextGenerator
-from qa.generation.generator import make_generator
+from qa.generation.factory import make_generator
+from qa.generation.protocol import Generator as TextGenerator
 from qa.ingest.analysis import SentenceIndex, span_of
 from qa.ingest.chunking import MAX_SENTENCE_CHARS
 from qa.inputs import clean_history, clean_question

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.generation.generator import Messages
+from qa.generation.protocol import Messages
 
 NOT_STATED = "Not stated."
 

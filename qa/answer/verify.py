@@ -13,11 +13,11 @@ from qa.answer.arithmetic import explain, figures, value
 from qa.answer.evidence import YEAR, Evidence, acronyms, key_terms, paragraph_of
 from qa.answer.extractive import (
     REPORTING,
+    answer_kind,
     counts_asked_noun,
     has_percentage,
     leaves_quote_open,
     new_answer_tokens,
-    wanted,
     wants_percentage,
 )
 from qa.retrieval.lexical import tokenize
@@ -262,7 +262,7 @@ def answering_units(
     names (found in nearly every document, like the country) constrain nothing.
     """
     terms = question_terms(question, generic)
-    kind = wanted(question)
+    kind = answer_kind(question)
     percentage = wants_percentage(question)
     q_tokens = set(tokenize(question))
     # "How many provinces …": a unit that counts provinces comes first; then units that state
@@ -333,5 +333,5 @@ def informative(answer: str, question: str) -> bool:
     q_tokens = set(tokenize(question))
     if not set(tokenize(answer)) - q_tokens - REPORTING:
         return False
-    kind = wanted(question)
+    kind = answer_kind(question)
     return not kind or new_answer_tokens(kind, answer, q_tokens) > 0

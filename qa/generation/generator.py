@@ -6,28 +6,18 @@ import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from qa.errors import ModelError
-from qa.generation.models import generator_path, packaged
+from qa.generation.models import generator_path
 from qa.generation.prefix_cache import PrefixCache
+from qa.generation.protocol import Messages
 from qa.progress import quiet_loading
 
 log = logging.getLogger(__name__)
 
-Messages = list[dict[str, str]]  # [{"role": "system"|"user"|"assistant", "content": str}]
-
-
 if TYPE_CHECKING:
-    from qa.config import Settings
-
-
-class Generator(Protocol):
-    name: str
-
-    def stream(self, messages: Messages) -> Iterator[str]:
-        """Pieces of the reply as they are decoded; their concatenation is the whole reply."""
-        ...
+    pass
 
 
 def cpu_has_bf16() -> bool:
@@ -150,43 +140,3 @@ class TransformersGenerator:
 
     def generate(self, messages: Messages) -> str:
         return "".join(self.stream(messages))
-
-
-def is_gguf(ref: str) -> bool:
-    """Whether a generator setting names GGUF weights (a packaged model or a local .gguf file)."""
-    model = packaged(ref)
-    return model.kind == "gguf" if model is not None else ref.endswith(".gguf")
-
-
-def choose_backend(backend: str, model: str) -> str:
-    """The backend that runs `model`: "auto" means llama-cpp when it is installed and the model is a
-    GGUF (it decodes several times faster, see evals/BACKENDS.md), transformers otherwise."""
-    from qa.generation.llama_generation import llama_cpp_available
-
-    if backend != "auto":
-        return backend
-    return "llama-cpp" if is_gguf(model) and llama_cpp_available() else "transformers"
-
-
-def make_generator(settings: Settings) -> Generator | None:
-    """The generator the settings ask for; None when generator_model is "none" (extractive answers)."""
-    if settings.generator_model == "none":
-        return None
-    if settings.generator_url:  # a served model: nothing loads here
-        from qa.generation.openai_compatible import OpenAICompatibleGenerator
-
-        return OpenAICompatibleGenerator.from_settings(settings)
-    backend = choose_backend(settings.generator_backend, settings.generator_model)
-    if backend == "llama-cpp":
-        from qa.generation.llama_generation import LlamaCppGenerator
-
-        return LlamaCppGenerator(
-            settings.generator_model, settings.cache_dir, settings.threads, settings.max_new_tokens
-        )
-    return TransformersGenerator(
-        settings.generator_model,
-        settings.cache_dir,
-        settings.generator_dtype,
-        settings.threads,
-        settings.max_new_tokens,
-    )

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from qa.errors import ModelError
-from qa.generation.generator import Messages
 from qa.generation.models import gguf_path
+from qa.generation.protocol import Messages
 
 log = logging.getLogger(__name__)
 

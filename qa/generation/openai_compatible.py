@@ -13,10 +13,9 @@ import logging
 from collections.abc import Iterator
 
 from qa.errors import ModelError
+from qa.generation.protocol import Messages
 
 log = logging.getLogger(__name__)
-
-Messages = list[dict[str, str]]
 
 
 class OpenAICompatibleGenerator:

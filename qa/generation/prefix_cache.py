@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from qa.generation.generator import Messages
+    from qa.generation.protocol import Messages
 
 
 def common_prefix_length(a: list[int], b: list[int]) -> int:

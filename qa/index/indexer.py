@@ -17,7 +17,7 @@ from qa.index.faiss_index import choose_index_type
 from qa.index.faiss_vectors import FaissVectors, build_faiss
 from qa.index.store import (
     FORMAT_VERSION,
-    FaissStore,
+    IndexStore,
     Manifest,
     Records,
     check_format,
@@ -209,7 +209,7 @@ def build_index(
         index = new_vectors(manifest.dim, settings.vector_store, settings.qdrant_url, settings.qdrant_api_key)
         index.add(all_vectors)
     analysis = {p.file: p.analysis for p in parts}
-    store = FaissStore(manifest, index, chunks, lines, pages, embeddings=all_vectors, analysis=analysis)
+    store = IndexStore(manifest, index, chunks, lines, pages, embeddings=all_vectors, analysis=analysis)
     path = store.save(settings.index_dir)
     removed = tuple(sorted(set(previous.sources) - set(manifest.sources))) if previous else ()
     return BuildReport(
@@ -244,7 +244,7 @@ def live_build_problem(settings: Settings) -> str:
     the records, the vectors); "" when it loads. `qa index` rebuilds a damaged build even when no
     document changed: a damaged one is what `ask` tells the user to run `qa index` for."""
     try:
-        FaissStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
+        IndexStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
         read_embeddings(settings.index_dir)
     except QAError as e:
         return str(e)
@@ -290,9 +290,3 @@ def stale_reasons(settings: Settings, manifest: Manifest | None = None) -> list[
 
 def describe_store(backend: str | None, url: str) -> str:
     return f"{backend} at {url}" if url else f"{backend} in the index folder"
-
-
-def ensure_fresh(settings: Settings) -> None:
-    reasons = stale_reasons(settings)
-    if reasons:
-        raise IndexStaleError(f"index is stale ({'; '.join(reasons)}): run `qa index`")

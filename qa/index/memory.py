@@ -22,7 +22,7 @@ from qa.errors import InputError
 from qa.index.faiss_index import choose_index_type
 from qa.index.faiss_vectors import FaissVectors, build_faiss
 from qa.index.indexer import document_part
-from qa.index.store import FORMAT_VERSION, FaissStore, Manifest
+from qa.index.store import FORMAT_VERSION, IndexStore, Manifest
 from qa.ingest.corpus import Document, is_safe_name
 from qa.nlp import load_nlp
 from qa.retrieval.embedding import Embedder
@@ -41,7 +41,7 @@ class TextDocument:
 
 def build_memory_store(
     documents: Iterable[TextDocument], embedder: Embedder, settings: Settings
-) -> tuple[FaissStore, dict[str, dict]]:
+) -> tuple[IndexStore, dict[str, dict]]:
     """A searchable store over the documents, and name -> metadata. Nothing is written to disk."""
     given = list(documents)
     docs = _checked(given)
@@ -70,7 +70,7 @@ def build_memory_store(
     )
     analysis = {p.file: p.analysis for p in parts}
     vectors_index = FaissVectors(build_faiss(vectors, index_type))
-    store = FaissStore(manifest, vectors_index, chunks, lines, {}, vectors, analysis=analysis)
+    store = IndexStore(manifest, vectors_index, chunks, lines, {}, vectors, analysis=analysis)
     return store, {d.name: dict(d.metadata) for d in given if d.name in manifest.sources}
 
 

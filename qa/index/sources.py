@@ -8,13 +8,13 @@ indexed corpus ("../../etc/passwd", an absolute path, a symlink added later).
 from __future__ import annotations
 
 from qa.errors import InputError
-from qa.index.store import FaissStore
+from qa.index.store import IndexStore
 from qa.ingest.corpus import is_safe_name
 
 MAX_CONTEXT = 20  # lines either side; more is a download, not a preview
 
 
-def source_lines(store: FaissStore, file: str, line: int, context: int = 2) -> list[tuple[int, str]]:
+def source_lines(store: IndexStore, file: str, line: int, context: int = 2) -> list[tuple[int, str]]:
     """(line number, text) of the non-blank lines of `file` from line-context to line+context.
 
     Raises InputError for a file the index does not hold or a line it does not have.

@@ -62,7 +62,6 @@ ANALYSIS = "analysis.json"
 TIE_MARGIN = 10  # extra candidates fetched so that ties at the k-th place are cut consistently
 TIE_DECIMALS = 5  # scores equal to this many decimals tie (backends differ in the last float bits)
 RECORD_FILES = ("chunks.json", "lines.json", PAGES, EMBEDDINGS, ANALYSIS)
-FILES = ("vectors.faiss", *RECORD_FILES)  # the files of a build with the default FAISS backend
 DEFAULT_VECTOR_STORE = {"backend": "faiss", "files": ["vectors.faiss"]}  # manifests from before backends
 
 
@@ -106,11 +105,9 @@ class Manifest:
         return (*self.vector_store.get("files", []), *RECORD_FILES)
 
 
-class FaissStore:
-    """Vectors and chunk records of one build; search returns Hits, never row numbers.
-
-    The name is historical: the vectors may live in any qa/index/vectors.py backend.
-    """
+class IndexStore:
+    """Vectors, chunk records and the stored analysis of one build; search returns Hits, never row
+    numbers. The vectors may live in any qa/index/vectors.py backend (FAISS, Qdrant)."""
 
     def __init__(
         self,
@@ -211,7 +208,7 @@ class FaissStore:
         return index_dir / build
 
     @classmethod
-    def load(cls, index_dir: Path, verify: bool = True, qdrant_api_key: str = "") -> FaissStore:
+    def load(cls, index_dir: Path, verify: bool = True, qdrant_api_key: str = "") -> IndexStore:
         """The live build, checked: file checksums (verify=True), file names, line numbers."""
         if not Path(index_dir).is_dir():
             raise IndexMissingError(f"no index in {index_dir}: run `qa index` to build it")
@@ -219,7 +216,7 @@ class FaissStore:
             return cls._load_locked(Path(index_dir), verify, qdrant_api_key)
 
     @classmethod
-    def _load_locked(cls, index_dir: Path, verify: bool, qdrant_api_key: str) -> FaissStore:
+    def _load_locked(cls, index_dir: Path, verify: bool, qdrant_api_key: str) -> IndexStore:
         build = current_build(index_dir)
         manifest = _read_manifest(build)
         check_format(manifest)

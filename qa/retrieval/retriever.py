@@ -12,7 +12,7 @@ from qa.errors import IndexMissingError, IndexStaleError, InputError
 from qa.index.indexer import build_index, stale_reasons
 from qa.index.memory import TextDocument, build_memory_store
 from qa.index.planning import duration, plan_build
-from qa.index.store import FaissStore
+from qa.index.store import IndexStore
 from qa.inputs import check_k, clean_question
 from qa.records import Hit
 from qa.retrieval.embedding import Embedder, SentenceTransformerEmbedder
@@ -80,7 +80,7 @@ class Retriever:
 
     def __init__(
         self,
-        store: FaissStore,
+        store: IndexStore,
         embedder: Embedder,
         mode: str = "hybrid",
         max_query_chars: int = 2000,
@@ -120,7 +120,7 @@ class Retriever:
             if not build:
                 raise IndexStaleError(f"index is stale ({'; '.join(reasons)}): run `qa index`")
             _build_if_short(settings, embedder, reasons, progress)
-        store = FaissStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
+        store = IndexStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
         return cls(store, embedder, settings.retrieval, settings.max_question_chars, settings.dense_weight)
 
     @classmethod
