@@ -1,0 +1,62 @@
+"""Driving the chat page in headless Chromium: the steps the browser tests share (explicit waits only)."""
+
+from __future__ import annotations
+
+DESKTOP = (1280, 900)
+PHONE = (390, 844)
+
+
+def wait(browser, seconds: float = 60):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(browser, seconds, poll_frequency=0.2)
+
+
+def open_page(browser, url: str, size: tuple[int, int] = DESKTOP, seconds: float = 120):
+    """Load the page at a window size and wait until the question box takes questions."""
+    from selenium.webdriver.common.by import By
+
+    browser.set_window_size(*size)
+    browser.get(url)
+    box = wait(browser, seconds).until(lambda d: d.find_element(By.CSS_SELECTOR, "#question textarea"))
+    wait(browser, seconds).until(lambda d: box.is_enabled())
+    return box
+
+
+def ask(browser, question: str, seconds: float = 120) -> str:
+    """Type a question, press Ask once it is enabled, and wait for the answer; returns the chat's text."""
+    from selenium.webdriver.common.by import By
+
+    box = browser.find_element(By.CSS_SELECTOR, "#question textarea")
+    answers = len(bot_messages(browser))
+    box.send_keys(question)
+    send = browser.find_element(By.ID, "ask")
+    wait(browser).until(lambda d: send.is_enabled())
+    send.click()
+    # done: one more answer, no longer the "…" placeholder or a draft, and Ask is back (Stop hidden)
+    wait(browser, seconds).until(
+        lambda d: (
+            len(bot_messages(d)) > answers
+            and not bot_messages(d)[-1].text.strip().endswith("…")
+            and d.find_element(By.ID, "ask").is_displayed()
+        )
+    )
+    return browser.find_element(By.ID, "chat").text
+
+
+def bot_messages(browser) -> list:
+    from selenium.webdriver.common.by import By
+
+    return browser.find_elements(By.CSS_SELECTOR, "#chat [data-testid='bot']")
+
+
+def last_answer_in_view(browser) -> bool:
+    """Whether the top of the last answer shows in the window and in the chat's scrolled area."""
+    return browser.execute_script(
+        """
+        const bots = document.querySelectorAll("#chat [data-testid='bot']");
+        const last = bots[bots.length - 1].getBoundingClientRect();
+        const chat = document.querySelector("#chat").getBoundingClientRect();
+        return last.top >= Math.max(0, chat.top) - 1 && last.top < Math.min(innerHeight, chat.bottom) - 20;
+        """
+    )
