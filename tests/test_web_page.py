@@ -10,7 +10,7 @@ import pytest
 
 from qa.app.library import Library
 from tests.conftest import JIANGXI_FILE, FakeEmbedder, fake_settings_for, free_port, running_app
-from tests.web_page import DESKTOP, PHONE, ask, bot_messages, last_answer_in_view, open_page, wait
+from tests.web_page import DESKTOP, PHONE, ask, bot_messages, last_answer_in_view, open_page, set_size, wait
 
 pytestmark = pytest.mark.browser
 
@@ -138,7 +138,7 @@ def _check_starting_page(browser, url, size):
     """The page loads while starting, shows the steps, and keeps the question box shut."""
     from selenium.webdriver.common.by import By
 
-    browser.set_window_size(*size)
+    set_size(browser, size)
     browser.get(url)
     status = wait(browser).until(lambda d: d.find_element(By.ID, "status"))
     wait(browser).until(lambda d: "Starting" in status.text and "embedding model" in status.text)
@@ -151,3 +151,36 @@ def _in_window(browser, element) -> bool:
     return browser.execute_script(
         "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight;", element
     )
+
+
+@SIZES
+def test_the_expected_controls_examples_stop_regenerate_theme_and_no_share(make_pipeline, browser, size):
+    from selenium.webdriver.common.by import By
+
+    from tests.conftest import FakeGenerator
+
+    gate = threading.Event()
+    generator = FakeGenerator("Jiangxi recovered 723 million yuan in 2020 [1].", gate=gate)
+    with running_app(make_pipeline(generator=generator)) as url:
+        open_page(browser, url, size)
+        assert not browser.find_elements(By.CSS_SELECTOR, "#chat button[aria-label='Share']")
+        example = browser.find_element(By.XPATH, f'//*[@id="chat"]//*[normalize-space(text())="{JIANGXI}"]')
+        assert browser.execute_script(
+            "return arguments[0].scrollWidth <= arguments[0].clientWidth + 1", example
+        )
+        example.click()  # sends at once; the held generator keeps it answering
+        stop = wait(browser).until(lambda d: d.find_element(By.ID, "stop"))
+        wait(browser).until(lambda d: stop.is_displayed() and generator.entered.is_set())
+        stop.click()
+        wait(browser).until(lambda d: "stopped" in bot_messages(d)[-1].text)
+        wait(browser).until(lambda d: d.find_element(By.ID, "ask").is_displayed())
+        gate.set()
+        retry = browser.find_element(By.CSS_SELECTOR, "#chat button[aria-label='Retry']")
+        retry.click()  # regenerate: the same question, answered this time
+        wait(browser, 120).until(lambda d: "723 million" in bot_messages(d)[-1].text)
+        assert len(bot_messages(browser)) == 1
+        dark = browser.execute_script("return document.body.classList.contains('dark')")
+        browser.find_element(By.ID, "theme").click()
+        wait(browser).until(
+            lambda d: d.execute_script("return document.body.classList.contains('dark')") != dark
+        )

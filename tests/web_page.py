@@ -12,11 +12,19 @@ def wait(browser, seconds: float = 60):
     return WebDriverWait(browser, seconds, poll_frequency=0.2)
 
 
+def set_size(browser, size: tuple[int, int]) -> None:
+    """Make the page's viewport exactly `size` (a phone is a touch device, as it would be)."""
+    width, height = size
+    browser.set_window_size(width + 40, height + 200)  # room for the window's own frame
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+
+
 def open_page(browser, url: str, size: tuple[int, int] = DESKTOP, seconds: float = 120):
-    """Load the page at a window size and wait until the question box takes questions."""
+    """Load the page at a viewport size and wait until the question box takes questions."""
     from selenium.webdriver.common.by import By
 
-    browser.set_window_size(*size)
+    set_size(browser, size)
     browser.get(url)
     box = wait(browser, seconds).until(lambda d: d.find_element(By.CSS_SELECTOR, "#question textarea"))
     wait(browser, seconds).until(lambda d: box.is_enabled())

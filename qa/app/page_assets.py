@@ -8,17 +8,20 @@ that line in the source panel, and after an answer the top of the answer is scro
 from __future__ import annotations
 
 CSS = """
+#header { flex-wrap: nowrap !important; align-items: center; }
+#title h2 { margin: 0; }
+#theme { white-space: nowrap; flex: 0 0 auto !important; width: auto !important; }
 #chat { min-height: 320px; }
 #chat .message-buttons, #chat .message-buttons-left,
 #chat .message-buttons-right { position: static !important; }
 #chat a[href^="#cite="] { cursor: pointer; text-decoration: underline dotted; }
 #count { font-size: 0.8em; opacity: 0.75; margin-top: -6px; }
 #count .qa-over { color: #c0392b; opacity: 1; font-weight: 600; }
-.qa-source { max-height: 340px; overflow-y: auto; }
+.qa-source { border-left: 3px solid rgba(255, 193, 7, 0.8); padding-left: 8px; }
 .qa-source-head { margin-bottom: 6px; }
-.qa-lines { list-style: none; padding-left: 0; margin: 0; }
+.qa-lines { list-style: none; padding-left: 0; margin: 0; max-height: 300px; overflow-y: auto; }
 .qa-lines li { padding: 2px 4px; border-radius: 4px; }
-.qa-lines .qa-n { display: inline-block; min-width: 3.5em; opacity: 0.6; font-variant-numeric: tabular-nums; }
+.qa-lines .qa-n { display: inline-block; min-width: 2.5em; opacity: 0.6; font-variant-numeric: tabular-nums; }
 .qa-lines li.qa-cited { background: rgba(255, 213, 79, 0.35); }
 .qa-lines mark { background: transparent; color: inherit; font-weight: 600; }
 .qa-docs ul { padding-left: 1.1em; margin: 4px 0; }
@@ -66,9 +69,10 @@ HEAD = """
     const panel = document.querySelector("#source");
     const mark = panel && panel.querySelector(".qa-cited");
     if (!panel) return;
-    panel.scrollIntoView({block: "start"});
+    const top = panel.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight * 0.5) panel.scrollIntoView({block: "start"});
     if (mark) {
-      const list = mark.closest(".qa-source");
+      const list = mark.closest(".qa-lines");
       if (list) list.scrollTop += mark.getBoundingClientRect().top - list.getBoundingClientRect().top - 40;
     }
   };

@@ -137,7 +137,7 @@ def render_documents(listing: dict) -> str:
     return out + "</div>"
 
 
-ICONS = {"waiting": "○", "running": "◌", "done": "✓", "off": "–", "failed": "✗"}
+ICONS = {"waiting": "○", "running": "▸", "done": "✓", "off": "–", "failed": "✗"}
 
 
 def render_status(status: dict) -> str:

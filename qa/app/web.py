@@ -71,21 +71,21 @@ def build_app(source: Pipeline | Library) -> gr.Blocks:
     """The page; every handler uses the library's live pipeline, so models load once."""
     library = as_library(source)
     with gr.Blocks(title="Ask the articles") as demo:
-        with gr.Row(equal_height=False):
-            gr.Markdown(
-                "## Ask the articles\nAnswers come only from the indexed documents and cite the lines "
-                "they rest on; click a citation to read it in place. When the documents don't say, "
-                "the bot says so.",
-                elem_id="intro",
-            )
-            theme = gr.Button("◐ Light / dark", size="sm", scale=0, min_width=130, elem_id="theme")
+        with gr.Row(equal_height=True, elem_id="header"):
+            gr.Markdown("## Ask the articles", elem_id="title")
+            theme = gr.Button("◐ Theme", size="sm", scale=0, min_width=90, elem_id="theme")
+        gr.Markdown(
+            "Answers come only from the documents listed beside the chat, and cite the lines they rest on: "
+            "click a citation to read it in place. When the documents don't say, the bot says so.",
+            elem_id="intro",
+        )
         status = gr.HTML(render_status(library.status()), elem_id="status")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
                 chat_parts = _chat_column(library)
             with gr.Column(scale=2, min_width=280):
                 doc_parts = _documents_column(library)
-        _wire_chat(library, chat_parts)
+        _wire_chat(library, {**chat_parts, **doc_parts})
         _wire_documents(library, doc_parts)
         _wire_status(library, demo, status, {**chat_parts, **doc_parts})
         theme.click(None, None, None, js="() => window.qaToggleTheme && window.qaToggleTheme()")
@@ -126,7 +126,6 @@ def _chat_column(library: Library) -> dict:
     parts["count"] = gr.HTML(input_state("", limit)[1], elem_id="count")
     with gr.Row():
         parts["clear"] = gr.Button("New conversation", size="sm", elem_id="new")
-    parts["source"] = gr.HTML("", elem_id="source")
     parts["cite"] = gr.Button("open citation", visible="hidden", elem_id="cite-open")
     with gr.Accordion("Retrieved passages", open=False, elem_id="passages-box"):
         parts["passages"] = gr.Markdown(NO_PASSAGES, elem_id="passages")
@@ -134,7 +133,8 @@ def _chat_column(library: Library) -> dict:
 
 
 def _documents_column(library: Library) -> dict:
-    parts = {}
+    # A clicked citation shows here, beside the chat on a desktop (below it on a phone).
+    parts = {"source": gr.HTML("", elem_id="source")}
     with gr.Accordion("Documents the bot knows", open=True, elem_id="documents-box"):
         parts["documents"] = gr.HTML(_documents_html(library), elem_id="documents")
         parts["upload"] = gr.File(
