@@ -23,7 +23,7 @@ CSS = """
 .qa-lines li { padding: 2px 4px; border-radius: 4px; }
 .qa-lines .qa-n { display: inline-block; min-width: 2.5em; opacity: 0.6; font-variant-numeric: tabular-nums; }
 .qa-lines li.qa-cited { background: rgba(255, 213, 79, 0.35); }
-.qa-lines mark { background: transparent; color: inherit; font-weight: 600; }
+.qa-lines mark { background: transparent; color: inherit; }
 .qa-docs ul { padding-left: 1.1em; margin: 4px 0; }
 .qa-docs li { margin-bottom: 4px; }
 .qa-status ul { list-style: none; padding-left: 0; margin: 0; }
