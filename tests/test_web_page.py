@@ -179,6 +179,15 @@ def test_the_expected_controls_examples_stop_regenerate_theme_and_no_share(make_
         retry.click()  # regenerate: the same question, answered this time
         wait(browser, 120).until(lambda d: "723 million" in bot_messages(d)[-1].text)
         assert len(bot_messages(browser)) == 1
+        box = browser.find_element(By.CSS_SELECTOR, "#question textarea")
+        paste = (
+            "arguments[0].value = arguments[1];"
+            "arguments[0].dispatchEvent(new Event('input', {bubbles: true}))"
+        )
+        browser.execute_script(paste, box, "x" * 2001)  # pasted, not cut: the count says it is too long
+        count = browser.find_element(By.ID, "count")
+        wait(browser).until(lambda d: "2,001 / 2,000 characters" in count.text and "too long" in count.text)
+        assert not browser.find_element(By.ID, "ask").is_enabled()
         dark = browser.execute_script("return document.body.classList.contains('dark')")
         browser.find_element(By.ID, "theme").click()
         wait(browser).until(

@@ -14,6 +14,9 @@ CSS = """
 #chat { min-height: 320px; }
 #chat .message-buttons, #chat .message-buttons-left,
 #chat .message-buttons-right { position: static !important; }
+/* the chat's trash icon gets its own strip instead of floating over the messages */
+#chat .top-panel { position: static !important; display: flex; justify-content: flex-end; }
+#chat .top-panel > button { margin-left: auto; }
 #chat a[href^="#cite="] { cursor: pointer; text-decoration: underline dotted; }
 #count { font-size: 0.8em; opacity: 0.75; margin-top: -6px; }
 #count .qa-over { color: #c0392b; opacity: 1; font-weight: 600; }

@@ -189,6 +189,7 @@ def _wire_chat(library: Library, p: dict) -> None:
         [p["send"], p["count"]],
         queue=False,
         show_progress="hidden",
+        trigger_mode="always_last",  # typing fast sends one check at a time, the last one
         api_visibility="private",
     )
     p["cite"].click(
