@@ -264,3 +264,17 @@ def test_a_new_pipeline_per_update_keeps_the_generator(make_pipeline):
     library = _library(pipeline)
     library.add([("harbin.md", NOTE)])
     assert library.pipeline is not pipeline and library.pipeline.generator is generator
+
+
+def test_a_pdf_is_shown_by_page_and_line_in_citations_and_the_source_panel(library):
+    from qa.app.render import render_source
+    from tests.pdf_fixtures import pdf_bytes
+
+    pdf = pdf_bytes([["Harbin report", "Cover page."], ["Fees", "The Harbin clinic fee for 2024 was 47 yuan."]])
+    library.add([("harbin.pdf", pdf)])
+    answer = library.pipeline.ask(QUESTION)
+    cited = next(c for c in answer.citations if c.file == "uploads/harbin.pdf")
+    assert (cited.page, cited.page_line) == (2, 2)
+    assert "p.2 line 2](#cite=uploads/harbin.pdf:" in render_answer(answer)
+    panel = render_source(library.source("uploads/harbin.pdf", cited.line, 2))
+    assert "page 2, line 2" in panel and "<mark>The Harbin clinic fee for 2024 was 47 yuan.</mark>" in panel
