@@ -270,7 +270,8 @@ def test_a_pdf_is_shown_by_page_and_line_in_citations_and_the_source_panel(libra
     from qa.app.render import render_source
     from tests.pdf_fixtures import pdf_bytes
 
-    pdf = pdf_bytes([["Harbin report", "Cover page."], ["Fees", "The Harbin clinic fee for 2024 was 47 yuan."]])
+    pages = [["Harbin report", "Cover page."], ["Fees", "The Harbin clinic fee for 2024 was 47 yuan."]]
+    pdf = pdf_bytes(pages)
     library.add([("harbin.pdf", pdf)])
     answer = library.pipeline.ask(QUESTION)
     cited = next(c for c in answer.citations if c.file == "uploads/harbin.pdf")
