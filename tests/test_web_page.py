@@ -91,6 +91,17 @@ def test_an_uploaded_file_is_answered_from_and_cited(make_pipeline, browser, siz
         assert "47 yuan" in text and "Harbin clinic notice, line 3" in text
         assert browser.find_elements(By.CSS_SELECTOR, '#chat a[href="#cite=uploads/harbin.md:3"]')
 
+        choice = browser.find_element(By.CSS_SELECTOR, "#remove-choice input")  # and it can be removed
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", choice)
+        choice.click()
+        option = wait(browser).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, "#remove-choice li[aria-label='uploads/harbin.md']")
+        )
+        option.click()
+        browser.find_element(By.ID, "remove").click()
+        wait(browser, 120).until(lambda d: "Removed" in status.text)
+        assert "Harbin clinic notice" not in browser.find_element(By.ID, "documents").text
+
 
 @SIZES
 def test_the_answer_is_in_view_after_it_comes(make_pipeline, browser, size):

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from qa.app.http_api import ErrorResponse, _isolated, _login
 from qa.app.library import Library
 from qa.index.sources import MAX_CONTEXT
+from qa.ingest.uploads import MAX_UPLOAD_BYTES
 
 
 class StepModel(BaseModel):
@@ -91,7 +92,8 @@ def add_document_routes(app: FastAPI, library: Library, auth: list[tuple[str, st
     def add(files: Annotated[list[UploadFile], File(description=".txt, .md, .html or .pdf files")]) -> dict:
         """Add files (multipart, field "files"); the index updates and answers cite them at once.
         A refused file (type, name, size, unreadable) is a 400 with the reason, and nothing is added."""
-        uploads = [(f.filename or "", f.file.read()) for f in files]
+        # One byte past the limit is enough to refuse a file as too big, without reading all of it.
+        uploads = [(f.filename or "", f.file.read(MAX_UPLOAD_BYTES + 1)) for f in files]
         added = library.add(uploads)  # one update at a time: the library holds a lock
         return {"added": added, "documents": library.documents()}
 

@@ -15,11 +15,11 @@ pipeline it started with, and a failed update leaves the live one (and the files
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import re
 import threading
+import weakref
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -287,14 +287,18 @@ class LivePipeline:
         return getattr(self._library.pipeline, name)
 
 
-@functools.lru_cache(maxsize=4)
+_TITLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # store -> {file: title}, dies with it
+
+
 def titles(store) -> dict[str, str]:
     """file -> readable title (document_title of its first line) for every file of a build."""
-    first: dict[str, tuple[int, str]] = {}
-    for (file, line), text in store.lines.items():
-        if file not in first or line < first[file][0]:
-            first[file] = (line, text)
-    return {file: document_title(file, first.get(file, (0, ""))[1]) for file in store.manifest.sources}
+    if store not in _TITLES:
+        first: dict[str, tuple[int, str]] = {}
+        for (file, line), text in store.lines.items():
+            if file not in first or line < first[file][0]:
+                first[file] = (line, text)
+        _TITLES[store] = {f: document_title(f, first.get(f, (0, ""))[1]) for f in store.manifest.sources}
+    return _TITLES[store]
 
 
 def document_title(file: str, first_line: str, limit: int = 72) -> str:

@@ -7,6 +7,8 @@ that line in the source panel, and after an answer the top of the answer is scro
 
 from __future__ import annotations
 
+from qa.ingest.uploads import MAX_UPLOAD_BYTES
+
 CSS = """
 #header { flex-wrap: nowrap !important; align-items: center; }
 #title h2 { margin: 0; }
@@ -89,4 +91,6 @@ HEAD = """
 </script>
 """
 
-PAGE_ASSETS = {"css": CSS, "head": HEAD}  # for gr.Blocks.launch(**PAGE_ASSETS) and gr.mount_gradio_app
+# For gr.Blocks.launch(**PAGE_ASSETS) and gr.mount_gradio_app: the page's CSS and script, and Gradio's
+# own cap on an upload (a bigger file is refused before it is stored, not after).
+PAGE_ASSETS = {"css": CSS, "head": HEAD, "max_file_size": MAX_UPLOAD_BYTES + 2**20}
