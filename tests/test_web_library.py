@@ -8,8 +8,9 @@ import threading
 import pytest
 
 from qa.app.chat import cleared, input_state, retry_handler
-from qa.app.library import Library, document_title
+from qa.app.library import Library
 from qa.app.render import render_answer, render_passages
+from qa.app.titles import document_title
 from qa.errors import InputError, QAError
 from qa.records import Answer, Chunk, Citation, Hit
 from tests.conftest import JIANGXI_FILE, SEEDS, FakeEmbedder, fake_settings_for

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline product: no calls home
 
@@ -28,9 +27,9 @@ from qa.app.chat import (  # noqa: E402
 )
 from qa.app.library import Library  # noqa: E402
 from qa.app.page_assets import PAGE_ASSETS  # noqa: E402
-from qa.app.render import render_answer, render_documents, render_passages, render_source, render_status  # noqa: E402
+from qa.app.render import render_answer, render_passages, render_source, render_status  # noqa: E402
+from qa.app.web_documents import choices, documents_column, documents_html, wire_documents  # noqa: E402
 from qa.errors import InputError, QAError  # noqa: E402
-from qa.ingest.corpus import EXTENSIONS  # noqa: E402
 
 __all__ = ["FAILED", "PAGE_ASSETS", "build_app", "chat_handler", "render_answer", "render_passages"]
 
@@ -42,7 +41,6 @@ EXAMPLES = [
     "Which provinces have established long-term care insurance systems?",
     "What was Jiangxi's 2030 recovered fund amount?",
 ]
-PROGRESS = gr.Progress()  # Gradio hands a tracker to a handler whose parameter defaults to one
 GENERATION_SLOTS = 1  # one generation at a time: two on 2 cores only slow each other down
 
 
@@ -84,9 +82,9 @@ def build_app(source: Pipeline | Library) -> gr.Blocks:
             with gr.Column(scale=3, min_width=320):
                 chat_parts = _chat_column(library)
             with gr.Column(scale=2, min_width=280):
-                doc_parts = _documents_column(library)
+                doc_parts = documents_column(library)
         _wire_chat(library, {**chat_parts, **doc_parts})
-        _wire_documents(library, doc_parts)
+        wire_documents(library, doc_parts)
         _wire_status(library, demo, status, {**chat_parts, **doc_parts})
         theme.click(None, None, None, js="() => window.qaToggleTheme && window.qaToggleTheme()")
         _api(library)
@@ -130,41 +128,6 @@ def _chat_column(library: Library) -> dict:
     with gr.Accordion("Retrieved passages", open=False, elem_id="passages-box"):
         parts["passages"] = gr.Markdown(NO_PASSAGES, elem_id="passages")
     return parts
-
-
-def _documents_column(library: Library) -> dict:
-    # A clicked citation shows here, beside the chat on a desktop (below it on a phone).
-    parts = {"source": gr.HTML("", elem_id="source")}
-    with gr.Accordion("Documents the bot knows", open=True, elem_id="documents-box"):
-        parts["documents"] = gr.HTML(_documents_html(library), elem_id="documents")
-        parts["upload"] = gr.File(
-            label="Add .txt, .md, .html or .pdf files",
-            file_count="multiple",
-            file_types=list(EXTENSIONS),
-            elem_id="upload",
-            height=120,
-        )
-        parts["upload_status"] = gr.Markdown("", elem_id="upload-status")
-        with gr.Row():
-            parts["remove_choice"] = gr.Dropdown(
-                choices=_uploaded(library), label="Added here", scale=3, elem_id="remove-choice"
-            )
-            parts["remove"] = gr.Button("Remove", size="sm", scale=1, elem_id="remove")
-    return parts
-
-
-def _documents_html(library: Library) -> str:
-    try:
-        return render_documents(library.documents())
-    except QAError:
-        return "<p>The document list shows once the index is ready.</p>"
-
-
-def _uploaded(library: Library) -> list[str]:
-    try:
-        return [d["file"] for d in library.documents()["documents"] if d["uploaded"]]
-    except QAError:
-        return []
 
 
 def _wire_chat(library: Library, p: dict) -> None:
@@ -242,46 +205,6 @@ def _example_text(data: gr.SelectData) -> str:
     return data.value["text"] if isinstance(data.value, dict) else str(data.value)
 
 
-def _wire_documents(library: Library, p: dict) -> None:
-    doc_outputs = [p["documents"], p["upload_status"], p["upload"], p["remove_choice"]]
-
-    def add(files, progress=PROGRESS):
-        """Add the uploaded files; a refusal or failure is reported and leaves everything as it was."""
-        uploads = [(Path(f).name, Path(f).read_bytes()) for f in files or []]
-        if not uploads:
-            return gr.update(), "", gr.update(), gr.update()
-        try:
-            added = library.add(uploads, _bar(progress, "Updating the index"))
-        except QAError as e:
-            return gr.update(), f"**Not added.** {e}", None, gr.update()
-        except Exception:
-            log.exception("upload failed")
-            return gr.update(), f"**Not added.** {FAILED}", None, gr.update()
-        names = ", ".join(f"`{a}`" for a in added)
-        return _documents_html(library), f"Added {names}: answers can cite it now.", None, _choices(library)
-
-    def remove(file, progress=PROGRESS):
-        if not file:
-            return gr.update(), "Choose a file added here to remove it.", gr.update(), gr.update()
-        try:
-            library.remove(file, _bar(progress, "Updating the index"))
-        except QAError as e:
-            return gr.update(), f"**Not removed.** {e}", gr.update(), gr.update()
-        return _documents_html(library), f"Removed `{file}`.", gr.update(), _choices(library)
-
-    index_queue = {"concurrency_limit": 1, "concurrency_id": "index", "api_visibility": "private"}
-    p["upload"].upload(add, p["upload"], doc_outputs, show_progress_on=p["documents"], **index_queue)
-    p["remove"].click(remove, p["remove_choice"], doc_outputs, show_progress_on=p["documents"], **index_queue)
-
-
-def _bar(progress, what: str):
-    return lambda done, total: progress((done, total), desc=f"{what}: embedding passages", unit="passages")
-
-
-def _choices(library: Library):
-    return gr.update(choices=_uploaded(library), value=None)
-
-
 def _wire_status(library: Library, demo: gr.Blocks, status: gr.HTML, p: dict) -> None:
     """Until every start-up step is over, the page polls the steps; the question box opens when
     the chat can answer, and the document list fills in."""
@@ -293,7 +216,7 @@ def _wire_status(library: Library, demo: gr.Blocks, status: gr.HTML, p: dict) ->
         box = gr.update(interactive=True, placeholder="Ask a question about the documents…")
         opened = box if state["ready"] else gr.update(interactive=False, placeholder="Starting…")
         over = _started(library)
-        docs = (_documents_html(library), _choices(library)) if state["ready"] else (gr.update(), gr.update())
+        docs = (documents_html(library), choices(library)) if state["ready"] else (gr.update(), gr.update())
         return render_status(state), opened, gr.Timer(active=not over), *docs
 
     options = {"api_visibility": "private", "concurrency_limit": 4, "concurrency_id": "status"}
