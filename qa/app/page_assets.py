@@ -17,8 +17,8 @@ CSS = """
 #chat .message-buttons, #chat .message-buttons-left,
 #chat .message-buttons-right { position: static !important; }
 /* the chat's trash icon gets its own strip instead of floating over the messages */
-#chat .top-panel { position: static !important; display: flex; justify-content: flex-end; }
-#chat .top-panel > button { margin-left: auto; }
+#chat .top-panel { position: static !important; display: flex; justify-content: flex-end;
+  width: 100%; box-sizing: border-box; }
 #chat a[href^="#cite="] { cursor: pointer; text-decoration: underline dotted; }
 #count { font-size: 0.8em; opacity: 0.75; margin-top: -6px; }
 #count .qa-over { color: #c0392b; opacity: 1; font-weight: 600; }
@@ -53,20 +53,28 @@ HEAD = """
     if (open) open.click();
   }, true);
 
-  // Scroll the chat so that the top of the last answer shows, then bring the chat into the window.
+  // Scroll the chat so that the top of the last answer shows (with its question above it when both
+  // fit), then bring the chat into the window: on a phone the end of a long quote used to be all that showed.
   window.qaShowAnswer = () => {
     const chat = document.querySelector("#chat");
     if (!chat) return;
-    const bots = chat.querySelectorAll(".message.bot, .bot.message, [data-testid='bot']");
+    const bots = chat.querySelectorAll("[data-testid='bot']");
+    const users = chat.querySelectorAll("[data-testid='user']");
     const last = bots[bots.length - 1];
     if (!last) return;
-    let box = last.parentElement;
     const stop = chat.parentElement;
+    let box = last.parentElement;
     while (box && box !== stop && box.scrollHeight <= box.clientHeight + 1) box = box.parentElement;
-    if (box && box !== stop) {
-      box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+    const question = users[users.length - 1];
+    let target = last;
+    if (box && box !== stop && question) {
+      const gap = last.getBoundingClientRect().top - question.getBoundingClientRect().top;
+      if (gap > 0 && gap < box.clientHeight * 0.4) target = question;
     }
-    const top = last.getBoundingClientRect().top;
+    if (box && box !== stop) {
+      box.scrollTop += target.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+    }
+    const top = target.getBoundingClientRect().top;
     if (top < 0 || top > window.innerHeight * 0.6) window.scrollBy(0, top - 8);
   };
 
