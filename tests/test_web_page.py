@@ -10,7 +10,17 @@ import pytest
 
 from qa.app.library import Library
 from tests.conftest import JIANGXI_FILE, FakeEmbedder, fake_settings_for, free_port, running_app
-from tests.web_page import DESKTOP, PHONE, ask, bot_messages, last_answer_in_view, open_page, set_size, wait
+from tests.web_page import (
+    DESKTOP,
+    PHONE,
+    ask,
+    bot_messages,
+    click_when_free,
+    last_answer_in_view,
+    open_page,
+    set_size,
+    wait,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +59,7 @@ def test_clearing_resets_the_follow_up_history(make_pipeline, browser, size, how
         else:
             button = browser.find_element(By.ID, "new")
         browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
-        button.click()
+        click_when_free(browser, button)
         wait(browser).until(lambda d: not bot_messages(d))
         ask(browser, "and in 2030?")
         assert calls[-1] == ("and in 2030?", [])  # no history left over from before the clear
@@ -65,7 +75,7 @@ def test_clicking_a_citation_shows_the_cited_line_in_its_document(make_pipeline,
         assert "China News Service, Nanchang, March 19 (Reporter Wu Pengquan), line 1" in text  # a title
         assert JIANGXI_FILE not in text and "score" not in text
         link = browser.find_element(By.CSS_SELECTOR, f'#chat a[href="#cite={JIANGXI_FILE}:1"]')
-        link.click()
+        click_when_free(browser, link)
         cited = wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, "#source .qa-cited"))
         assert "recovered 723 million yuan in medical insurance funds" in cited.text
         panel = browser.find_element(By.ID, "source").text
@@ -187,7 +197,7 @@ def test_the_expected_controls_examples_stop_regenerate_theme_and_no_share(make_
         wait(browser).until(lambda d: d.find_element(By.ID, "ask").is_displayed())
         gate.set()
         retry = browser.find_element(By.CSS_SELECTOR, "#chat button[aria-label='Retry']")
-        retry.click()  # regenerate: the same question, answered this time
+        click_when_free(browser, retry)  # regenerate: the same question, answered this time
         wait(browser, 120).until(lambda d: "723 million" in bot_messages(d)[-1].text)
         assert len(bot_messages(browser)) == 1
         box = browser.find_element(By.CSS_SELECTOR, "#question textarea")

@@ -49,6 +49,7 @@ def ask(browser, question: str, seconds: float = 120) -> str:
             and d.find_element(By.ID, "ask").is_displayed()
         )
     )
+    wait(browser).until(chat_idle)  # nothing left running over the chat, so a click reaches its target
     return browser.find_element(By.ID, "chat").text
 
 
@@ -68,3 +69,25 @@ def last_answer_in_view(browser) -> bool:
         return last.top >= Math.max(0, chat.top) - 1 && last.top < Math.min(innerHeight, chat.bottom) - 20;
         """
     )
+
+
+def chat_idle(browser) -> bool:
+    """Whether no event is running on the chat (Gradio's progress overlay would take a click)."""
+    from selenium.webdriver.common.by import By
+
+    trackers = browser.find_elements(By.CSS_SELECTOR, "#chat [data-testid='status-tracker']")
+    return all("hide" in (t.get_attribute("class") or "").split() for t in trackers)
+
+
+def click_when_free(browser, element, seconds: float = 60) -> None:
+    """Click once nothing covers the element (Gradio's progress overlay goes when its event ends)."""
+    from selenium.common.exceptions import ElementClickInterceptedException
+
+    def clicked(_) -> bool:
+        try:
+            element.click()
+        except ElementClickInterceptedException:
+            return False
+        return True
+
+    wait(browser, seconds).until(clicked)

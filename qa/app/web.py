@@ -140,9 +140,9 @@ def _wire_chat(library: Library, p: dict) -> None:
     answer_events.append(_answer_chain(example.then, respond, [p["box"], p["chat"], p["history"]], io, p))
     retry = p["chat"].retry
     answer_events.append(_answer_chain(retry, retry_handler(respond), [p["chat"], p["history"]], io, p))
-    p["stop"].click(stopped, p["chat"], p["chat"], cancels=answer_events, api_visibility="private").then(
-        lambda: (gr.update(visible=False), gr.update(visible=True)), None, [p["stop"], p["send"]]
-    )
+    p["stop"].click(
+        stopped, p["chat"], p["chat"], cancels=answer_events, show_progress="hidden", api_visibility="private"
+    ).then(lambda: (gr.update(visible=False), gr.update(visible=True)), None, [p["stop"], p["send"]])
     reset = [p["chat"], p["history"], p["passages"], p["source"]]
     p["clear"].click(cleared, None, reset, api_visibility="private")
     p["chat"].clear(cleared, None, reset, api_visibility="private")  # the chat's own trash icon
