@@ -7,9 +7,13 @@ PHONE = (390, 844)
 
 
 def wait(browser, seconds: float = 60):
+    """An explicit wait that polls through the page re-rendering under it (a chat message replaced
+    while streaming is a stale element for a moment, not a failure)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, seconds, poll_frequency=0.2)
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    return WebDriverWait(browser, seconds, poll_frequency=0.2, ignored_exceptions=ignored)
 
 
 def set_size(browser, size: tuple[int, int]) -> None:
