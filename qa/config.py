@@ -26,6 +26,9 @@ def _default_cache_dir() -> Path:
 class Settings:
     docs_dir: Path = Path("seeds")  # folder of .txt/.md articles
     index_dir: Path = Path("index")  # where the built index lives
+    # Files added from the web page (qa/ingest/uploads.py); None = "uploads" beside the index folder.
+    # Never the documents folder: the shipped seeds/ must stay as shipped.
+    uploads_dir: Path | None = None
     cache_dir: Path = dataclasses.field(default_factory=_default_cache_dir)  # converted models
     embedding_model: str = DEFAULT_EMBEDDING  # "packaged:...", a hub id or a local folder
     # How a question is embedded: onnx = an ONNX Runtime copy of the model, exported once into the
@@ -125,6 +128,10 @@ class Settings:
         if self.threads < 0:  # torch, llama.cpp and ONNX Runtime each take it; none has a meaning for < 0
             raise InputError(f"threads must be 0 (automatic) or more, not {self.threads}")
 
+    @property
+    def uploads_path(self) -> Path:
+        return Path(self.uploads_dir) if self.uploads_dir else Path(self.index_dir).parent / "uploads"
+
     def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **changes)
 
@@ -145,7 +152,7 @@ def _convert(field: dataclasses.Field, raw: str):
             return int(raw)
         except ValueError:
             raise InputError(f"QA_{field.name.upper()} must be a whole number, not {raw!r}") from None
-    if kind in (Path, "Path"):
+    if kind in (Path, "Path", "Path | None"):
         return Path(raw).expanduser()
     return raw
 

@@ -220,10 +220,11 @@ def free_port() -> int:
 @contextmanager
 def running_app(pipeline, **launch) -> Iterator[str]:
     """The Gradio app of a pipeline served on a free loopback port; yields its URL."""
-    from qa.app.web import build_app
+    from qa.app.web import PAGE_ASSETS, build_app
 
     demo = build_app(pipeline)
     port = free_port()
+    launch = {**PAGE_ASSETS, **launch}  # the page's CSS and script (citation clicks, scrolling)
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch)
     try:
         yield f"http://127.0.0.1:{port}/"

@@ -165,5 +165,5 @@ def test_the_web_page_shows_page_and_line_of_pdf_sources():
     chunk = Chunk("r.pdf#0", "r.pdf", 4, 6, 0, 29, "Hainan recovered 456 million.", page=3, page_line=1)
     citation = Citation("r.pdf", 5, "Hainan recovered 456 million.", page=3, page_line=2)
     answer = Answer("q", "Hainan recovered 456 million.", False, (citation,), (Hit(chunk, 0.5, 1),))
-    assert "`r.pdf p.3 line 2`" in render_answer(answer)
+    assert "[r.pdf, p.3 line 2](#cite=r.pdf:5)" in render_answer(answer)  # a link that opens the line
     assert "`r.pdf` p.3 line 1" in render_passages(answer)

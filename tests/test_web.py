@@ -45,20 +45,19 @@ def test_api_reports_bad_input_without_breaking_the_server(client):
 
 
 @pytest.mark.browser
-def test_browser_example_question_streams_a_cited_answer(server, browser, tmp_path):
+def test_browser_example_question_sends_on_click_and_shows_a_cited_answer(server, browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    browser.get(server)
-    wait = WebDriverWait(browser, 60)
-    example = wait.until(ec.element_to_be_clickable((By.XPATH, f'//*[normalize-space(text())="{QUESTION}"]')))
-    example.click()
-    box = browser.find_element(By.CSS_SELECTOR, "#question textarea")
-    wait.until(lambda d: box.get_attribute("value") == QUESTION)
-    browser.find_element(By.ID, "ask").click()
+    from tests.web_page import open_page, wait
+
+    open_page(browser, server)
+    example = wait(browser).until(
+        ec.element_to_be_clickable((By.XPATH, f'//*[@id="chat"]//*[normalize-space(text())="{QUESTION}"]'))
+    )
+    example.click()  # sends: no Ask needed
     chat = browser.find_element(By.ID, "chat")
-    WebDriverWait(browser, 180).until(lambda d: f"{JIANGXI_FILE}:1" in chat.text)
+    wait(browser, 180).until(lambda d: f"#cite={JIANGXI_FILE}:1" in chat.get_attribute("innerHTML"))
     browser.save_screenshot(str(tmp_path / "chat.png"))
     assert "723 million" in chat.text
-    assert "723 million yuan in medical insurance funds" in chat.text  # the quoted source line
+    assert chat.text.count("723 million yuan in medical insurance funds") <= 1  # the line once, at most

@@ -11,6 +11,7 @@ import pytest
 from qa.app.web import FAILED, check_exposure, render_answer, render_passages
 from qa.errors import QAError
 from tests.conftest import JIANGXI_FILE, SEEDS, FakeGenerator, fake_pipeline, fake_settings_for, running_app
+from tests.web_page import ask, open_page, wait
 
 JIANGXI = "What was Jiangxi's 2020 recovered fund amount?"
 
@@ -108,22 +109,21 @@ def test_html_in_answers_and_passages_is_escaped(make_pipeline):
 @pytest.mark.browser
 def test_a_script_inside_a_document_is_shown_as_text_in_the_page_and_never_runs(make_pipeline, browser):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     pipeline = make_pipeline(extra={"zz_script.txt": SCRIPT_DOC})
     with running_app(pipeline) as url:
-        browser.get(url)
-        wait = WebDriverWait(browser, 60)
-        box = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#question textarea"))
-        box.send_keys("What fee did the Hainan clinic notice of 2022 set?")
-        browser.find_element(By.ID, "ask").click()
+        open_page(browser, url)
+        ask(browser, "What fee did the Hainan clinic notice of 2022 set?")
         chat = browser.find_element(By.ID, "chat")
-        WebDriverWait(browser, 120).until(lambda d: "zz_script.txt" in chat.text)
         assert "<script>window.pwned = 1</script>" in chat.text  # shown literally
         assert browser.execute_script("return window.pwned === undefined")
         assert not chat.find_elements(By.TAG_NAME, "script") and not chat.find_elements(
             By.CSS_SELECTOR, "img[src=x]"
         )
+        chat.find_element(By.CSS_SELECTOR, 'a[href^="#cite=zz_script.txt"]').click()  # the source panel too
+        source = wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, "#source .qa-cited"))
+        assert "<script>window.pwned = 1</script>" in source.text
+        assert browser.execute_script("return window.pwned === undefined")
 
 
 # --- exposure ---------------------------------------------------------------------------------------------

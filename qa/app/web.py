@@ -1,13 +1,13 @@
-"""The Gradio page: a streaming chat with cited lines, plus Gradio API endpoints for search and ask.
+"""The Gradio page: a streaming chat whose citations open the cited line, the documents it knows
+(with upload and removal), and the start-up progress; plus Gradio API endpoints search/ask/source.
 
-`serve` mounts the page on the FastAPI app of qa/app/http_api.py, which adds plain JSON endpoints
-(/api/search, /api/ask) beside it.
+`serve` (qa/app/server.py) mounts the page on the FastAPI app of qa/app/http_api.py, which adds
+plain JSON endpoints (/api/…) beside it. Handlers: qa/app/chat.py; HTML: qa/app/render.py.
 """
 
 from __future__ import annotations
 
 import functools
-import html
 import logging
 import os
 
@@ -15,13 +15,24 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline product: n
 
 import gradio as gr  # noqa: E402
 
-from qa.answer.pipeline import Pipeline
-from qa.app.gradio_queue import calm_queue
-from qa.config import Settings  # noqa: E402
-from qa.errors import QAError
-from qa.index.sources import source_lines
-from qa.inputs import clean_history
-from qa.records import Answer
+from qa.answer.pipeline import Pipeline  # noqa: E402
+from qa.app.chat import (  # noqa: E402
+    FAILED,
+    NO_PASSAGES,
+    chat_handler,
+    cleared,
+    input_state,
+    retry_handler,
+    stopped,
+)
+from qa.app.gradio_queue import calm_queue  # noqa: E402
+from qa.app.library import Library  # noqa: E402
+from qa.app.page_assets import PAGE_ASSETS  # noqa: E402
+from qa.app.render import render_answer, render_passages, render_source, render_status  # noqa: E402
+from qa.app.web_documents import choices, documents_column, documents_html, wire_documents  # noqa: E402
+from qa.errors import InputError, QAError  # noqa: E402
+
+__all__ = ["FAILED", "PAGE_ASSETS", "build_app", "chat_handler", "render_answer", "render_passages"]
 
 log = logging.getLogger(__name__)
 
@@ -34,85 +45,13 @@ EXAMPLES = [
 GENERATION_SLOTS = 1  # one generation at a time: two on 2 cores only slow each other down
 
 
-def render_answer(answer: Answer) -> str:
-    """Markdown of an answer with its citations as file:line and the quoted line."""
-    parts = [html.escape(answer.text)]
-    if answer.citations:
-        parts.append("")
-        parts.append("**Sources**")
-        for c in answer.citations:
-            parts.append(f"- `{c.location}` — “{html.escape(c.text)}”")
-    return "\n".join(parts)
-
-
-def render_passages(answer: Answer) -> str:
-    if not answer.hits:
-        return "_No passages retrieved._"
-    blocks = []
-    for h in answer.hits:
-        c = h.chunk
-        blocks.append(
-            f"**{h.rank}. `{c.file}` {_lines(c)}** (score {h.score:.4f})\n\n> {html.escape(c.text)}"
-        )
-    return "\n\n".join(blocks)
-
-
-def _lines(chunk) -> str:
-    """ "lines 3–5", or "p.2 line 7" where the chunk starts in a PDF."""
-    if chunk.page is not None:
-        return f"p.{chunk.page} line {chunk.page_line}"
-    return f"lines {chunk.first_line}–{chunk.last_line}"
-
-
-FAILED = (
-    "Something went wrong while answering this question; it is logged on the server. "
-    "Other conversations are not affected: try again, or rephrase the question."
-)
-
-
-def chat_handler(pipeline: Pipeline):
-    """The chat's event handler: streams (chat, history, passages, box) updates for one message.
-
-    A failure stays inside its own conversation: a user error (QAError) or an unexpected one is
-    shown in that chat's last bubble, the history is left as it was, and the server goes on.
-    """
-
-    def respond(message: str, chat: list, history: list):
-        chat = list(chat or [])
-        history = list(history or [])
-        chat.append({"role": "user", "content": html.escape(message or "")})
-        chat.append({"role": "assistant", "content": "…"})
-        yield chat, history, gr.update(), ""
-        try:
-            draft = ""
-            for event in pipeline.stream(message, clean_history(history)):
-                if event.kind == "token":
-                    draft += event.text
-                    chat[-1] = {"role": "assistant", "content": html.escape(draft) + " …"}
-                    yield chat, history, gr.update(), ""
-                else:
-                    answer = event.answer
-                    chat[-1] = {"role": "assistant", "content": render_answer(answer)}
-                    history.append([answer.standalone_question or answer.question, answer.text])
-                    yield chat, history, render_passages(answer), ""
-        except QAError as e:
-            chat[-1] = {"role": "assistant", "content": f"⚠️ {html.escape(str(e))}"}
-            yield chat, history, gr.update(), message
-        except Exception:
-            log.exception("chat request failed")
-            chat[-1] = {"role": "assistant", "content": f"⚠️ {FAILED}"}
-            yield chat, history, gr.update(), message
-
-    return respond
-
-
 def guarded(fn):
-    """An API handler whose failures become a clean gr.Error for that request only."""
+    """A handler whose failures become a clean gr.Error for that request only."""
 
     @functools.wraps(fn)
-    def wrapper(*args):
+    def wrapper(*args, **kwargs):
         try:
-            return fn(*args)
+            return fn(*args, **kwargs)
         except QAError as e:
             raise gr.Error(str(e)) from e
         except Exception as e:
@@ -122,147 +61,207 @@ def guarded(fn):
     return wrapper
 
 
-def build_app(pipeline: Pipeline) -> gr.Blocks:
-    """The page; every handler uses the one pipeline, so models load once."""
-    respond = chat_handler(pipeline)
+def as_library(source: Pipeline | Library) -> Library:
+    """A Library over a ready pipeline (tests and scripts that build one) or the library itself."""
+    return source if isinstance(source, Library) else Library(source.settings, pipeline=source)
 
-    @guarded
-    def search(query: str, k: int = 5) -> list[dict]:
-        """Retrieved passages for a query, best first."""
-        return [h.to_dict() for h in pipeline.retriever.search(query, k)]
 
-    @guarded
-    def ask(question: str) -> dict:
-        """Answer one question: the same JSON object as `qa ask --json`."""
-        return pipeline.ask(question).to_dict()
-
-    @guarded
-    def source(file: str, line: int, context: int = 2) -> dict:
-        """Lines of an indexed article around one line, from the index (never from the disk)."""
-        rows = source_lines(pipeline.retriever.store, file, int(line), int(context))
-        return {"file": file, "lines": [{"line": n, "text": t} for n, t in rows]}
-
+def build_app(source: Pipeline | Library) -> gr.Blocks:
+    """The page; every handler uses the library's live pipeline, so models load once."""
+    library = as_library(source)
     with gr.Blocks(title="Ask the articles") as demo:
+        with gr.Row(equal_height=True, elem_id="header"):
+            gr.Markdown("## Ask the articles", elem_id="title")
+            theme = gr.Button("◐ Theme", size="sm", scale=0, min_width=90, elem_id="theme")
         gr.Markdown(
-            "## Ask the articles\nAnswers come only from the indexed articles and cite the exact lines "
-            "they rest on. When the articles don't say, the bot says so."
+            "Answers come only from the documents listed beside the chat, and cite the lines they rest on: "
+            "click a citation to read it in place. When the documents don't say, the bot says so.",
+            elem_id="intro",
         )
-        chatbot = gr.Chatbot(label="Conversation", height=440, elem_id="chat")
-        history = gr.State([])
-        with gr.Row():
-            box = gr.Textbox(
-                placeholder="Ask a question about the articles…",
-                show_label=False,
-                scale=8,
-                elem_id="question",
-                max_length=pipeline.settings.max_question_chars,
-            )
-            send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-        gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[box], label="Examples")
-        with gr.Accordion("Retrieved passages", open=False, elem_id="passages-box"):
-            passages = gr.Markdown("_Ask a question to see the passages._", elem_id="passages")
-        clear = gr.Button("New conversation", size="sm")
-
-        outputs = [chatbot, history, passages, box]
-        for trigger in (send.click, box.submit):
-            trigger(
-                respond,
-                [box, chatbot, history],
-                outputs,
-                api_visibility="private",
-                concurrency_limit=GENERATION_SLOTS,
-                concurrency_id="generate",
-            )
-        clear.click(
-            lambda: ([], [], "_Ask a question to see the passages._"),
-            None,
-            [chatbot, history, passages],
-            api_visibility="private",
-        )
-        # Search never waits behind generation: it has its own, wider queue.
-        gr.api(search, api_name="search", concurrency_limit=4, concurrency_id="search")
-        gr.api(ask, api_name="ask", concurrency_limit=GENERATION_SLOTS, concurrency_id="generate")
-        gr.api(source, api_name="source", concurrency_limit=4, concurrency_id="search")
+        status = gr.HTML(render_status(library.status()), elem_id="status")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=320):
+                chat_parts = _chat_column(library)
+            with gr.Column(scale=2, min_width=280):
+                doc_parts = documents_column(library)
+        _wire_chat(library, {**chat_parts, **doc_parts})
+        wire_documents(library, doc_parts)
+        _wire_status(library, demo, status, {**chat_parts, **doc_parts})
+        theme.click(None, None, None, js="() => window.qaToggleTheme && window.qaToggleTheme()")
+        _api(library)
     demo.queue(default_concurrency_limit=GENERATION_SLOTS, max_size=64)
     calm_queue(demo)  # Gradio polls every 1 ms by default: ~7% of a core while idle
     return demo
 
 
-def auth_from_env() -> list[tuple[str, str]] | None:
-    """QA_AUTH="user:password" turns on Gradio's login."""
-    raw = os.environ.get("QA_AUTH", "")
-    if not raw:
-        return None
-    user, sep, password = raw.partition(":")
-    if not sep or not user or not password:
-        raise QAError('QA_AUTH must look like "user:password"')
-    return [(user, password)]
-
-
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-def check_exposure(host: str, share: bool, auth: list | None) -> None:
-    """Refuse to serve beyond this machine without a login: the chat reads every indexed article."""
-    if auth is not None:
-        return
-    if share:
-        raise QAError("refusing to open a public share link without a login: set QA_AUTH=user:password first")
-    if host not in LOOPBACK:
-        raise QAError(
-            f"refusing to serve on {host} without a login: set QA_AUTH=user:password, "
-            "or bind 127.0.0.1 (the default) to serve this machine only"
-        )
-
-
-def build_server(pipeline: Pipeline, auth: list[tuple[str, str]] | None = None, port: int = 7860):
-    """One FastAPI app: the JSON API at /api/…, the chat page (and its Gradio API) at /."""
-    from qa.app.http_api import build_api
-
-    return gr.mount_gradio_app(
-        build_api(pipeline, auth),
-        build_app(pipeline),
-        path="/",
-        server_port=port,
-        auth=auth,
-        footer_links=["api"],
+def _chat_column(library: Library) -> dict:
+    ready = library.ready()
+    limit = library.settings.max_question_chars
+    parts = {"history": gr.State([])}
+    parts["chat"] = gr.Chatbot(
+        show_label=False,  # the label floated over the messages when they scrolled
+        height=460,
+        elem_id="chat",
+        buttons=["copy"],  # no share icon: it needs Hugging Face, and this product stays offline
+        autoscroll=False,  # the page scrolls to the top of each answer instead (page_assets.py)
+        examples=[{"text": e, "display_text": e} for e in EXAMPLES],
+        placeholder="Ask about the documents listed beside the chat, or pick an example.",
     )
-
-
-def serve(settings: Settings, share: bool = False, prevent_thread_lock: bool = False):
-    """Build what is missing (index, model cache), then serve the page and the JSON API.
-
-    With prevent_thread_lock the server runs in a thread and is returned (uvicorn.Server);
-    otherwise this blocks until Ctrl-C. share=True uses Gradio's own launcher for its public
-    link, which serves the page and the Gradio API but not /api/….
-    """
-    auth = auth_from_env()
-    check_exposure(settings.host, share, auth)  # before minutes of loading, not after
-    logging.getLogger("qa").setLevel(logging.INFO)
-    pipeline = Pipeline(settings)
-    log.info("preparing the index and models (the first start builds them; later starts take seconds)")
-    # The chat opens while the generator loads (about 10 s with transformers): most answers are
-    # quoted lines, and one that needs the generator waits for it.
-    pipeline.warm_up(generator_in_background=True)
-    if share:
-        demo = build_app(pipeline)
-        demo.launch(
-            server_name=settings.host,
-            server_port=settings.port,
-            share=True,
-            auth=auth,
-            prevent_thread_lock=prevent_thread_lock,
-            footer_links=["api"],
+    with gr.Row(equal_height=True):
+        parts["box"] = gr.Textbox(
+            placeholder="Ask a question about the documents…" if ready else "Starting…",
+            show_label=False,
+            scale=8,
+            lines=1,
+            max_lines=6,
+            elem_id="question",
+            interactive=ready,
         )
-        return demo
-    from qa.app.http_api import start_in_thread
+        parts["send"] = gr.Button(
+            "Ask", variant="primary", scale=1, min_width=70, elem_id="ask", interactive=False
+        )
+        parts["stop"] = gr.Button(
+            "Stop", variant="stop", scale=1, min_width=70, elem_id="stop", visible=False
+        )
+    parts["count"] = gr.HTML(input_state("", limit)[1], elem_id="count")
+    with gr.Row():
+        parts["clear"] = gr.Button("New conversation", size="sm", elem_id="new")
+    parts["cite"] = gr.Button("open citation", visible="hidden", elem_id="cite-open")
+    with gr.Accordion("Retrieved passages", open=False, elem_id="passages-box"):
+        parts["passages"] = gr.Markdown(NO_PASSAGES, elem_id="passages")
+    return parts
 
-    app = build_server(pipeline, auth, settings.port)
-    url = f"http://{settings.host}:{settings.port}"
-    log.info("chat at %s/ ; JSON API at %s/api/search and /api/ask (schema: /api/openapi.json)", url, url)
-    if prevent_thread_lock:
-        return start_in_thread(app, settings.host, settings.port)
-    import uvicorn
 
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")  # until Ctrl-C
-    return None
+def _wire_chat(library: Library, p: dict) -> None:
+    limit = library.settings.max_question_chars
+    respond, io = chat_handler(library), [p["chat"], p["history"], p["passages"], p["box"]]
+    answer_events = []
+    for trigger in (p["send"].click, p["box"].submit):
+        answer_events.append(_answer_chain(trigger, respond, [p["box"], p["chat"], p["history"]], io, p))
+    example = p["chat"].example_select(_example_text, None, p["box"], api_visibility="private")
+    answer_events.append(_answer_chain(example.then, respond, [p["box"], p["chat"], p["history"]], io, p))
+    retry = p["chat"].retry
+    answer_events.append(_answer_chain(retry, retry_handler(respond), [p["chat"], p["history"]], io, p))
+    p["stop"].click(
+        stopped, p["chat"], p["chat"], cancels=answer_events, show_progress="hidden", api_visibility="private"
+    ).then(lambda: (gr.update(visible=False), gr.update(visible=True)), None, [p["stop"], p["send"]])
+    reset = [p["chat"], p["history"], p["passages"], p["source"]]
+    p["clear"].click(cleared, None, reset, api_visibility="private")
+    p["chat"].clear(cleared, None, reset, api_visibility="private")  # the chat's own trash icon
+    p["box"].change(
+        lambda text: input_state(text, limit),
+        p["box"],
+        [p["send"], p["count"]],
+        queue=False,
+        show_progress="hidden",
+        trigger_mode="always_last",  # typing fast sends one check at a time, the last one
+        api_visibility="private",
+    )
+    p["cite"].click(
+        guarded(lambda target: _open_citation(library, target)),
+        p["cite"],
+        p["source"],
+        js="(label) => window.qaCite || ''",
+        api_visibility="private",
+        concurrency_limit=4,
+        concurrency_id="search",
+    ).then(None, js="() => window.qaShowSource && window.qaShowSource()")
+
+
+def _answer_chain(trigger, fn, inputs, outputs, p):
+    """Show Stop, answer (streaming), hide Stop and bring the answer's top into view."""
+    started = trigger(
+        lambda: (gr.update(visible=True), gr.update(visible=False)),
+        None,
+        [p["stop"], p["send"]],
+        queue=False,
+        api_visibility="private",
+    )
+    answering = started.then(
+        fn,
+        inputs,
+        outputs,
+        api_visibility="private",
+        concurrency_limit=GENERATION_SLOTS,
+        concurrency_id="generate",
+    )
+    answering.then(
+        lambda: (gr.update(visible=False), gr.update(visible=True)),
+        None,
+        [p["stop"], p["send"]],
+        queue=False,
+        api_visibility="private",
+        js="() => { window.qaShowAnswer && window.qaShowAnswer(); }",
+    )
+    return answering
+
+
+def _open_citation(library: Library, target: str) -> str:
+    file, sep, line = (target or "").rpartition(":")
+    if not sep or not line.isdigit():
+        raise InputError(f"{target!r} is not a citation (file:line)")
+    return render_source(library.source(file, int(line)))
+
+
+def _example_text(data: gr.SelectData) -> str:
+    return data.value["text"] if isinstance(data.value, dict) else str(data.value)
+
+
+def _wire_status(library: Library, demo: gr.Blocks, status: gr.HTML, p: dict) -> None:
+    """Until every start-up step is over, the page polls the steps; the question box opens when
+    the chat can answer, and the document list fills in."""
+    timer = gr.Timer(1.0, active=not _started(library))
+    outputs = [status, p["box"], timer, p["documents"], p["remove_choice"]]
+
+    def poll():
+        state = library.status()
+        box = gr.update(interactive=True, placeholder="Ask a question about the documents…")
+        opened = box if state["ready"] else gr.update(interactive=False, placeholder="Starting…")
+        over = _started(library)
+        docs = (documents_html(library), choices(library)) if state["ready"] else (gr.update(), gr.update())
+        return render_status(state), opened, gr.Timer(active=not over), *docs
+
+    options = {"api_visibility": "private", "concurrency_limit": 4, "concurrency_id": "status"}
+    timer.tick(poll, None, outputs, show_progress="hidden", **options)
+    demo.load(poll, None, outputs, show_progress="hidden", **options)
+
+
+def _started(library: Library) -> bool:
+    """Whether start-up is over (every step done, off or failed): the page stops polling."""
+    return all(s["state"] in ("done", "off", "failed") for s in library.status()["steps"])
+
+
+def _api(library: Library) -> None:
+    """Gradio API endpoints (gradio_client): search, ask, source, documents."""
+
+    @guarded
+    def search(query: str, k: int = 5) -> list[dict]:
+        """Retrieved passages for a query, best first."""
+        return [h.to_dict() for h in library.pipeline.retriever.search(query, k)]  # k checked there
+
+    @guarded
+    def ask(question: str) -> dict:
+        """Answer one question: the same JSON object as `qa ask --json`."""
+        return library.pipeline.ask(question).to_dict()
+
+    @guarded
+    def source(file: str, line: int, context: int = 2) -> dict:
+        """Lines of an indexed document around one line, from the index (never from the disk)."""
+        return library.source(file, int(line), int(context))
+
+    @guarded
+    def documents() -> dict:
+        """The indexed documents, when they were indexed, and the files left out with the reason."""
+        return library.documents()
+
+    # Search never waits behind generation: it has its own, wider queue.
+    gr.api(search, api_name="search", concurrency_limit=4, concurrency_id="search")
+    gr.api(ask, api_name="ask", concurrency_limit=GENERATION_SLOTS, concurrency_id="generate")
+    gr.api(source, api_name="source", concurrency_limit=4, concurrency_id="search")
+    gr.api(documents, api_name="documents", concurrency_limit=4, concurrency_id="search")
+
+
+# The server half (login, exposure checks, serve) lives in qa/app/server.py; these names stay here too.
+from qa.app.server import LOOPBACK, auth_from_env, build_server, check_exposure, serve  # noqa: E402
+
+__all__ += ["LOOPBACK", "auth_from_env", "build_server", "check_exposure", "serve"]

@@ -28,14 +28,8 @@ from qa.index.store import (
 from qa.index.vectors import check_available, new_vectors
 from qa.ingest.analysis import pack, parse_paragraphs
 from qa.ingest.chunking import chunk_document
-from qa.ingest.corpus import (
-    Document,
-    Skipped,
-    list_sources,
-    no_documents_message,
-    read_document,
-    unsupported_files,
-)
+from qa.ingest.corpus import Document, Skipped, no_documents_message, unsupported_files
+from qa.ingest.uploads import read_named, source_files
 from qa.nlp import load_nlp
 from qa.records import Chunk
 from qa.retrieval.embedding import Embedder
@@ -128,19 +122,19 @@ def _read_parts(
     settings: Settings, previous: _Previous | None, progress: bool
 ) -> tuple[list[_FilePart], list[Skipped]]:
     """Every source file as a part (unchanged ones from the previous build), in file order."""
-    root = Path(settings.docs_dir)
     parts: list[_FilePart] = []
     skipped: list[Skipped] = []
-    paths = list_sources(root)
+    named = source_files(settings)  # the documents folder's files, then the web page's uploads
     nlp = None  # loaded only when a file needs parsing
-    for path in tqdm(paths, desc="reading", unit="file", disable=not progress or not paths, leave=False):
-        file = path.relative_to(root).as_posix()
+    for file, path, root in tqdm(
+        named, desc="reading", unit="file", disable=not progress or not named, leave=False
+    ):
         if previous is not None and file in previous.sources:
             sha256 = sha256_file(path)
             if previous.sources[file] == sha256:
                 parts.append(previous.part(file, sha256))
                 continue
-        doc = read_document(path, root, max_file_bytes(settings))
+        doc = read_named(path, file, root, max_file_bytes(settings))
         if isinstance(doc, Skipped):
             skipped.append(doc)
             continue
@@ -195,7 +189,7 @@ def build_index(
         chunk_chars=settings.chunk_chars,
         chunk_overlap=settings.chunk_overlap,
         sources={p.file: p.sha256 for p in parts},
-        skipped=_hashes(Path(settings.docs_dir), [s.file for s in skipped]),
+        skipped=_hashes({name: path for name, path, _ in source_files(settings)}, [s.file for s in skipped]),
         files={},
         count=len(chunks),
         index_type=index_type,
@@ -228,12 +222,12 @@ def max_file_bytes(settings: Settings) -> int:
     return int(settings.max_file_mb * 2**20)
 
 
-def _hashes(root: Path, files: list[str]) -> dict[str, str]:
+def _hashes(paths: dict[str, Path], files: list[str]) -> dict[str, str]:
     """sha256 of the files that can be read (an unreadable one is simply checked again next time)."""
     out = {}
     for file in files:
         try:
-            out[file] = sha256_file(root / file)
+            out[file] = sha256_file(paths[file])
         except OSError:
             pass
     return out
@@ -276,8 +270,7 @@ def stale_reasons(settings: Settings, manifest: Manifest | None = None) -> list[
     wanted = choose_index_type(manifest.count, manifest.dim, settings.index_type)
     if settings.vector_store == "faiss" and manifest.index_type != wanted:
         reasons.append(f"index type is {manifest.index_type}, settings ask for {wanted}")
-    root = Path(settings.docs_dir)
-    current = {p.relative_to(root).as_posix(): p for p in list_sources(root)}
+    current = {name: path for name, path, _ in source_files(settings)}
     known = {**manifest.skipped, **manifest.sources}  # skipped files count as known until they change
     added = sorted(set(current) - set(known))
     removed = sorted(set(manifest.sources) - set(current))

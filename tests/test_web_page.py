@@ -1,0 +1,216 @@
+"""The chat page in headless Chromium at desktop (1280x900) and phone (390x844) sizes, model-free:
+clearing resets follow-ups, a citation opens its line, an added file is answered from and cited,
+the page serves and shows progress while starting, and the answer is in view on a phone."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from qa.app.library import Library
+from tests.conftest import JIANGXI_FILE, FakeEmbedder, fake_settings_for, free_port, running_app
+from tests.web_page import (
+    DESKTOP,
+    PHONE,
+    ask,
+    bot_messages,
+    click_when_free,
+    last_answer_in_view,
+    open_page,
+    set_size,
+    wait,
+)
+
+pytestmark = pytest.mark.browser
+
+SIZES = pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+JIANGXI = "What was Jiangxi's 2020 recovered fund amount?"
+NOTE = "# Harbin clinic notice\n\nThe Harbin clinic fee for 2024 was set at 47 yuan per visit.\n"
+
+
+def spying(pipeline) -> list:
+    """Record the history each question is asked with (what a follow-up is rewritten from)."""
+    calls = []
+    stream = pipeline.stream
+
+    def recorded(question, history=None):
+        calls.append((question, list(history or [])))
+        return stream(question, history)
+
+    pipeline.stream = recorded
+    return calls
+
+
+@SIZES
+@pytest.mark.parametrize("how", ["trash icon", "new conversation"])
+def test_clearing_resets_the_follow_up_history(make_pipeline, browser, size, how):
+    from selenium.webdriver.common.by import By
+
+    pipeline = make_pipeline()
+    calls = spying(pipeline)
+    with running_app(pipeline) as url:
+        open_page(browser, url, size)
+        ask(browser, JIANGXI)
+        ask(browser, "and in 2030?")
+        assert calls[-1][1], "the follow-up was asked with the first turn as history"
+        if how == "trash icon":
+            button = browser.find_element(By.CSS_SELECTOR, "#chat button[aria-label='Clear']")
+        else:
+            button = browser.find_element(By.ID, "new")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+        click_when_free(browser, button)
+        wait(browser).until(lambda d: not bot_messages(d))
+        ask(browser, "and in 2030?")
+        assert calls[-1] == ("and in 2030?", [])  # no history left over from before the clear
+
+
+@SIZES
+def test_clicking_a_citation_shows_the_cited_line_in_its_document(make_pipeline, browser, size):
+    from selenium.webdriver.common.by import By
+
+    with running_app(make_pipeline()) as url:
+        open_page(browser, url, size)
+        text = ask(browser, JIANGXI)
+        assert "China News Service, Nanchang, March 19 (Reporter Wu Pengquan), line 1" in text  # a title
+        assert JIANGXI_FILE not in text and "score" not in text
+        link = browser.find_element(By.CSS_SELECTOR, f'#chat a[href="#cite={JIANGXI_FILE}:1"]')
+        click_when_free(browser, link)
+        cited = wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, "#source .qa-cited"))
+        assert "recovered 723 million yuan in medical insurance funds" in cited.text
+        panel = browser.find_element(By.ID, "source").text
+        assert (
+            "line 1" in panel and "Medical security is a major institutional arrangement" in panel
+        )  # neighbours
+        wait(browser, 10).until(lambda d: _in_window(d, cited))
+
+
+@SIZES
+def test_an_uploaded_file_is_answered_from_and_cited(make_pipeline, browser, size, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    note = tmp_path / "harbin.md"
+    note.write_text(NOTE)
+    with running_app(make_pipeline()) as url:
+        open_page(browser, url, size)
+        browser.find_element(By.CSS_SELECTOR, "#upload input[type=file]").send_keys(str(note))
+        status = browser.find_element(By.ID, "upload-status")
+        wait(browser, 120).until(lambda d: "Added" in status.text)
+        assert "Harbin clinic notice" in browser.find_element(By.ID, "documents").text
+        text = ask(browser, "What was the Harbin clinic fee for 2024?")
+        assert "47 yuan" in text and "Harbin clinic notice, line 3" in text
+        assert browser.find_elements(By.CSS_SELECTOR, '#chat a[href="#cite=uploads/harbin.md:3"]')
+
+        choice = browser.find_element(By.CSS_SELECTOR, "#remove-choice input")  # and it can be removed
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", choice)
+        choice.click()
+        option = wait(browser).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, "#remove-choice li[aria-label='uploads/harbin.md']")
+        )
+        option.click()
+        browser.find_element(By.ID, "remove").click()
+        wait(browser, 120).until(lambda d: "Removed" in status.text)
+        assert "Harbin clinic notice" not in browser.find_element(By.ID, "documents").text
+
+
+@SIZES
+def test_the_answer_is_in_view_after_it_comes(make_pipeline, browser, size):
+    with running_app(make_pipeline()) as url:
+        open_page(browser, url, size)
+        for question in (JIANGXI, "What is the 2023 financing standard for residents' medical insurance?"):
+            ask(browser, question)
+            wait(browser, 10).until(last_answer_in_view)
+
+
+@SIZES
+def test_the_page_is_served_during_start_up_and_answers_once_ready(browser, size, tmp_path, docs_copy):
+    from qa.app.http_api import start_in_thread
+    from qa.app.server import build_server
+
+    embedder = GatedEmbedder()
+    settings = fake_settings_for(tmp_path, docs_copy).replace(generate="when-needed")
+    library = Library(settings, embedder=embedder)
+    port = free_port()
+    server = start_in_thread(build_server(library, None, port), "127.0.0.1", port)
+    thread = library.start()
+    try:
+        box = _check_starting_page(browser, f"http://127.0.0.1:{port}/", size)
+        embedder.release.set()
+        wait(browser, 120).until(lambda d: box.is_enabled())  # opens by itself, no reload
+        assert "723 million" in ask(browser, JIANGXI)
+    finally:
+        embedder.release.set()
+        thread.join(60)
+        server.should_exit = True
+
+
+class GatedEmbedder(FakeEmbedder):
+    """Loads only once the test sets `release`: a start-up as long as the test needs."""
+
+    def __init__(self):
+        super().__init__()
+        self.release = threading.Event()
+
+    def warm_up(self):
+        assert self.release.wait(120), "the test never let the embedder load"
+
+
+def _check_starting_page(browser, url, size):
+    """The page loads while starting, shows the steps, and keeps the question box shut."""
+    from selenium.webdriver.common.by import By
+
+    set_size(browser, size)
+    browser.get(url)
+    status = wait(browser).until(lambda d: d.find_element(By.ID, "status"))
+    wait(browser).until(lambda d: "Starting" in status.text and "embedding model" in status.text)
+    box = browser.find_element(By.CSS_SELECTOR, "#question textarea")
+    assert not box.is_enabled()
+    return box
+
+
+def _in_window(browser, element) -> bool:
+    return browser.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight;", element
+    )
+
+
+@SIZES
+def test_the_expected_controls_examples_stop_regenerate_theme_and_no_share(make_pipeline, browser, size):
+    from selenium.webdriver.common.by import By
+
+    from tests.conftest import FakeGenerator
+
+    gate = threading.Event()
+    generator = FakeGenerator("Jiangxi recovered 723 million yuan in 2020 [1].", gate=gate)
+    with running_app(make_pipeline(generator=generator)) as url:
+        open_page(browser, url, size)
+        assert not browser.find_elements(By.CSS_SELECTOR, "#chat button[aria-label='Share']")
+        example = browser.find_element(By.XPATH, f'//*[@id="chat"]//*[normalize-space(text())="{JIANGXI}"]')
+        assert browser.execute_script(
+            "return arguments[0].scrollWidth <= arguments[0].clientWidth + 1", example
+        )
+        example.click()  # sends at once; the held generator keeps it answering
+        stop = wait(browser).until(lambda d: d.find_element(By.ID, "stop"))
+        wait(browser).until(lambda d: stop.is_displayed() and generator.entered.is_set())
+        stop.click()
+        wait(browser).until(lambda d: "stopped" in bot_messages(d)[-1].text)
+        wait(browser).until(lambda d: d.find_element(By.ID, "ask").is_displayed())
+        gate.set()
+        retry = browser.find_element(By.CSS_SELECTOR, "#chat button[aria-label='Retry']")
+        click_when_free(browser, retry)  # regenerate: the same question, answered this time
+        wait(browser, 120).until(lambda d: "723 million" in bot_messages(d)[-1].text)
+        assert len(bot_messages(browser)) == 1
+        box = browser.find_element(By.CSS_SELECTOR, "#question textarea")
+        paste = (
+            "arguments[0].value = arguments[1];"
+            "arguments[0].dispatchEvent(new Event('input', {bubbles: true}))"
+        )
+        browser.execute_script(paste, box, "x" * 2001)  # pasted, not cut: the count says it is too long
+        count = browser.find_element(By.ID, "count")
+        wait(browser).until(lambda d: "2,001 / 2,000 characters" in count.text and "too long" in count.text)
+        assert not browser.find_element(By.ID, "ask").is_enabled()
+        dark = browser.execute_script("return document.body.classList.contains('dark')")
+        browser.find_element(By.ID, "theme").click()
+        wait(browser).until(
+            lambda d: d.execute_script("return document.body.classList.contains('dark')") != dark
+        )

@@ -1,0 +1,97 @@
+"""Driving the chat page in headless Chromium: the steps the browser tests share (explicit waits only)."""
+
+from __future__ import annotations
+
+DESKTOP = (1280, 900)
+PHONE = (390, 844)
+
+
+def wait(browser, seconds: float = 60):
+    """An explicit wait that polls through the page re-rendering under it (a chat message replaced
+    while streaming is a stale element for a moment, not a failure)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    return WebDriverWait(browser, seconds, poll_frequency=0.2, ignored_exceptions=ignored)
+
+
+def set_size(browser, size: tuple[int, int]) -> None:
+    """Make the page's viewport exactly `size` (a phone is a touch device, as it would be)."""
+    width, height = size
+    browser.set_window_size(width + 40, height + 200)  # room for the window's own frame
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+
+
+def open_page(browser, url: str, size: tuple[int, int] = DESKTOP, seconds: float = 120):
+    """Load the page at a viewport size and wait until the question box takes questions."""
+    from selenium.webdriver.common.by import By
+
+    set_size(browser, size)
+    browser.get(url)
+    box = wait(browser, seconds).until(lambda d: d.find_element(By.CSS_SELECTOR, "#question textarea"))
+    wait(browser, seconds).until(lambda d: box.is_enabled())
+    return box
+
+
+def ask(browser, question: str, seconds: float = 120) -> str:
+    """Type a question, press Ask once it is enabled, and wait for the answer; returns the chat's text."""
+    from selenium.webdriver.common.by import By
+
+    box = browser.find_element(By.CSS_SELECTOR, "#question textarea")
+    answers = len(bot_messages(browser))
+    box.send_keys(question)
+    send = browser.find_element(By.ID, "ask")
+    wait(browser).until(lambda d: send.is_enabled())
+    send.click()
+    # done: one more answer, no longer the "…" placeholder or a draft, and Ask is back (Stop hidden)
+    wait(browser, seconds).until(
+        lambda d: (
+            len(bot_messages(d)) > answers
+            and not bot_messages(d)[-1].text.strip().endswith("…")
+            and d.find_element(By.ID, "ask").is_displayed()
+        )
+    )
+    wait(browser).until(chat_idle)  # nothing left running over the chat, so a click reaches its target
+    return browser.find_element(By.ID, "chat").text
+
+
+def bot_messages(browser) -> list:
+    from selenium.webdriver.common.by import By
+
+    return browser.find_elements(By.CSS_SELECTOR, "#chat [data-testid='bot']")
+
+
+def last_answer_in_view(browser) -> bool:
+    """Whether the top of the last answer shows in the window and in the chat's scrolled area."""
+    return browser.execute_script(
+        """
+        const bots = document.querySelectorAll("#chat [data-testid='bot']");
+        const last = bots[bots.length - 1].getBoundingClientRect();
+        const chat = document.querySelector("#chat").getBoundingClientRect();
+        return last.top >= Math.max(0, chat.top) - 1 && last.top < Math.min(innerHeight, chat.bottom) - 20;
+        """
+    )
+
+
+def chat_idle(browser) -> bool:
+    """Whether no event is running on the chat (Gradio's progress overlay would take a click)."""
+    from selenium.webdriver.common.by import By
+
+    trackers = browser.find_elements(By.CSS_SELECTOR, "#chat [data-testid='status-tracker']")
+    return all("hide" in (t.get_attribute("class") or "").split() for t in trackers)
+
+
+def click_when_free(browser, element, seconds: float = 60) -> None:
+    """Click once nothing covers the element (Gradio's progress overlay goes when its event ends)."""
+    from selenium.common.exceptions import ElementClickInterceptedException
+
+    def clicked(_) -> bool:
+        try:
+            element.click()
+        except ElementClickInterceptedException:
+            return False
+        return True
+
+    wait(browser, seconds).until(clicked)
