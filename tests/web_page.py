@@ -26,13 +26,10 @@ def set_size(browser, size: tuple[int, int]) -> None:
 
 def open_page(browser, url: str, size: tuple[int, int] = DESKTOP, seconds: float = 120):
     """Load the page at a viewport size and wait until the question box takes questions."""
-    from selenium.webdriver.common.by import By
-
     set_size(browser, size)
     browser.get(url)
-    box = wait(browser, seconds).until(lambda d: d.find_element(By.CSS_SELECTOR, "#question textarea"))
-    wait(browser, seconds).until(lambda d: box.is_enabled())
-    return box
+    wait(browser, seconds).until(lambda d: question_box(d).is_enabled())
+    return question_box(browser)
 
 
 def ask(browser, question: str, seconds: float = 120) -> str:
@@ -83,15 +80,36 @@ def chat_idle(browser) -> bool:
     return all("hide" in (t.get_attribute("class") or "").split() for t in trackers)
 
 
-def click_when_free(browser, element, seconds: float = 60) -> None:
-    """Click once nothing covers the element (Gradio's progress overlay goes when its event ends)."""
-    from selenium.common.exceptions import ElementClickInterceptedException
+def click_when_free(browser, css: str, seconds: float = 60) -> None:
+    """Click the element `css` finds, found afresh each try, once nothing covers it (Gradio's
+    progress overlay goes when its event ends; a re-rendered message is a new element)."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
 
-    def clicked(_) -> bool:
+    last = []
+
+    def clicked(d) -> bool:
         try:
-            element.click()
-        except ElementClickInterceptedException:
+            d.find_element(By.CSS_SELECTOR, css).click()
+        except WebDriverException as e:  # covered, stale or not there yet: try again
+            last[:] = [f"{type(e).__name__}: {e.msg}"]
             return False
         return True
 
-    wait(browser, seconds).until(clicked)
+    try:
+        wait(browser, seconds).until(clicked)
+    except Exception as e:
+        raise AssertionError(f"could not click {css}: {last[0] if last else 'not found'}") from e
+
+
+def question_box(browser):
+    from selenium.webdriver.common.by import By
+
+    return browser.find_element(By.CSS_SELECTOR, "#question textarea")
+
+
+def text_of(browser, elem_id: str) -> str:
+    """The text of an element found afresh (an element kept across re-renders may be stale)."""
+    from selenium.webdriver.common.by import By
+
+    return browser.find_element(By.ID, elem_id).text

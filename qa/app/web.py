@@ -142,8 +142,10 @@ def _wire_chat(library: Library, p: dict) -> None:
     answer_events.append(_answer_chain(example.then, respond, [p["box"], p["chat"], p["history"]], io, p))
     retry = p["chat"].retry
     answer_events.append(_answer_chain(retry, retry_handler(respond), [p["chat"], p["history"]], io, p))
-    p["stop"].click(
-        stopped, p["chat"], p["chat"], cancels=answer_events, show_progress="hidden", api_visibility="private"
+    # The cancel itself is the browser's (as gr.ChatInterface does it); marking the half answer
+    # runs after it, so the two never race over the chat.
+    p["stop"].click(None, None, None, cancels=answer_events, api_visibility="private").then(
+        stopped, p["chat"], p["chat"], show_progress="hidden", api_visibility="private"
     ).then(lambda: (gr.update(visible=False), gr.update(visible=True)), None, [p["stop"], p["send"]])
     reset = [p["chat"], p["history"], p["passages"], p["source"]]
     p["clear"].click(cleared, None, reset, api_visibility="private")
