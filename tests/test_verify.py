@@ -415,3 +415,13 @@ def test_a_clause_cut_from_a_long_sentence_takes_its_subject_from_the_line():
     assert unit_mismatch(terms, unit, line) == set()
     sentence = "Jiangxi combines the exploration in the epidemic, including exemption of clauses"
     assert unit_mismatch(terms, sentence, 'The "Implementation Opinions" say so; ' + sentence)
+
+
+def test_an_abstention_names_no_stray_token():
+    from qa.answer.verify import abstain_reason
+
+    e = Evidence("a.txt", 1, 0, 30, "The harbour opened in 1902.", 0.5, 0.5, 1)
+    lines = {("a.txt", 1): e.text}
+    assert "1990" in abstain_reason("When did the harbour open in 1990?", [e], lines)
+    stray = abstain_reason("<b>alert(7)</b> harbour?", [e], lines)
+    assert stray == "they do not cover it"  # not "nothing in them matches 7"

@@ -301,6 +301,9 @@ def should_abstain(
     return abstain_reason(question, evidence, line_text, generic, documents)
 
 
+MIN_NAMED_CHARS = 3  # shorter unmatched terms are not named in an abstention
+
+
 def abstain_reason(
     question: str,
     evidence: list[Evidence],
@@ -315,7 +318,9 @@ def abstain_reason(
     mismatches = [_mismatch(terms, e, line_text, generic, documents) for e in evidence]
     if all(mismatches):
         common = set.intersection(*mismatches) or mismatches[0]
-        return f"nothing in them matches {', '.join(sorted(common))}"
+        # Name only what a reader recognises as the subject; a stray "1" from pasted markup is no reason
+        named = sorted(term for term in common if len(term) >= MIN_NAMED_CHARS)
+        return f"nothing in them matches {', '.join(named)}" if named else "they do not cover it"
     return "the closest passages do not answer it"
 
 
