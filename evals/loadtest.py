@@ -168,13 +168,15 @@ def app_server(generator: str, docs: Path, index_dir: Path | None, timeout: floa
             while True:
                 if server.poll() is not None:
                     raise SystemExit(f"the server stopped: {(Path(tmp) / 'server.log').read_text()[-2000:]}")
-                try:
-                    urllib.request.urlopen(url, timeout=2)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise SystemExit(f"the server did not answer within {timeout:.0f} s") from None
-                    time.sleep(0.5)
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"the server was not ready within {timeout:.0f} s")
+                try:  # the page is served at once; questions are answered once start-up is done
+                    with urllib.request.urlopen(url + "api/status", timeout=2) as r:
+                        if json.loads(r.read()).get("ready"):
+                            break
+                except (OSError, ValueError):
+                    pass  # not listening yet
+                time.sleep(0.5)
             yield url
         finally:
             server.terminate()

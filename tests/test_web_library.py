@@ -203,6 +203,13 @@ def test_the_short_answer_leads_and_the_cited_line_is_quoted_once():
     assert "[Jiangxi funds, line 1](#cite=a.txt:1)" in shown
 
 
+def test_an_answer_text_that_leads_with_its_short_answer_shows_the_quote_once():
+    # the pipeline's shape: "<short answer>. <quote>"
+    shown = render_answer(answer(f"723 million yuan. {LINE}", short="723 million yuan"))
+    assert shown.startswith("**723 million yuan**")
+    assert shown.count("recovered 723 million yuan") == 1
+
+
 def test_without_a_short_answer_the_sentence_is_not_repeated_by_its_source():
     shown = render_answer(answer(LINE))
     assert shown.count("recovered 723 million yuan") == 1 and "(#cite=a.txt:1)" in shown

@@ -23,8 +23,10 @@ def render_answer(answer: Answer, titles: dict[str, str] | None = None) -> str:
     cited = _unique(answer.citations)
     if answer.short_answer:
         parts = [f"**{_escape(answer.short_answer)}**"]
-        if not any(_contains(c.text, answer.text) for c in cited):  # generated wording: say it too
-            parts.append(_escape(answer.text))
+        # the text leads with the short answer, then its quote: show the quote once, as a cited line
+        quote = answer.text.removeprefix(f"{answer.short_answer}. ")
+        if not any(_contains(c.text, quote) for c in cited):  # generated wording: say it too
+            parts.append(_escape(quote))
     else:
         parts = [_escape(answer.text)]
     for c in cited:
