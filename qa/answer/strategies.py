@@ -9,7 +9,7 @@ any of them off by name, so `qa eval` can show what each one is worth.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from qa.answer.arithmetic import comparison_answer, difference_answer, earlier_answer
 from qa.answer.byline import byline_answer, story_byline, who_wrote
@@ -56,7 +56,6 @@ class Context:
     generate: str = "when-needed"
     short_answers: bool = True  # False when the "short-answer" switch is off
     use_reader: bool = False  # Settings.reader
-    extra: dict = field(default_factory=dict)
 
 
 def _story_byline(c: Context) -> Draft | None:
