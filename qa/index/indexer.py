@@ -120,10 +120,12 @@ def _previous_build(settings: Settings, embedder: Embedder) -> _Previous | None:
 
 def _read_parts(
     settings: Settings, previous: _Previous | None, progress: bool
-) -> tuple[list[_FilePart], list[Skipped]]:
-    """Every source file as a part (unchanged ones from the previous build), in file order."""
+) -> tuple[list[_FilePart], list[Skipped], dict[str, Path]]:
+    """Every source file as a part (unchanged ones from the previous build), in file order; the files
+    that cannot be used, with why, and where each of those is (to record its sha256)."""
     parts: list[_FilePart] = []
     skipped: list[Skipped] = []
+    skipped_paths: dict[str, Path] = {}
     named = source_files(settings)  # the documents folder's files, then the web page's uploads
     nlp = None  # loaded only when a file needs parsing
     for file, path, root in tqdm(
@@ -137,10 +139,11 @@ def _read_parts(
         doc = read_named(path, file, root, max_file_bytes(settings))
         if isinstance(doc, Skipped):
             skipped.append(doc)
+            skipped_paths[file] = path
             continue
         nlp = nlp or load_nlp(settings.language_model)
         parts.append(document_part(doc, nlp, settings))
-    return parts, skipped
+    return parts, skipped, skipped_paths
 
 
 def build_index(
@@ -157,7 +160,7 @@ def build_index(
     # A missing extra or an unreachable server fails now, not after minutes of embedding.
     check_available(settings.vector_store, settings.qdrant_url, settings.qdrant_api_key)
     previous = None if full else _previous_build(settings, embedder)
-    parts, skipped = _read_parts(settings, previous, progress)
+    parts, skipped, skipped_paths = _read_parts(settings, previous, progress)
     for s in skipped:  # the BuildReport lists them too; `qa index` prints that list
         log.info("skipped %s: %s", s.file, s.reason)
     if not parts:
@@ -181,19 +184,13 @@ def build_index(
         if faiss_backend
         else "flat"
     )
-    manifest = Manifest(
-        format_version=FORMAT_VERSION,
-        created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        embedding_model=embedder.name,
-        dim=int(all_vectors.shape[1]),
-        chunk_chars=settings.chunk_chars,
-        chunk_overlap=settings.chunk_overlap,
+    manifest = new_manifest(
+        settings,
+        embedder.name,
+        all_vectors,
+        index_type,
         sources={p.file: p.sha256 for p in parts},
-        skipped=_hashes({name: path for name, path, _ in source_files(settings)}, [s.file for s in skipped]),
-        files={},
-        count=len(chunks),
-        index_type=index_type,
-        language_model=settings.language_model,
+        skipped=_hashes(skipped_paths),
     )
     lines = {key: text for p in parts for key, text in p.lines.items()}
     pages = {p.file: p.page_starts for p in parts if p.page_starts}
@@ -222,10 +219,30 @@ def max_file_bytes(settings: Settings) -> int:
     return int(settings.max_file_mb * 2**20)
 
 
-def _hashes(paths: dict[str, Path], files: list[str]) -> dict[str, str]:
+def new_manifest(
+    settings: Settings, embedding_model: str, vectors: np.ndarray, index_type: str, **fields
+) -> Manifest:
+    """The manifest of a build of `vectors` (row i = chunk i) made with these settings; `fields`
+    gives sources, skipped and any other Manifest field. Checksums are filled in when it is saved."""
+    return Manifest(
+        format_version=FORMAT_VERSION,
+        created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        embedding_model=embedding_model,
+        dim=int(vectors.shape[1]),
+        chunk_chars=settings.chunk_chars,
+        chunk_overlap=settings.chunk_overlap,
+        files={},
+        count=int(vectors.shape[0]),
+        index_type=index_type,
+        language_model=settings.language_model,
+        **fields,
+    )
+
+
+def _hashes(paths: dict[str, Path]) -> dict[str, str]:
     """sha256 of the files that can be read (an unreadable one is simply checked again next time)."""
     out = {}
-    for file in files:
+    for file in paths:
         try:
             out[file] = sha256_file(paths[file])
         except OSError:

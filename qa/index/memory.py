@@ -13,7 +13,6 @@ booleans, so that `where` filters compare them exactly.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -21,8 +20,8 @@ from qa.config import Settings
 from qa.errors import InputError
 from qa.index.faiss_index import choose_index_type
 from qa.index.faiss_vectors import FaissVectors, build_faiss
-from qa.index.indexer import document_part
-from qa.index.store import FORMAT_VERSION, IndexStore, Manifest
+from qa.index.indexer import document_part, new_manifest
+from qa.index.store import IndexStore
 from qa.ingest.corpus import Document, is_safe_name
 from qa.nlp import load_nlp
 from qa.retrieval.embedding import Embedder
@@ -53,20 +52,14 @@ def build_memory_store(
         raise InputError("the documents hold no sentences to index")
     vectors = embedder.embed([c.text for c in chunks])
     index_type = choose_index_type(len(chunks), int(vectors.shape[1]), settings.index_type)
-    manifest = Manifest(
-        format_version=FORMAT_VERSION,
-        created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        embedding_model=embedder.name,
-        dim=int(vectors.shape[1]),
-        chunk_chars=settings.chunk_chars,
-        chunk_overlap=settings.chunk_overlap,
+    manifest = new_manifest(
+        settings,
+        embedder.name,
+        vectors,
+        index_type,
         sources={d.file: d.sha256 for d in docs},
         skipped={},
-        files={},
-        count=len(chunks),
-        index_type=index_type,
         vector_store={"backend": "faiss", "files": [], "memory": True},
-        language_model=settings.language_model,
     )
     analysis = {p.file: p.analysis for p in parts}
     vectors_index = FaissVectors(build_faiss(vectors, index_type))
