@@ -77,7 +77,6 @@ def units(hit: Hit, sentences: SentenceIndex) -> list[tuple[int, int, int, int, 
     chunk = hit.chunk
     out = []
     for s in sentences.within(chunk.file, chunk.start, chunk.end):
-        paragraph = " ".join(s.span.doc.text.split())
         pieces = [(0, len(s.text))]
         if len(s.text) > LONG_SENTENCE_CHARS:
             cuts = [m.end() for m in re.finditer(r";\s*", s.text)]
@@ -89,7 +88,7 @@ def units(hit: Hit, sentences: SentenceIndex) -> list[tuple[int, int, int, int, 
             a, b = s.start + x + lead, s.start + x + len(raw)
             first = s.first_line if x == 0 else sentences.line_of(s, a)
             last = s.last_line if y == len(s.text) else sentences.line_of(s, b - 1)
-            out.append((first, last, a, b, " ".join(raw.split()), paragraph))
+            out.append((first, last, a, b, " ".join(raw.split()), s.paragraph))
     return out
 
 

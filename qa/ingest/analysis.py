@@ -191,6 +191,7 @@ class Sentence:
     last_line: int
     text: str  # line breaks read as spaces
     span: object  # the spaCy Span: entities, noun chunks, lemmas, dependencies
+    paragraph: str  # the paragraph it is in, whitespace collapsed (one string shared by its sentences)
 
 
 class SentenceIndex:
@@ -201,11 +202,14 @@ class SentenceIndex:
         for doc in docs:
             data = doc.user_data
             file, offset, first, breaks = data["file"], data["start"], data["first_line"], data["breaks"]
+            paragraph = " ".join(doc.text.split())
             for a, b, sent in sentence_offsets(doc):
                 line = first + bisect.bisect_right(breaks, a - offset)
                 last = first + bisect.bisect_right(breaks, b - 1 - offset)
                 text = doc.text[a - offset : b - offset]
-                self._by_file.setdefault(file, []).append(Sentence(file, a, b, line, last, text, sent))
+                self._by_file.setdefault(file, []).append(
+                    Sentence(file, a, b, line, last, text, sent, paragraph)
+                )
         for sentences in self._by_file.values():
             sentences.sort(key=lambda s: s.start)
         self._starts = {f: [s.start for s in ss] for f, ss in self._by_file.items()}
