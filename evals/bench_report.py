@@ -217,8 +217,22 @@ def first_token_bound(result: dict[str, Any], stages: Path = HERE / "FIRST-TOKEN
 
 
 def markdown(result: dict[str, Any]) -> str:
+    lines = _header(result)
+    if rows := targets(result):
+        lines += ["## Targets", "", *_table(["target", "goal", "measured", ""], rows), ""]
+    if result.get("startup"):
+        lines += _startup(result)
+    if result.get("answers"):
+        lines += _answers(result)
+    lines += _build(result)
+    if result.get("scaling"):
+        lines += _scaling(result)
+    return "\n".join(lines) + "\n"
+
+
+def _header(result: dict[str, Any]) -> list[str]:
     m = result["machine"]
-    lines = [
+    return [
         "# Speed benchmark",
         "",
         f"Run {result['date']} at commit `{result['commit']}` with `{result['command'].strip()}` "
@@ -234,70 +248,78 @@ def markdown(result: dict[str, Any]) -> str:
         f"faiss {m.get('faiss')}, llama-cpp-python {m.get('llama_cpp') or 'not installed'}.",
         "",
     ]
-    if rows := targets(result):
-        lines += ["## Targets", "", *_table(["target", "goal", "measured", ""], rows), ""]
-    if result.get("startup"):
-        lines += [
-            "## Start-up of the chat",
-            "",
-            "`python app.py` until its page answers, then one question over HTTP. The page answers "
-            "before the generator has loaded: it loads in the background, and quoted answers do not "
-            "wait for it. Generator loaded is when the app logged that it was (from the start); peak "
-            "RSS is taken after that.",
-            "",
-        ]
-        if run := result.get("startup_run"):  # start-up measured again in a run of its own
-            lines += [f"Measured in a run of its own, {run['date']} at commit `{run['commit']}`.", ""]
-        rows = []
-        for name, s in result["startup"].items():
-            for kind in ("cold", "warm"):
-                if kind in s:
-                    r = s[kind]
-                    rows.append(
-                        [
-                            name,
-                            kind,
-                            _f(r.get("ready_s")),
-                            _f(r.get("first_answer_s"), 2),
-                            _f(r.get("generator_loaded_s")),
-                            _f(r.get("peak_rss_mb"), 0),
-                            r.get("error", "")[:200],
-                        ]
-                    )
-        lines += _table(
-            [
-                "configuration",
-                "model cache",
-                "ready s",
-                "first answer s",
-                "generator loaded s",
-                "peak RSS MB",
-                "error",
-            ],
-            rows,
-        )
-        lines += [
-            "",
-            "Cold: empty model cache (the GGUF is converted once) and no index (built at start).",
-            "",
-        ]
-    if result.get("answers"):
-        lines += ["## Answers, per question", ""]
-        lines += [
-            "Every row answers the same gold questions, interleaved (one question on every row, "
-            "then the next). Times are wall clock from the question to the first streamed token and to "
-            "the final answer; decode tokens/s counts the generator's tokens after the first. "
-            "`baseline-plain` is the plain RAG baseline of the evaluation (dense top-3 passages in, "
-            "the model's words out). Rows that answer "
-            "without the generator (abstentions, extractive answers, name lists) have no first token; "
-            "their first answer text is the whole answer. `verified` is the default (the generator "
-            "writes only when no quoted line answers); the `-always` rows have it write every answer.",
-            "",
-            *answers_section(result["answers"]),
-            "",
-        ]
-        if bounds := bounds_section(result) + first_token_bound(result):
-            lines += ["### What bounds generation", "", *bounds, ""]
+
+
+def _startup(result: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Start-up of the chat",
+        "",
+        "`python app.py` until its page answers, then one question over HTTP. The page answers "
+        "before the generator has loaded: it loads in the background, and quoted answers do not "
+        "wait for it. Generator loaded is when the app logged that it was (from the start); peak "
+        "RSS is taken after that.",
+        "",
+    ]
+    if run := result.get("startup_run"):  # start-up measured again in a run of its own
+        lines += [f"Measured in a run of its own, {run['date']} at commit `{run['commit']}`.", ""]
+    rows = []
+    for name, s in result["startup"].items():
+        for kind in ("cold", "warm"):
+            if kind in s:
+                r = s[kind]
+                rows.append(
+                    [
+                        name,
+                        kind,
+                        _f(r.get("ready_s")),
+                        _f(r.get("first_answer_s"), 2),
+                        _f(r.get("generator_loaded_s")),
+                        _f(r.get("peak_rss_mb"), 0),
+                        r.get("error", "")[:200],
+                    ]
+                )
+    lines += _table(
+        [
+            "configuration",
+            "model cache",
+            "ready s",
+            "first answer s",
+            "generator loaded s",
+            "peak RSS MB",
+            "error",
+        ],
+        rows,
+    )
+    return lines + [
+        "",
+        "Cold: empty model cache (the GGUF is converted once) and no index (built at start).",
+        "",
+    ]
+
+
+def _answers(result: dict[str, Any]) -> list[str]:
+    lines = ["## Answers, per question", ""]
+    lines += [
+        "Every row answers the same gold questions, interleaved (one question on every row, "
+        "then the next). Times are wall clock from the question to the first streamed token and to "
+        "the final answer; decode tokens/s counts the generator's tokens after the first. "
+        "`baseline-plain` is the plain RAG baseline of the evaluation (dense top-3 passages in, "
+        "the model's words out). Rows that answer "
+        "without the generator (abstentions, extractive answers, name lists) have no first token; "
+        "their first answer text is the whole answer. `verified` is the default (the generator "
+        "writes only when no quoted line answers); the `-always` rows have it write every answer.",
+        "",
+        *answers_section(result["answers"]),
+        "",
+    ]
+    if bounds := bounds_section(result) + first_token_bound(result):
+        lines += ["### What bounds generation", "", *bounds, ""]
+    return lines
+
+
+def _build(result: dict[str, Any]) -> list[str]:
+    """The index build and the retrieval parts, each when the run measured it."""
+    lines = []
     if result.get("build"):
         b = result["build"]
         lines += [
@@ -320,24 +342,26 @@ def markdown(result: dict[str, Any]) -> str:
             *_table(["part", "p50 ms", "p95 ms"], rows),
             "",
         ]
-    if result.get("scaling"):
-        lines += [
-            "## Scaling of the vector index",
-            "",
-            "Synthetic clustered 384-dim vectors (see evals/bench_scaling.py), built with the product's "
-            "`qa.index.faiss_index.build_index`. Memory is the serialized index size. Query p50 is one query "
-            "at a time, as the chat asks; recall@10 is against exact search over 200 queries from the same "
-            "distribution. `auto` picks flat up to 50k vectors of 384 dimensions, IVF above.",
-            "",
-            *scaling_section(result["scaling"]),
-            "",
-            *(
-                f"- {s['index_type']} at {s['n']:,} skipped: {s['reason']}"
-                for s in result.get("scaling_skipped", [])
-            ),
-            "",
-        ]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _scaling(result: dict[str, Any]) -> list[str]:
+    return [
+        "## Scaling of the vector index",
+        "",
+        "Synthetic clustered 384-dim vectors (see evals/bench_scaling.py), built with the product's "
+        "`qa.index.faiss_index.build_index`. Memory is the serialized index size. Query p50 is one query "
+        "at a time, as the chat asks; recall@10 is against exact search over 200 queries from the same "
+        "distribution. `auto` picks flat up to 50k vectors of 384 dimensions, IVF above.",
+        "",
+        *scaling_section(result["scaling"]),
+        "",
+        *(
+            f"- {s['index_type']} at {s['n']:,} skipped: {s['reason']}"
+            for s in result.get("scaling_skipped", [])
+        ),
+        "",
+    ]
 
 
 def figure(result: dict[str, Any], path: Path) -> bool:
