@@ -433,7 +433,7 @@ def cmd_eval(args, settings) -> int:
 
 
 def cmd_serve(args, settings) -> int:
-    from qa.app.web import serve
+    from qa.app.server import serve
 
     serve(settings, share=args.share)
     return 0
