@@ -19,7 +19,6 @@ called, "generator" the part from the call to its first piece.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import sys
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import qa
 import qa.generation.prefix_cache
+from evals.bench_prefix import gold_prompt_args
 from evals.compare_backends import token_counter
 from qa.answer.pipeline import Pipeline
 from qa.evaluation.gold import load_gold
@@ -347,17 +347,11 @@ def quality_markdown(rows: list[dict]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--gold", default="evals/gold.jsonl")
-    parser.add_argument("--index", help="index folder (default: settings)")
-    parser.add_argument("--limit", type=int, default=30, help="gold questions")
+    parser = gold_prompt_args(__doc__, "gold questions", "FIRST-TOKEN")
     parser.add_argument(
         "--sentences", default="3", help="prompt sizes for after-N variants (comma-separated)"
     )
     parser.add_argument("--quality", default="", help="N=REPORT.json,... from `qa eval` runs per prompt size")
-    parser.add_argument("--out", default="evals", help="where FIRST-TOKEN.md/.json go")
     args = parser.parse_args(argv)
     started, load_before = time.perf_counter(), load_text()
     settings = qa.load_settings(index_dir=args.index)

@@ -201,14 +201,19 @@ def per_question(rows: list[dict]) -> list[str]:
     return out
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def gold_prompt_args(doc: str, limit_help: str, report: str) -> argparse.ArgumentParser:
+    """--gold, --index, --limit and --out: the options of the benchmarks that time the generator on the
+    gold questions' prompts (this one and evals/bench_first_token.py); `report` names what --out gets."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gold", default="evals/gold.jsonl")
     parser.add_argument("--index", help="index folder (default: settings)")
-    parser.add_argument("--limit", type=int, default=30, help="questions that reach the generator")
-    parser.add_argument("--out", default="evals", help="where PREFIX-CACHE.md/.json go")
+    parser.add_argument("--limit", type=int, default=30, help=limit_help)
+    parser.add_argument("--out", default="evals", help=f"where {report}.md/.json go")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = gold_prompt_args(__doc__, "questions that reach the generator", "PREFIX-CACHE")
     args = parser.parse_args(argv)
     started, load_before = time.perf_counter(), load_text()
     settings = qa.load_settings(index_dir=args.index)
