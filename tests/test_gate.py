@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.answer import gate
+from qa.answer import gate, verify
 from qa.answer.evidence import Evidence
 from qa.answer.question import QuestionAnalysis
 from qa.errors import ModelError
@@ -30,7 +30,7 @@ def unit(text, context=""):
     ],
 )
 def test_names_match_loosely_but_not_short_ones(a, b, same):
-    assert gate.close(a, b) is same
+    assert verify.close(a, b) is same
 
 
 def test_a_sentence_about_another_named_place_contradicts():
@@ -100,3 +100,14 @@ def test_damaged_weights_are_refused(tmp_path):
         gate.load_gate(str(bad), sha256="0" * 64)
     with pytest.raises(ModelError, match="missing"):
         gate.load_gate(str(tmp_path / "none.json"))
+
+
+def test_the_keyword_check_matches_unknown_names_loosely_and_takes_a_pronoun_subject_from_the_line():
+    terms = verify.question_terms("What troubled Shirly at Oswego?", frozenset())
+    said = "Shirley's efforts at Oswego were bogged down in logistical difficulties."
+    assert verify.unit_mismatch(terms, said, said, vocabulary=frozenset({"shirley", "oswego"})) == set()
+    # a name the corpus uses must be there as it is
+    assert verify.unit_mismatch(terms, said, said, vocabulary=frozenset({"shirly", "shirley"})) == {"shirly"}
+    terms = verify.question_terms("When did Okonkwo reach Umuofia?", frozenset())
+    line = "Okonkwo was exiled for seven years. He reached Umuofia in 1904."
+    assert verify.unit_mismatch(terms, "He reached Umuofia in 1904.", line) == set()

@@ -17,7 +17,7 @@ from qa.answer.prompting import NOT_STATED, evidence_prompt, plain_prompt
 from qa.answer.question import analyse_question
 from qa.answer.reader import load_reader
 from qa.answer.strategies import (
-    LEARNED_GATE,
+    KEYWORD_GATE,
     SHORT_ANSWER,
     Context,
     Draft,
@@ -259,8 +259,8 @@ class Pipeline:
         common, file_tokens = retriever.common_terms, retriever.file_tokens
         analysis = functools.cache(lambda: analyse_question(query, self.nlp))
         gate_support = None
-        if LEARNED_GATE in self._disabled:
-            answering = answering_units(query, evidence, lines, common, file_tokens)
+        if KEYWORD_GATE not in self._disabled:
+            answering = answering_units(query, evidence, lines, common, file_tokens, idf)
         else:
             scored = scored_units(analysis(), evidence, self.parsed, idf, file_tokens, load_gate())
             gate_support = max((p for p, _ in scored), default=0.0)

@@ -121,9 +121,10 @@ STRATEGIES: tuple[Strategy, ...] = (
 )
 # Not a strategy of its own: the short phrase that leads a quoted answer ("723 million yuan. …").
 SHORT_ANSWER = "short-answer"
-# Not a strategy either: which units may answer. Off, the keyword check (verify.answering_units) decides.
-LEARNED_GATE = "learned-gate"
-STRATEGY_NAMES: tuple[str, ...] = (*(s.name for s in STRATEGIES), SHORT_ANSWER, LEARNED_GATE)
+# Not a strategy either: which units may answer. On (the default), the keyword check of
+# verify.answering_units decides; off, the learned gate (qa/answer/gate.py) does.
+KEYWORD_GATE = "keyword-gate"
+STRATEGY_NAMES: tuple[str, ...] = (*(s.name for s in STRATEGIES), SHORT_ANSWER, KEYWORD_GATE)
 
 
 def disabled(setting: str) -> frozenset[str]:

@@ -7,6 +7,7 @@ every capitalised name in it occurs on a cited line, and most of its words do.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 
 from qa.answer.arithmetic import explain, figures, value
@@ -139,6 +140,7 @@ def unit_mismatch(
     document: frozenset[str] = frozenset(),
     generic: frozenset[str] = frozenset(),
     previous: str = "",
+    vocabulary: Container[str] = frozenset(),
 ) -> set[str]:
     """Question terms that this evidence unit contradicts or lacks.
 
@@ -164,15 +166,25 @@ def unit_mismatch(
         missing |= terms["years"] - unit_tokens
     # Quoted speech names its speaker elsewhere on the line ('"… has declined," Long Guoying said'),
     # and a clause cut from a long sentence at "; " ("combine the useful exploration …") its subject
-    if unit_terms["names"] and not is_quoted_speech(unit) and not unit[:1].islower():
+    if (
+        unit_terms["names"]
+        and not is_quoted_speech(unit)
+        and not unit[:1].islower()
+        and not points_back(unit)
+    ):
         names = terms["names"] - unit_tokens - acronyms(unit)
+        scope = unit_tokens
     else:
         names = terms["names"] - line_tokens - acronyms(line)
+        scope = line_tokens
         if not names_somebody(line, generic):
             names -= document
+            scope = scope | document
     if previous and _POINTS_BACK.search(" ".join(unit.split()[:POINTING_WORDS])):
         names -= set(tokenize(previous)) | acronyms(previous)
-    missing |= names
+    # A name the corpus never uses is a misspelling or another form of one it does ("Shirly",
+    # "American"): it matches loosely. One it uses must be there as it is: "Shanxi" is not "Shaanxi".
+    missing |= {n for n in names if n in vocabulary or not any(close(n, t) for t in scope if t[:1] == n[:1])}
     missing |= terms["numbers"] - line_tokens
     asked_words = terms.get("words", set()) - unit_tokens  # an "outpatient" question against "inpatient"
     missing |= {t for t in asked_words if any(contrasts(t, u) for u in unit_tokens)}
@@ -214,9 +226,49 @@ _POINTS_BACK = re.compile(
     re.I,
 )
 POINTING_WORDS = 10  # "On January 21, 2021, it will be issued": the subject comes early
+POINTING = frozenset("he she it they this these his her its their".split())
+MIN_FUZZY_CHARS = 4  # shorter names must match exactly
 _MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
 )
+
+
+def close(a: str, b: str) -> bool:
+    """Whether two tokens may be one name: equal, one a prefix of the other ("america",
+    "american"), or one edit apart when both are long enough ("shirly", "shirley").
+
+    >>> close("america", "american"), close("shirly", "shirley"), close("iran", "iraq")
+    (True, True, False)
+    """
+    if a == b:
+        return True
+    if min(len(a), len(b)) < MIN_FUZZY_CHARS:
+        return False
+    if a.startswith(b) or b.startswith(a):
+        return True
+    return min(len(a), len(b)) > MIN_FUZZY_CHARS and _one_edit(a, b)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1 :] == b[i + 1 :]
+    return a[i:] == b[i + 1 :]
+
+
+def points_back(unit: str) -> bool:
+    """Whether a pronoun early in the unit stands for a subject named before it ("He came back in 1908").
+
+    >>> points_back("He came back to the city in 1908."), points_back("The city grew.")
+    (True, False)
+    """
+    return bool({w.strip('",.;:').lower() for w in unit.split()[:POINTING_WORDS]} & POINTING)
 
 
 def is_quoted_speech(unit: str) -> bool:
@@ -253,6 +305,7 @@ def answering_units(
     line_text: dict[tuple[str, int], str],
     generic: frozenset[str] = frozenset(),
     documents: dict[str, frozenset[str]] | None = None,
+    vocabulary: Container[str] = frozenset(),
 ) -> list[Evidence]:
     """The evidence units that may answer the question, best first.
 
@@ -277,15 +330,16 @@ def answering_units(
         if e.coverage >= MIN_COVERAGE
         and (kind not in ("number", "date") or new_answer_tokens(kind, e.text, q_tokens) > 0)
         and (not percentage or has_percentage(e.text))
-        and not _mismatch(terms, e, line_text, generic, documents)
+        and not _mismatch(terms, e, line_text, generic, documents, vocabulary)
     ]
 
 
-def _mismatch(terms, e: Evidence, line_text, generic, documents) -> set[str]:
+def _mismatch(terms, e: Evidence, line_text, generic, documents, vocabulary=frozenset()) -> set[str]:
     line = paragraph_of(e, line_text)
     earlier = (line_text[(e.file, n)] for n in range(e.line - 1, 0, -1) if (e.file, n) in line_text)
     previous = next(earlier, "")
-    return unit_mismatch(terms, e.text, line, (documents or {}).get(e.file, frozenset()), generic, previous)
+    document = (documents or {}).get(e.file, frozenset())
+    return unit_mismatch(terms, e.text, line, document, generic, previous, vocabulary)
 
 
 def should_abstain(
