@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from qa.config import Settings
 from qa.errors import IndexMissingError, IndexStaleError, InputError
-from qa.index.indexer import build_index, stale_reasons
+from qa.index.freshness import stale_reasons
+from qa.index.indexer import build_index
 from qa.index.store import IndexStore
 from qa.records import Chunk, Hit
 from qa.retrieval.retriever import RRF_K, Retriever, fuse

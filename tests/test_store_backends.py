@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.index.indexer import build_index, stale_reasons
+from qa.index.freshness import stale_reasons
+from qa.index.indexer import build_index
 from qa.index.store import RECORD_FILES, IndexStore, current_build
 from qa.retrieval.retriever import Retriever
 from tests.conftest import ROOT, SEEDS, collection_names

@@ -279,7 +279,8 @@ def batch_items(path: str) -> Iterator[BatchItem]:
 
 
 def cmd_index(args, settings) -> int:
-    from qa.index.indexer import build_index, live_build_problem, stale_reasons
+    from qa.index.freshness import live_build_problem, stale_reasons
+    from qa.index.indexer import build_index
     from qa.retrieval.embedding import SentenceTransformerEmbedder
 
     if not args.full:

@@ -30,7 +30,8 @@ from qa.app.titles import titles
 from qa.config import Settings
 from qa.errors import IndexMissingError, InputError, QAError
 from qa.generation.factory import make_generator
-from qa.index.indexer import build_index, stale_reasons
+from qa.index.freshness import max_file_bytes, stale_reasons
+from qa.index.indexer import build_index
 from qa.index.sources import source_lines
 from qa.ingest.corpus import Skipped, unsupported_files
 from qa.ingest.uploads import PREFIX, check_upload, read_named, source_files, uploads_enabled
@@ -269,7 +270,10 @@ class Library:
         """Files left out of the live build, with why (read again when this process did not build it)."""
         if self._skipped is None or self._skipped[0] != _build_name(self.settings):
             named = source_files(self.settings)
-            again = [read_named(path, name, root) for name, path, root in named if name in manifest.skipped]
+            limit = max_file_bytes(self.settings)
+            again = [
+                read_named(path, name, root, limit) for name, path, root in named if name in manifest.skipped
+            ]
             left_out = [s for s in again if isinstance(s, Skipped)]
             self._skipped = (_build_name(self.settings), left_out + unsupported_files(self.settings.docs_dir))
         return self._skipped[1]

@@ -1,7 +1,8 @@
 """Index: chunks in, a stored, checksummed, incrementally updated index out.
 
-- ``indexer``: ``build_index(settings, embedder)`` embeds new and changed files, reuses the rest, and says
-  which are stale (``stale_reasons``); ``live_build_problem`` checks the live build as loading does.
+- ``indexer``: ``build_index(settings, embedder)`` embeds new and changed files and reuses the rest.
+- ``freshness``: which files and settings make the live index stale (``stale_reasons``), and
+  ``live_build_problem``, which checks the live build as loading does.
 - ``planning``: what a build would embed and how long it would take, before it starts (``plan_build``).
 - ``memory``: an index of ``TextDocument``s given in memory (text + metadata), never written to disk.
 - ``store``: the build folder on disk (chunk records, line texts, vectors, manifest with the sha256

@@ -14,8 +14,9 @@ from pathlib import Path
 from qa.config import Settings
 from qa.errors import QAError
 from qa.hashing import sha256_file
+from qa.index.freshness import max_file_bytes, size_limit_lets_in
 from qa.index.store import FORMAT_VERSION, read_manifest
-from qa.ingest.corpus import list_sources
+from qa.ingest.uploads import source_files
 
 # Measured with the packaged all-MiniLM-L6-v2 on the shared 2-core machine: a full build of 3,693
 # chunks embedded in 440-578 s (evals/INCREMENTAL.md), 0.12-0.16 s a chunk; the larger is used.
@@ -59,17 +60,15 @@ def duration(seconds: float) -> str:
 def plan_build(settings: Settings) -> BuildPlan:
     """What an incremental build would embed now: new and changed files when the live build can be
     reused (same format, model and chunking), else every file. Files over the size limit are left
-    out, as the build skips them."""
-    root = Path(settings.docs_dir)
+    out, as the build skips them; files an earlier, lower limit skipped are counted."""
     known = _reusable_sources(settings)
-    limit = settings.max_file_mb * 2**20
+    limit = max_file_bytes(settings)
     todo: list[tuple[Path, int]] = []
-    for path in list_sources(root):
+    for name, path, _ in source_files(settings):
         try:
             size = path.stat().st_size
             if size > limit:
                 continue
-            name = path.relative_to(root).as_posix()
             if name in known and sha256_file(path) == known[name]:
                 continue
         except OSError:
@@ -81,7 +80,7 @@ def plan_build(settings: Settings) -> BuildPlan:
 
 
 def _reusable_sources(settings: Settings) -> dict[str, str]:
-    """file -> sha256 of the live build's files, when a build would reuse them; else {}."""
+    """file -> sha256 of the live build's files that a build would not read again; else {}."""
     try:
         manifest = read_manifest(settings.index_dir)
     except QAError:
@@ -91,4 +90,7 @@ def _reusable_sources(settings: Settings) -> dict[str, str]:
         and manifest.embedding_model == settings.embedding_model
         and (manifest.chunk_chars, manifest.chunk_overlap) == (settings.chunk_chars, settings.chunk_overlap)
     )
-    return {**manifest.skipped, **manifest.sources} if same else {}
+    if not same:
+        return {}
+    let_in = set(size_limit_lets_in(manifest, settings))
+    return {**{f: h for f, h in manifest.skipped.items() if f not in let_in}, **manifest.sources}

@@ -82,6 +82,9 @@ class Manifest:
     # Qdrant url and collection}; never an API key.
     vector_store: dict = dataclasses.field(default_factory=lambda: dict(DEFAULT_VECTOR_STORE))
     language_model: str = ""  # the spaCy pipeline that analysed the documents
+    # QA_MAX_FILE_MB the build read files under: changing it changes which files are indexed.
+    # None in builds from before it was recorded.
+    max_file_mb: float | None = None
 
     @classmethod
     def from_dict(cls, data: object) -> Manifest:

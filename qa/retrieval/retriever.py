@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from qa.answer.writing_systems import corpus_scripts
 from qa.config import Settings
 from qa.errors import IndexMissingError, IndexStaleError, InputError
-from qa.index.indexer import build_index, stale_reasons
+from qa.index.freshness import stale_reasons
+from qa.index.indexer import build_index
 from qa.index.memory import TextDocument, build_memory_store
 from qa.index.planning import duration, plan_build
 from qa.index.store import IndexStore
