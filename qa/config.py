@@ -58,9 +58,9 @@ class Settings:
     # about half an hour of embedding on a busy 2-core machine. The manifest records it, so a change
     # makes the index stale (the files it now lets in or leaves out).
     max_file_mb: float = 10.0
-    # ask/search/chat/the web app (and Retriever.from_settings) build a missing or stale index
-    # themselves only when the estimated embedding time (qa/index/planning.py) is at most this many
-    # seconds; a longer build is refused with a pointer to `qa index`. 0: never build implicitly.
+    # ask/search/chat/the web app build a missing or stale index themselves only when the estimated
+    # embedding time (qa/index/planning.py) is at most this many seconds; a longer build is refused with
+    # a pointer to `qa index`. 0: never build implicitly. The library never builds unless asked.
     auto_build_seconds: float = 300.0
     max_new_tokens: int = 48
     max_question_chars: int = 2000

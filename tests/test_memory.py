@@ -72,7 +72,7 @@ def test_search_filtered_by_metadata_keeps_only_matching_documents(mode, where, 
 
 
 def test_a_filter_finds_k_hits_even_when_the_best_unfiltered_ones_are_elsewhere(fake_settings, fake_embedder):
-    retriever = Retriever.from_settings(fake_settings, fake_embedder, progress=False)
+    retriever = Retriever.from_settings(fake_settings, fake_embedder, build=True)
     (last,) = sorted(retriever.store.manifest.sources)[-1:]
     hits = retriever.search("Jiangxi recovered 723 million yuan", k=3, where={"file": last})
     assert len(hits) == 3 and {h.chunk.file for h in hits} == {last}

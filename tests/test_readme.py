@@ -85,7 +85,7 @@ def server_url(tmp_path_factory):
     root = tmp_path_factory.mktemp("readme-http")
     shutil.copytree(SEEDS, root / "docs")
     settings = fake_settings_for(root, root / "docs")
-    pipeline = Pipeline(settings, Retriever.from_settings(settings, FakeEmbedder(), progress=False))
+    pipeline = Pipeline(settings, Retriever.from_settings(settings, FakeEmbedder(), build=True))
     port = free_port()
     server = start_in_thread(build_server(pipeline, None, port), "127.0.0.1", port)
     yield f"http://127.0.0.1:{port}"

@@ -3,7 +3,8 @@
 - ``indexer``: ``build_index(settings, embedder)`` embeds new and changed files and reuses the rest.
 - ``freshness``: which files and settings make the live index stale (``stale_reasons``), and
   ``live_build_problem``, which checks the live build as loading does.
-- ``planning``: what a build would embed and how long it would take, before it starts (``plan_build``).
+- ``planning``: what a build would embed and how long it would take, before it starts (``plan_build``), and
+  whether one may start: never unless asked (``require_index``), within a limit for `ask` (``ensure_index``).
 - ``memory``: an index of ``TextDocument``s given in memory (text + metadata), never written to disk.
 - ``store``: the build folder on disk (chunk records, line texts, vectors, manifest with the sha256
   of every file),
