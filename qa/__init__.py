@@ -11,7 +11,8 @@ The public API (README "Python API"):
 - ``SentenceTransformerEmbedder.from_settings(settings)`` makes the embedder that
   ``build_index(settings, embedder)`` and ``Retriever.from_settings(settings, embedder)`` take.
 - ``Retriever.from_documents([TextDocument(name, text, metadata)], embedder)``: an index of documents
-  given in memory; ``search(query, k, where={...})`` filters by file or metadata.
+  given in memory; ``search(query, k, where={...})`` filters by file or metadata; ``save(folder)`` and
+  ``Retriever.load(folder, embedder)`` keep it on disk.
 - data types ``Chunk``, ``Hit`` (with ``dense`` and ``bm25`` scores), ``Citation``, ``Answer``;
   errors are ``QAError`` subclasses. Library calls never start a build unless asked (build=True) and
   print no progress bars unless asked (progress=True).

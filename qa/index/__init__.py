@@ -5,7 +5,8 @@
   ``live_build_problem``, which checks the live build as loading does.
 - ``planning``: what a build would embed and how long it would take, before it starts (``plan_build``), and
   whether one may start: never unless asked (``require_index``), within a limit for `ask` (``ensure_index``).
-- ``memory``: an index of ``TextDocument``s given in memory (text + metadata), never written to disk.
+- ``memory``: an index of ``TextDocument``s given in memory (text + metadata), written to a folder only
+  when saved (``save_memory_store``, ``load_memory_store``).
 - ``store``: the build folder on disk (chunk records, line texts, vectors, manifest with the sha256
   of every file),
   written atomically and checked on load.

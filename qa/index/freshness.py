@@ -4,6 +4,7 @@
   embedding model, chunking, language model, vector store or index type; a file on the other side of
   a changed QA_MAX_FILE_MB); [] when it is up to date.
 - ``live_build_problem(settings)``: what `ask` would refuse in the live build, though no file changed.
+- ``check_folder_index``: an index saved from documents in memory is never updated from a folder.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qa.config import Settings
-from qa.errors import QAError
+from qa.errors import InputError, QAError
 from qa.hashing import sha256_file
 from qa.index.faiss_index import choose_index_type
 from qa.index.store import FORMAT_VERSION, IndexStore, Manifest, read_embeddings, read_manifest
@@ -30,6 +31,16 @@ def file_size(path: Path) -> int:
         return -1
 
 
+def check_folder_index(manifest: Manifest, index_dir: Path) -> None:
+    """An index saved from documents in memory (Retriever.save) is not updated from a folder: a build
+    over it would replace those documents with the folder's."""
+    if manifest.origin != "folder":
+        raise InputError(
+            f"{index_dir} holds documents saved from memory (Retriever.save), not the index of a folder: "
+            "load it with qa.Retriever.load, and index folders into another --index folder"
+        )
+
+
 def live_build_problem(settings: Settings) -> str:
     """What is wrong with the live build, checked as `ask` loads it (every file against its checksum,
     the records, the vectors); "" when it loads. `qa index` rebuilds a damaged build even when no
@@ -45,6 +56,7 @@ def live_build_problem(settings: Settings) -> str:
 def stale_reasons(settings: Settings, manifest: Manifest | None = None) -> list[str]:
     """Why the index no longer matches the documents and settings (empty when it is fresh)."""
     manifest = manifest or read_manifest(settings.index_dir)
+    check_folder_index(manifest, settings.index_dir)
     reasons = []
     if manifest.format_version != FORMAT_VERSION:
         reasons.append(

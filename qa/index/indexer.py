@@ -11,11 +11,11 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from qa.config import Settings
-from qa.errors import CorpusError, IndexMissingError, IndexStaleError, QAError
+from qa.errors import CorpusError, IndexCorruptError, IndexMissingError, IndexStaleError, QAError
 from qa.hashing import sha256_file
 from qa.index.faiss_index import choose_index_type
 from qa.index.faiss_vectors import FaissVectors, build_faiss
-from qa.index.freshness import file_size, max_file_bytes
+from qa.index.freshness import check_folder_index, file_size, max_file_bytes
 from qa.index.store import (
     FORMAT_VERSION,
     IndexStore,
@@ -161,6 +161,10 @@ def build_index(
     started = time.perf_counter()
     # A missing extra or an unreachable server fails now, not after minutes of embedding.
     check_available(settings.vector_store, settings.qdrant_url, settings.qdrant_api_key)
+    try:
+        check_folder_index(read_manifest(settings.index_dir), settings.index_dir)
+    except (IndexMissingError, IndexCorruptError):
+        pass  # nothing there yet, or a damaged build that this one replaces
     previous = None if full else _previous_build(settings, embedder)
     parts, skipped, skipped_paths = _read_parts(settings, previous, progress)
     for s in skipped:  # the BuildReport lists them too; `qa index` prints that list

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Iterable
+from pathlib import Path
 
 from qa.answer.writing_systems import corpus_scripts
 from qa.config import Settings
 from qa.errors import IndexStaleError, InputError
-from qa.index.memory import TextDocument, build_memory_store
+from qa.index.memory import TextDocument, build_memory_store, load_memory_store, save_memory_store
 from qa.index.planning import ensure_index, require_index
 from qa.index.store import IndexStore
 from qa.inputs import check_k, clean_question
@@ -118,6 +119,28 @@ class Retriever:
         store, metadata = build_memory_store(documents, embedder, settings)
         return cls(
             store, embedder, settings.retrieval, settings.max_question_chars, settings.dense_weight, metadata
+        )
+
+    def save(self, folder: str | Path) -> Path:
+        """Save an index of documents given in memory (from_documents) into `folder`, metadata
+        included, in the format of a folder index, written atomically; returns its build folder.
+        Saving again into the same folder replaces what it held. Retriever.load reads it back."""
+        return save_memory_store(self.store, Path(folder))
+
+    @classmethod
+    def load(cls, folder: str | Path, embedder: Embedder, settings: Settings | None = None) -> Retriever:
+        """The retriever saved into `folder` by save(): its documents, chunks, vectors and metadata
+        (so `where` filters work as before), checked like a folder index. embedder and
+        settings.language_model must be those it was built with; settings gives the retrieval mode."""
+        settings = settings or Settings()
+        store = load_memory_store(Path(folder), embedder, settings)
+        return cls(
+            store,
+            embedder,
+            settings.retrieval,
+            settings.max_question_chars,
+            settings.dense_weight,
+            store.manifest.metadata,
         )
 
     @property
