@@ -114,7 +114,7 @@ class Retriever:
         cls, documents: Iterable[TextDocument], embedder: Embedder, settings: Settings | None = None
     ) -> Retriever:
         """A retriever over documents given in memory (qa.TextDocument(name, text, metadata)); nothing
-        is written to disk. settings gives chunking and retrieval mode (default: the defaults)."""
+        is written to disk until save(). settings gives chunking and retrieval mode (default: defaults)."""
         settings = settings or Settings()
         store, metadata = build_memory_store(documents, embedder, settings)
         return cls(
