@@ -7,7 +7,7 @@ QA_PORT=8000 QA_GENERATOR_MODEL=packaged:smollm2-135m-instruct python app.py
 import logging
 import sys
 
-from qa.app.web import serve
+from qa.app.server import serve
 from qa.config import load_settings
 from qa.errors import QAError
 

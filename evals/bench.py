@@ -14,13 +14,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import platform
-import subprocess
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from qa.evaluation.machine import git_commit, library_versions, load_average, machine
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -72,49 +72,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def machine() -> dict[str, Any]:
-    info: dict[str, Any] = {"cpu": platform.processor() or "unknown", "cores": os.cpu_count()}
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-                break
-        flags = Path("/proc/cpuinfo").read_text()
-        info["avx512_bf16"] = "avx512_bf16" in flags
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                info["ram_gb"] = round(int(line.split()[1]) / 1024**2, 1)
-    except OSError:
-        pass
-    info["load_average"] = list(os.getloadavg())
-    info["python"] = platform.python_version()
-    for module in ("torch", "transformers", "faiss", "sentence_transformers"):
-        try:
-            info[module] = __import__(module).__version__
-        except (ImportError, AttributeError):
-            info[module] = None
-    try:
-        import llama_cpp
-
-        info["llama_cpp"] = llama_cpp.__version__
-    except ImportError:
-        info["llama_cpp"] = None
-    return info
-
-
-def commit() -> str:
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "qa"], cwd=ROOT, capture_output=True, text=True
-        )
-        return sha.stdout.strip() + (" (qa/ has uncommitted changes)" if dirty.stdout.strip() else "")
-    except OSError:
-        return "unknown"
-
-
 def memory_bandwidth_gbs(mb: int = 256) -> float:
     """Single-thread copy bandwidth (read + write bytes per second), best of 5: the decode bound."""
     import numpy as np
@@ -150,9 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     clock = time.perf_counter()
     result: dict[str, Any] = {
         "date": started.isoformat(timespec="seconds"),
-        "commit": commit(),
+        "commit": git_commit(changes=" (qa/ has uncommitted changes)"),
         "command": "python -m evals.bench " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": machine(),
+        "machine": {**machine(), "load_average": load_average(), **library_versions()},
         "settings": {k: str(v) for k, v in vars(base).items() if k not in ("host", "port")},
         "parts": args.parts,
     }
@@ -161,6 +118,22 @@ def main(argv: list[str] | None = None) -> int:
     def say(message: str) -> None:
         print(f"[{time.perf_counter() - clock:7.1f} s] {message}", file=sys.stderr, flush=True)
 
+    result.update(run_parts(args, base, say))
+    result["machine"]["load_average_end"] = load_average()
+    result["duration_s"] = time.perf_counter() - clock
+
+    from .bench_report import write_reports
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = write_reports(result, out)
+    say(f"wrote {', '.join(str(p) for p in paths)}")
+    return 0
+
+
+def run_parts(args: argparse.Namespace, base, say) -> dict[str, Any]:
+    """The result of each part asked for, by its key in BENCH.json."""
+    result: dict[str, Any] = {}
     if "startup" in args.parts:
         from .bench_startup import run_startup
 
@@ -190,16 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         done, skipped = run_scaling(args.scaling_sizes, kinds, progress=say, max_build_s=budget)
         result["scaling"] = [r.to_dict() for r in done]
         result["scaling_skipped"] = skipped
-    result["machine"]["load_average_end"] = list(os.getloadavg())
-    result["duration_s"] = time.perf_counter() - clock
-
-    from .bench_report import write_reports
-
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = write_reports(result, out)
-    say(f"wrote {', '.join(str(p) for p in paths)}")
-    return 0
+    return result
 
 
 if __name__ == "__main__":

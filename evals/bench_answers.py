@@ -20,6 +20,7 @@ from qa.answer.pipeline import Pipeline
 from qa.config import Settings
 from qa.errors import QAError
 from qa.evaluation.gold import load_gold
+from qa.evaluation.metrics import rounded_rank
 from qa.index.indexer import build_index
 from qa.retrieval.embedding import SentenceTransformerEmbedder
 from qa.retrieval.retriever import Retriever
@@ -119,20 +120,13 @@ def time_question(pipeline: Pipeline, question: str) -> dict[str, Any]:
     }
 
 
-def _p(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    values = sorted(values)
-    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
-
-
 def summarize(samples: list[dict[str, Any]]) -> dict[str, float | None]:
     """p50/p95 of the stages; tokens/s over answers the generator wrote (decode after the first token)."""
     out: dict[str, float | None] = {"questions": len(samples)}
     for key in ("retrieve_ms", "first_token_ms", "first_text_ms", "total_ms"):
         values = [s[key] for s in samples if s.get(key) is not None]
-        out[f"{key[:-3]}_p50_ms"] = _p(values, 0.5)
-        out[f"{key[:-3]}_p95_ms"] = _p(values, 0.95)
+        out[f"{key[:-3]}_p50_ms"] = rounded_rank(values, 0.5)
+        out[f"{key[:-3]}_p95_ms"] = rounded_rank(values, 0.95)
     rates = [
         (s["tokens"] - 1) / s["decode_s"]
         for s in samples
@@ -247,8 +241,8 @@ def retrieval_parts(base: Settings, gold: Path, limit: int | None) -> dict[str, 
         t = time.perf_counter()
         retriever.search(q, base.top_k)
         parts["hybrid_search"].append((time.perf_counter() - t) * 1000)
-    out = {f"{k}_p50_ms": _p(v, 0.5) for k, v in parts.items()}
-    out.update({f"{k}_p95_ms": _p(v, 0.95) for k, v in parts.items()})
+    out = {f"{k}_p50_ms": rounded_rank(v, 0.5) for k, v in parts.items()}
+    out.update({f"{k}_p95_ms": rounded_rank(v, 0.95) for k, v in parts.items()})
     out["chunks"] = len(retriever.chunks)
     out["query_runtime"] = retriever.embedder.runtime_in_use
     out["index_type"] = retriever.store.manifest.index_type

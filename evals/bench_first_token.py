@@ -19,7 +19,6 @@ called, "generator" the part from the call to its first piece.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import sys
@@ -28,10 +27,11 @@ from pathlib import Path
 
 import qa
 import qa.generation.prefix_cache
-from evals.bench_prefix import load_average, run_meta
+from evals.bench_prefix import gold_prompt_args
 from evals.compare_backends import token_counter
 from qa.answer.pipeline import Pipeline
 from qa.evaluation.gold import load_gold
+from qa.evaluation.machine import load_text, run_meta
 from qa.evaluation.metrics import percentile
 from qa.generation.factory import make_generator
 from qa.retrieval.embedding import SentenceTransformerEmbedder
@@ -247,12 +247,23 @@ def markdown(meta: dict, summary: dict[str, dict], rows: list[dict]) -> str:
             f"{fmt(s['first_token_ms_p50'])} / {fmt(s['first_token_ms_p95'])} | {fmt(s['total_ms_p50'])} | "
             f"{fmt(s['evaluated_tokens_p50'])} | {fmt(s['prefill_tokens_per_s_p50'])} | {ratio} |"
         )
-    gf = meta["matmul_gflops"]
-    flops = QWEN_PREFILL_FLOPS / 1e9
+    out += ["", "## What bounds the rest", "", *prefill_bounds(meta["matmul_gflops"], summary)]
     out += [
         "",
-        "## What bounds the rest",
-        "",
+        "Computing the transformers prefix (system prompt and few-shot turns) took "
+        f"{meta['prefix_build_ms']:,.0f} ms "
+        "(median of 3). Before the prefix cache kept several prefixes, evals/bench.py paid it on every "
+        "`verified-always` question: its transformers model also served `baseline-plain`, whose prompt "
+        "evicted the evidence prompt's prefix.",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def prefill_bounds(gf: dict[str, float], summary: dict[str, dict]) -> list[str]:
+    """Prefill's FLOPs per token against the measured matmul rate (GFLOP/s on "1" and "2" threads),
+    and what that bounds each variant's first token to."""
+    flops = QWEN_PREFILL_FLOPS / 1e9
+    out = [
         f"Prefill costs ~{flops:.2f} GFLOP per prompt token (2 x the {QWEN_PREFILL_FLOPS / 2e6:.0f}M "
         "parameters of Qwen2.5-0.5B's 24 layers a token passes through; the output head runs once). "
         f"torch fp32 on an MLP-shaped matmul reached {gf['1']:.0f} GFLOP/s on one thread and "
@@ -272,15 +283,7 @@ def markdown(meta: dict, summary: dict[str, dict], rows: list[dict]) -> str:
                 f"{s['evaluated_tokens_p50']:.0f} evaluated tokens need >= "
                 f"{s['evaluated_tokens_p50'] * flops / best * 1000:,.0f} ms even at the better matmul rate."
             )
-    out += [
-        "",
-        "Computing the transformers prefix (system prompt and few-shot turns) took "
-        f"{meta['prefix_build_ms']:,.0f} ms "
-        "(median of 3). Before the prefix cache kept several prefixes, evals/bench.py paid it on every "
-        "`verified-always` question: its transformers model also served `baseline-plain`, whose prompt "
-        "evicted the evidence prompt's prefix.",
-    ]
-    return "\n".join(out) + "\n"
+    return out
 
 
 QUALITY = (
@@ -344,19 +347,13 @@ def quality_markdown(rows: list[dict]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--gold", default="evals/gold.jsonl")
-    parser.add_argument("--index", help="index folder (default: settings)")
-    parser.add_argument("--limit", type=int, default=30, help="gold questions")
+    parser = gold_prompt_args(__doc__, "gold questions", "FIRST-TOKEN")
     parser.add_argument(
         "--sentences", default="3", help="prompt sizes for after-N variants (comma-separated)"
     )
     parser.add_argument("--quality", default="", help="N=REPORT.json,... from `qa eval` runs per prompt size")
-    parser.add_argument("--out", default="evals", help="where FIRST-TOKEN.md/.json go")
     args = parser.parse_args(argv)
-    started, load_before = time.perf_counter(), load_average()
+    started, load_before = time.perf_counter(), load_text()
     settings = qa.load_settings(index_dir=args.index)
     questions = [g.question for g in load_gold(Path(args.gold))[: args.limit + 1]]
     sentences = [int(n) for n in args.sentences.split(",") if n]

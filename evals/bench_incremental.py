@@ -16,12 +16,10 @@ import argparse
 import html
 import json
 import os
-import platform
 import random
 import re
 import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -29,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 import qa
+from qa.evaluation.machine import git_commit, load_average, machine
 from qa.index.store import IndexStore, read_embeddings
 from qa.retrieval.embedding import SentenceTransformerEmbedder
 
@@ -87,35 +86,6 @@ def timed_build(settings, embedder: TimedEmbedder, full: bool):
     return time.perf_counter() - started, embedder.seconds, report
 
 
-def machine() -> dict:
-    cpu = ""
-    try:
-        cpu = next(
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        )
-    except (OSError, StopIteration):
-        cpu = platform.processor()
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
-
-
-def commit() -> str:
-    try:
-        git = {"cwd": ROOT, "capture_output": True, "text": True}
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], **git)
-        dirty = subprocess.run(["git", "status", "--porcelain", "qa"], **git)
-        return out.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
-    except OSError:
-        return "unknown"
-
-
 def same_results(a: IndexStore, b: IndexStore, embedder, k: int = 10) -> int:
     """How many of QUERIES get the same top-k chunks (dense search) from both indexes."""
     vectors = embedder.embed(QUERIES)
@@ -123,7 +93,11 @@ def same_results(a: IndexStore, b: IndexStore, embedder, k: int = 10) -> int:
 
 
 def run(files: int, repeats: int) -> dict:
-    info = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "commit": commit()}
+    info = {
+        "machine": {**machine(), "load_average_at_start": load_average(2)},
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "commit": git_commit(changes="+changes"),
+    }
     model = SentenceTransformerEmbedder(qa.load_settings().embedding_model)
     started = time.perf_counter()
     model.warm_up()
@@ -134,60 +108,81 @@ def run(files: int, repeats: int) -> dict:
         docs = work / "docs"
         make_corpus(docs, files)
         settings = qa.load_settings(docs_dir=docs, index_dir=work / "index")
-        full_s, incremental_s, embed_full_s, embed_inc_s = [], [], [], []
-        seconds, embedding, full_report = timed_build(settings, embedder, full=True)
-        full_s.append(seconds)
-        embed_full_s.append(embedding)
-        noop_s, _, _ = timed_build(settings, embedder, full=False)
         check = settings.replace(index_dir=work / "index-full")
-        for attempt in range(repeats):
-            changed = docs / f"{(7 * attempt + 3) % files:04d}.txt"
-            with open(changed, "a", encoding="utf-8") as f:
-                f.write(f"A sentence added in round {attempt} changes this article.\n")
-            seconds, embedding, report = timed_build(settings, embedder, full=False)
-            incremental_s.append(seconds)
-            embed_inc_s.append(embedding)
-            embedded_chunks, reused = report.embedded_chunks, report.reused_files
-            # The full build of the same folder is both a timing and the reference to compare with.
-            seconds, embedding, _ = timed_build(check, embedder, full=True)
-            full_s.append(seconds)
-            embed_full_s.append(embedding)
-        updated, rebuilt = IndexStore.load(settings.index_dir), IndexStore.load(check.index_dir)
-        update_vectors, full_vectors = read_embeddings(settings.index_dir), read_embeddings(check.index_dir)
-        identical_chunks = updated.chunks == rebuilt.chunks
-        max_vector_diff = (
-            float(np.abs(update_vectors - full_vectors).max()) if identical_chunks else float("nan")
-        )
-        agree = same_results(updated, rebuilt, embedder)
+        times = time_builds(settings, check, embedder, files, repeats)
+        same = compare_indexes(settings.index_dir, check.index_dir, embedder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    full_s, incremental_s, noop_s = times["full_s"], times["incremental_s"], times["noop_s"]
     full_med, inc_med = statistics.median(full_s), statistics.median(incremental_s)
     info.update(
         corpus={
-            "files": full_report.files,
+            "files": times["full_report"].files,
             "html_files": sum(1 for n in range(files) if n % 10 == 9),
-            "chunks": full_report.chunks,
-            "skipped": len(full_report.skipped),
+            "chunks": times["full_report"].chunks,
+            "skipped": len(times["full_report"].skipped),
         },
         repeats=repeats,
         full_build_s=[round(s, 3) for s in full_s],
         incremental_one_file_changed_s=[round(s, 3) for s in incremental_s],
         incremental_nothing_changed_s=[round(noop_s, 3)],
-        full_build_embedding_s=[round(s, 3) for s in embed_full_s],
-        incremental_embedding_s=[round(s, 3) for s in embed_inc_s],
+        full_build_embedding_s=[round(s, 3) for s in times["embed_full_s"]],
+        incremental_embedding_s=[round(s, 3) for s in times["embed_inc_s"]],
         full_build_median_s=round(full_med, 3),
         incremental_median_s=round(inc_med, 3),
         nothing_changed_median_s=round(noop_s, 3),
         speedup=round(full_med / inc_med, 1),
         time_saved_s=round(full_med - inc_med, 2),
-        incremental_embedded_chunks=embedded_chunks,
-        incremental_reused_files=reused,
-        identical_chunks_to_full_rebuild=identical_chunks,
-        max_abs_vector_difference_to_full_rebuild=max_vector_diff,
-        same_dense_top10_queries=f"{agree}/{len(QUERIES)}",
-        load_average_at_end=[round(x, 2) for x in os.getloadavg()],
+        incremental_embedded_chunks=times["embedded_chunks"],
+        incremental_reused_files=times["reused_files"],
+        **same,
+        load_average_at_end=load_average(2),
     )
     return info
+
+
+def time_builds(settings, check, embedder: TimedEmbedder, files: int, repeats: int) -> dict:
+    """A full build, an update with nothing changed, then `repeats` rounds of one file changed:
+    the update of settings.index_dir and a full build of the same folder into check.index_dir."""
+    full_s, incremental_s, embed_full_s, embed_inc_s = [], [], [], []
+    seconds, embedding, full_report = timed_build(settings, embedder, full=True)
+    full_s.append(seconds)
+    embed_full_s.append(embedding)
+    noop_s, _, _ = timed_build(settings, embedder, full=False)
+    for attempt in range(repeats):
+        changed = settings.docs_dir / f"{(7 * attempt + 3) % files:04d}.txt"
+        with open(changed, "a", encoding="utf-8") as f:
+            f.write(f"A sentence added in round {attempt} changes this article.\n")
+        seconds, embedding, report = timed_build(settings, embedder, full=False)
+        incremental_s.append(seconds)
+        embed_inc_s.append(embedding)
+        # The full build of the same folder is both a timing and the reference to compare with.
+        seconds, embedding, _ = timed_build(check, embedder, full=True)
+        full_s.append(seconds)
+        embed_full_s.append(embedding)
+    return {
+        "full_s": full_s,
+        "incremental_s": incremental_s,
+        "noop_s": noop_s,
+        "embed_full_s": embed_full_s,
+        "embed_inc_s": embed_inc_s,
+        "full_report": full_report,
+        "embedded_chunks": report.embedded_chunks,
+        "reused_files": report.reused_files,
+    }
+
+
+def compare_indexes(updated_dir: Path, rebuilt_dir: Path, embedder) -> dict:
+    """Whether the updated index equals the full rebuild: chunks, vectors and dense top 10."""
+    updated, rebuilt = IndexStore.load(updated_dir), IndexStore.load(rebuilt_dir)
+    update_vectors, full_vectors = read_embeddings(updated_dir), read_embeddings(rebuilt_dir)
+    identical_chunks = updated.chunks == rebuilt.chunks
+    max_vector_diff = float(np.abs(update_vectors - full_vectors).max()) if identical_chunks else float("nan")
+    return {
+        "identical_chunks_to_full_rebuild": identical_chunks,
+        "max_abs_vector_difference_to_full_rebuild": max_vector_diff,
+        "same_dense_top10_queries": f"{same_results(updated, rebuilt, embedder)}/{len(QUERIES)}",
+    }
 
 
 def table(r: dict) -> str:

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import qa
-from evals.compare_backends import collect_prompts, cpu_name, token_counter
+from evals.compare_backends import collect_prompts, token_counter
+from qa.evaluation.machine import load_text, run_meta
 from qa.evaluation.metrics import percentile
 from qa.generation.factory import make_generator
 from qa.generation.prefix_cache import common_prefix_length
@@ -144,18 +143,7 @@ def markdown(meta: dict, summary: list[dict], rows: list[dict]) -> str:
             f"- {backend}: first token {ratio(scratch['first_token_ms_p50'], reuse['first_token_ms_p50'])}, "
             f"total {ratio(scratch['total_ms_p50'], reuse['total_ms_p50'])}"
         )
-    out += ["", "## What bounds the first token now", ""]
-    for backend in BACKENDS:
-        reuse, scratch = by[f"{backend} reuse"], by[f"{backend} scratch"]
-        per_token = scratch["ms_per_evaluated_token_p50"]
-        out.append(
-            f"- {backend}: {scratch['ms_per_evaluated_token_p50']:.1f} ms per prompt token from scratch, "
-            f"{reuse['ms_per_evaluated_token_p50']:.1f} ms per evaluated token with reuse; the "
-            f"question-specific part (p50 {reuse['evaluated_tokens_p50']:.0f} tokens: numbered evidence "
-            f"and question) alone costs ~{reuse['evaluated_tokens_p50'] * per_token:,.0f} ms at the scratch "
-            f"rate. A first token under 1 s allows about {1000 / per_token:.0f} evaluated tokens at this "
-            "load."
-        )
+    out += ["", "## What bounds the first token now", "", *first_token_bounds(by)]
     across = sum(
         r["runs"]["transformers reuse"]["reply"] == r["runs"]["llama-cpp reuse"]["reply"] for r in rows
     )
@@ -170,6 +158,31 @@ def markdown(meta: dict, summary: list[dict], rows: list[dict]) -> str:
         "",
         "## Per question",
         "",
+        *per_question(rows),
+    ]
+    return "\n".join(out) + "\n"
+
+
+def first_token_bounds(by: dict[str, dict]) -> list[str]:
+    """Per backend: what a prompt token costs, and how many fit in a first token under 1 s."""
+    out = []
+    for backend in BACKENDS:
+        reuse, scratch = by[f"{backend} reuse"], by[f"{backend} scratch"]
+        per_token = scratch["ms_per_evaluated_token_p50"]
+        out.append(
+            f"- {backend}: {scratch['ms_per_evaluated_token_p50']:.1f} ms per prompt token from scratch, "
+            f"{reuse['ms_per_evaluated_token_p50']:.1f} ms per evaluated token with reuse; the "
+            f"question-specific part (p50 {reuse['evaluated_tokens_p50']:.0f} tokens: numbered evidence "
+            f"and question) alone costs ~{reuse['evaluated_tokens_p50'] * per_token:,.0f} ms at the scratch "
+            f"rate. A first token under 1 s allows about {1000 / per_token:.0f} evaluated tokens at this "
+            "load."
+        )
+    return out
+
+
+def per_question(rows: list[dict]) -> list[str]:
+    """The per-question table: tokens, first-token times and replies of both backends and modes."""
+    out = [
         "| id | prompt tokens | reused tf / llama | first token ms tf reuse / scratch "
         "| llama reuse / scratch | same text tf / llama | reply (transformers, reuse) |",
         "|---|---|---|---|---|---|---|",
@@ -185,36 +198,24 @@ def markdown(meta: dict, summary: list[dict], rows: list[dict]) -> str:
             f"{'yes' if tf[0]['reply'] == tf[1]['reply'] else 'NO'} / "
             f"{'yes' if ll[0]['reply'] == ll[1]['reply'] else 'NO'} | {tf[0]['reply'].replace('|', '/')} |"
         )
-    return "\n".join(out) + "\n"
+    return out
 
 
-def load_average() -> str:
-    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
-
-
-def run_meta(module: str, argv: list[str] | None, load_before: str) -> dict:
-    """When, at which commit, how and on what a benchmark ran, with the load before and after."""
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout
-    return {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "commit": commit.strip(),
-        "command": f"python -m {module} " + " ".join(sys.argv[1:] if argv is None else argv),
-        "machine": f"{os.cpu_count()} cores, {cpu_name()}",
-        "load_before": load_before,
-        "load_after": load_average(),
-    }
+def gold_prompt_args(doc: str, limit_help: str, report: str) -> argparse.ArgumentParser:
+    """--gold, --index, --limit and --out: the options of the benchmarks that time the generator on the
+    gold questions' prompts (this one and evals/bench_first_token.py); `report` names what --out gets."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gold", default="evals/gold.jsonl")
+    parser.add_argument("--index", help="index folder (default: settings)")
+    parser.add_argument("--limit", type=int, default=30, help=limit_help)
+    parser.add_argument("--out", default="evals", help=f"where {report}.md/.json go")
+    return parser
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--gold", default="evals/gold.jsonl")
-    parser.add_argument("--index", help="index folder (default: settings)")
-    parser.add_argument("--limit", type=int, default=30, help="questions that reach the generator")
-    parser.add_argument("--out", default="evals", help="where PREFIX-CACHE.md/.json go")
+    parser = gold_prompt_args(__doc__, "questions that reach the generator", "PREFIX-CACHE")
     args = parser.parse_args(argv)
-    started, load_before = time.perf_counter(), load_average()
+    started, load_before = time.perf_counter(), load_text()
     settings = qa.load_settings(index_dir=args.index)
     prompts = collect_prompts(settings.replace(generator_model="none"), Path(args.gold), args.limit + 1)
     warm, prompts = prompts[-1], prompts[:-1]

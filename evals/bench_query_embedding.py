@@ -32,13 +32,12 @@ import numpy as np
 
 from qa.config import Settings
 from qa.evaluation.gold import load_gold
+from qa.evaluation.machine import git_commit, library_versions, load_average, machine
+from qa.evaluation.metrics import rounded_rank
 from qa.generation.models import embedding_path
 from qa.retrieval.embedding import SentenceTransformerEmbedder, one_torch_thread
 from qa.retrieval.onnx_query import Embed  # texts -> (len(texts), dim) float32, rows L2-normalised
 from qa.retrieval.retriever import Retriever
-
-from .bench import commit, machine
-from .bench_answers import _p
 
 HERE = Path(__file__).resolve().parent
 
@@ -178,9 +177,9 @@ def side_by_side(calls: dict[str, Callable[[str], object]], questions: list[str]
                 cpu[n].append(c)
     return {
         n: {
-            "wall_p50_ms": _p(wall[n], 0.5),
-            "wall_p95_ms": _p(wall[n], 0.95),
-            "cpu_p50_ms": _p(cpu[n], 0.5),
+            "wall_p50_ms": rounded_rank(wall[n], 0.5),
+            "wall_p95_ms": rounded_rank(wall[n], 0.95),
+            "cpu_p50_ms": rounded_rank(cpu[n], 0.5),
             "calls": len(wall[n]),
         }
         for n in names
@@ -229,8 +228,8 @@ def run(args: argparse.Namespace) -> dict:
     k = settings.top_k
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": commit(),
-        "machine": machine(),
+        "commit": git_commit(changes=" (qa/ has uncommitted changes)"),
+        "machine": {**machine(), "load_average": load_average(), **library_versions()},
         "questions": len(questions),
         "repeats": args.repeats,
         "min_cosine_to_encode": min_cosines(rows, reference, questions),
@@ -239,7 +238,7 @@ def run(args: argparse.Namespace) -> dict:
     }
     for busy in sorted({0, args.busy}):
         with busy_cpu(busy):
-            load_start = list(os.getloadavg())
+            load_start = load_average()
             result["passes"][str(busy)] = {
                 "busy_processes": busy,
                 "retrieval": side_by_side(
@@ -254,7 +253,7 @@ def run(args: argparse.Namespace) -> dict:
                     {n: (lambda q, e=e: e([q])) for n, e in batches.items()}, questions[:20], args.repeats
                 ),
                 "load_average_start": load_start,
-                "load_average_end": list(os.getloadavg()),
+                "load_average_end": load_average(),
             }
     return result
 
@@ -333,6 +332,10 @@ def markdown(r: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Before any model library loads (they read these at import); evals.bench sets the same.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     result = run(args)
     out = Path(args.out)
     out.with_suffix(".json").write_text(json.dumps(result, indent=1))

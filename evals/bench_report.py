@@ -1,10 +1,12 @@
-"""BENCH.md, BENCH.json and BENCH.png from one benchmark run's result dict."""
+"""BENCH.md, BENCH.json and BENCH.png (evals/bench_figure.py) from one benchmark run's result dict."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
+
+from .bench_figure import figure
 
 HERE = Path(__file__).resolve().parent
 BASELINE = "baseline-plain"
@@ -217,8 +219,22 @@ def first_token_bound(result: dict[str, Any], stages: Path = HERE / "FIRST-TOKEN
 
 
 def markdown(result: dict[str, Any]) -> str:
+    lines = _header(result)
+    if rows := targets(result):
+        lines += ["## Targets", "", *_table(["target", "goal", "measured", ""], rows), ""]
+    if result.get("startup"):
+        lines += _startup(result)
+    if result.get("answers"):
+        lines += _answers(result)
+    lines += _build(result)
+    if result.get("scaling"):
+        lines += _scaling(result)
+    return "\n".join(lines) + "\n"
+
+
+def _header(result: dict[str, Any]) -> list[str]:
     m = result["machine"]
-    lines = [
+    return [
         "# Speed benchmark",
         "",
         f"Run {result['date']} at commit `{result['commit']}` with `{result['command'].strip()}` "
@@ -234,70 +250,78 @@ def markdown(result: dict[str, Any]) -> str:
         f"faiss {m.get('faiss')}, llama-cpp-python {m.get('llama_cpp') or 'not installed'}.",
         "",
     ]
-    if rows := targets(result):
-        lines += ["## Targets", "", *_table(["target", "goal", "measured", ""], rows), ""]
-    if result.get("startup"):
-        lines += [
-            "## Start-up of the chat",
-            "",
-            "`python app.py` until its page answers, then one question over HTTP. The page answers "
-            "before the generator has loaded: it loads in the background, and quoted answers do not "
-            "wait for it. Generator loaded is when the app logged that it was (from the start); peak "
-            "RSS is taken after that.",
-            "",
-        ]
-        if run := result.get("startup_run"):  # start-up measured again in a run of its own
-            lines += [f"Measured in a run of its own, {run['date']} at commit `{run['commit']}`.", ""]
-        rows = []
-        for name, s in result["startup"].items():
-            for kind in ("cold", "warm"):
-                if kind in s:
-                    r = s[kind]
-                    rows.append(
-                        [
-                            name,
-                            kind,
-                            _f(r.get("ready_s")),
-                            _f(r.get("first_answer_s"), 2),
-                            _f(r.get("generator_loaded_s")),
-                            _f(r.get("peak_rss_mb"), 0),
-                            r.get("error", "")[:200],
-                        ]
-                    )
-        lines += _table(
-            [
-                "configuration",
-                "model cache",
-                "ready s",
-                "first answer s",
-                "generator loaded s",
-                "peak RSS MB",
-                "error",
-            ],
-            rows,
-        )
-        lines += [
-            "",
-            "Cold: empty model cache (the GGUF is converted once) and no index (built at start).",
-            "",
-        ]
-    if result.get("answers"):
-        lines += ["## Answers, per question", ""]
-        lines += [
-            "Every row answers the same gold questions, interleaved (one question on every row, "
-            "then the next). Times are wall clock from the question to the first streamed token and to "
-            "the final answer; decode tokens/s counts the generator's tokens after the first. "
-            "`baseline-plain` is the plain RAG baseline of the evaluation (dense top-3 passages in, "
-            "the model's words out). Rows that answer "
-            "without the generator (abstentions, extractive answers, name lists) have no first token; "
-            "their first answer text is the whole answer. `verified` is the default (the generator "
-            "writes only when no quoted line answers); the `-always` rows have it write every answer.",
-            "",
-            *answers_section(result["answers"]),
-            "",
-        ]
-        if bounds := bounds_section(result) + first_token_bound(result):
-            lines += ["### What bounds generation", "", *bounds, ""]
+
+
+def _startup(result: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Start-up of the chat",
+        "",
+        "`python app.py` until its page answers, then one question over HTTP. The page answers "
+        "before the generator has loaded: it loads in the background, and quoted answers do not "
+        "wait for it. Generator loaded is when the app logged that it was (from the start); peak "
+        "RSS is taken after that.",
+        "",
+    ]
+    if run := result.get("startup_run"):  # start-up measured again in a run of its own
+        lines += [f"Measured in a run of its own, {run['date']} at commit `{run['commit']}`.", ""]
+    rows = []
+    for name, s in result["startup"].items():
+        for kind in ("cold", "warm"):
+            if kind in s:
+                r = s[kind]
+                rows.append(
+                    [
+                        name,
+                        kind,
+                        _f(r.get("ready_s")),
+                        _f(r.get("first_answer_s"), 2),
+                        _f(r.get("generator_loaded_s")),
+                        _f(r.get("peak_rss_mb"), 0),
+                        r.get("error", "")[:200],
+                    ]
+                )
+    lines += _table(
+        [
+            "configuration",
+            "model cache",
+            "ready s",
+            "first answer s",
+            "generator loaded s",
+            "peak RSS MB",
+            "error",
+        ],
+        rows,
+    )
+    return lines + [
+        "",
+        "Cold: empty model cache (the GGUF is converted once) and no index (built at start).",
+        "",
+    ]
+
+
+def _answers(result: dict[str, Any]) -> list[str]:
+    lines = ["## Answers, per question", ""]
+    lines += [
+        "Every row answers the same gold questions, interleaved (one question on every row, "
+        "then the next). Times are wall clock from the question to the first streamed token and to "
+        "the final answer; decode tokens/s counts the generator's tokens after the first. "
+        "`baseline-plain` is the plain RAG baseline of the evaluation (dense top-3 passages in, "
+        "the model's words out). Rows that answer "
+        "without the generator (abstentions, extractive answers, name lists) have no first token; "
+        "their first answer text is the whole answer. `verified` is the default (the generator "
+        "writes only when no quoted line answers); the `-always` rows have it write every answer.",
+        "",
+        *answers_section(result["answers"]),
+        "",
+    ]
+    if bounds := bounds_section(result) + first_token_bound(result):
+        lines += ["### What bounds generation", "", *bounds, ""]
+    return lines
+
+
+def _build(result: dict[str, Any]) -> list[str]:
+    """The index build and the retrieval parts, each when the run measured it."""
+    lines = []
     if result.get("build"):
         b = result["build"]
         lines += [
@@ -320,65 +344,26 @@ def markdown(result: dict[str, Any]) -> str:
             *_table(["part", "p50 ms", "p95 ms"], rows),
             "",
         ]
-    if result.get("scaling"):
-        lines += [
-            "## Scaling of the vector index",
-            "",
-            "Synthetic clustered 384-dim vectors (see evals/bench_scaling.py), built with the product's "
-            "`qa.index.faiss_index.build_index`. Memory is the serialized index size. Query p50 is one query "
-            "at a time, as the chat asks; recall@10 is against exact search over 200 queries from the same "
-            "distribution. `auto` picks flat up to 50k vectors of 384 dimensions, IVF above.",
-            "",
-            *scaling_section(result["scaling"]),
-            "",
-            *(
-                f"- {s['index_type']} at {s['n']:,} skipped: {s['reason']}"
-                for s in result.get("scaling_skipped", [])
-            ),
-            "",
-        ]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
-def figure(result: dict[str, Any], path: Path) -> bool:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return False
-    scaling, answers = result.get("scaling", []), result.get("answers", {})
-    names = [n for n, r in answers.items() if "summary" in r]
-    panels = int(bool(scaling)) + int(bool(names))
-    if not panels:
-        return False
-    fig, axes = plt.subplots(1, panels, figsize=(6 * panels, 4.5), squeeze=False)
-    axes = list(axes[0])
-    if scaling:
-        ax = axes.pop(0)
-        for kind in dict.fromkeys(r["index_type"] for r in scaling):
-            rs = [r for r in scaling if r["index_type"] == kind]
-            ax.plot([r["n"] for r in rs], [r["query_p50_ms_1thread"] for r in rs], marker="o", label=kind)
-        ax.axhline(20, color="grey", linestyle=":", label="20 ms target")
-        ax.set(xscale="log", yscale="log", xlabel="vectors (384-dim)", ylabel="query p50 ms, 1 thread")
-        ax.set_title("Vector search")
-        ax.legend()
-    if names:
-        ax = axes.pop(0)
-        ttft = [(answers[n]["summary"].get("first_text_p50_ms") or 0) / 1000 for n in names]
-        total = [(answers[n]["summary"]["total_p50_ms"] or 0) / 1000 for n in names]
-        ys = range(len(names))
-        ax.barh([y + 0.2 for y in ys], total, height=0.4, label="total answer p50")
-        ax.barh([y - 0.2 for y in ys], ttft, height=0.4, label="first answer text p50")
-        ax.set_yticks(list(ys), names)
-        ax.set(xlabel="seconds", title="Per question")
-        ax.invert_yaxis()
-        ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return True
+def _scaling(result: dict[str, Any]) -> list[str]:
+    return [
+        "## Scaling of the vector index",
+        "",
+        "Synthetic clustered 384-dim vectors (see evals/bench_scaling.py), built with the product's "
+        "`qa.index.faiss_index.build_index`. Memory is the serialized index size. Query p50 is one query "
+        "at a time, as the chat asks; recall@10 is against exact search over 200 queries from the same "
+        "distribution. `auto` picks flat up to 50k vectors of 384 dimensions, IVF above.",
+        "",
+        *scaling_section(result["scaling"]),
+        "",
+        *(
+            f"- {s['index_type']} at {s['n']:,} skipped: {s['reason']}"
+            for s in result.get("scaling_skipped", [])
+        ),
+        "",
+    ]
 
 
 def write_reports(result: dict[str, Any], out: Path) -> list[Path]:

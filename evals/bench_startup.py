@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,14 +19,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from qa.evaluation.machine import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "What was Jiangxi's 2020 recovered fund amount?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def peak_rss_mb(pid: int) -> float | None:

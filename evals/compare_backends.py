@@ -28,6 +28,7 @@ from pathlib import Path
 
 import qa
 from qa.evaluation.gold import load_gold
+from qa.evaluation.machine import cpu_name, git_commit
 from qa.generation.factory import make_generator
 
 CONFIGS = [  # (label, backend, threads, busy core)
@@ -277,13 +278,12 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         prompts_file.unlink()
     summary = [summarize(label, results[label], results["transformers"]) for label, *_ in configs]
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout
     from qa.generation.llama_generation import default_threads
 
     meta = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {cpu_name()}",
-        "commit": commit.strip(),
+        "commit": git_commit(),
         "model": settings.generator_model,
         "questions": len(prompts),
         "max_new_tokens": settings.max_new_tokens,
@@ -297,13 +297,6 @@ def main(argv: list[str] | None = None) -> None:
     )
     (out / "BACKENDS.md").write_text(markdown(meta, summary, results, prompts))
     print((out / "BACKENDS.md").read_text())
-
-
-def cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown CPU"
 
 
 if __name__ == "__main__":

@@ -18,9 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import queue
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +28,9 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+
+from qa.evaluation.machine import free_port, git_commit, load_average, machine
+from qa.evaluation.metrics import nearest_rank
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -99,16 +100,6 @@ def run_load(url: str, questions: list[str], clients: int, reference: dict[str, 
     return summarize(results, clients, time.perf_counter() - started)
 
 
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile.
-
-    >>> percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.95)
-    10
-    """
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))]
-
-
 def summarize(results: list[dict], clients: int, wall: float) -> dict:
     ok = [r for r in results if "error" not in r]
     latencies = [r["seconds"] for r in ok]
@@ -121,25 +112,19 @@ def summarize(results: list[dict], clients: int, wall: float) -> dict:
         "checked_against_alone": sum("same_as_alone" in r for r in ok),
         "latency_s": {
             "p50": round(statistics.median(latencies), 3) if latencies else None,
-            "p95": round(percentile(latencies, 0.95), 3) if latencies else None,
+            "p95": round(nearest_rank(latencies, 0.95), 3) if latencies else None,
             "max": round(max(latencies), 3) if latencies else None,
         },
         # time the pipeline spent on each answer inside the server; the rest of the latency is the queue
         "answer_s": {
             "p50": round(statistics.median(r["server_s"] for r in ok), 3) if ok else None,
-            "p95": round(percentile([r["server_s"] for r in ok], 0.95), 3) if ok else None,
+            "p95": round(nearest_rank([r["server_s"] for r in ok], 0.95), 3) if ok else None,
         },
         "wall_s": round(wall, 2),
         "requests_per_s": round(len(ok) / wall, 2) if wall else None,
         "errors": sorted({r["error"] for r in results if "error" in r})[:10],
         "results": results,
     }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -188,29 +173,19 @@ def app_server(generator: str, docs: Path, index_dir: Path | None, timeout: floa
             log.close()
 
 
-def machine() -> dict:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    names = [line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")]
-    cpu = names[0] if names else platform.processor()
-    return {
-        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "commit": commit.stdout.strip() or "unknown",
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        # the machine may be shared: latency under someone else's load is not the product's alone
-        "load_average_1_5_15min": [round(x, 1) for x in os.getloadavg()],
-        "python": platform.python_version(),
-    }
-
-
 def write_report(summary: dict, settings: dict, out: Path, name: str = "LOADTEST") -> tuple[Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
-    data = {"machine": machine(), "settings": settings, **summary}
+    box = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "commit": git_commit(),
+        **machine(),
+        # the machine may be shared: latency under someone else's load is not the product's alone
+        "load_average_1_5_15min": load_average(1),
+    }
+    data = {"machine": box, "settings": settings, **summary}
     json_path = out / f"{name}.json"
     json_path.write_text(json.dumps(data, indent=1, ensure_ascii=False))
     lat = summary["latency_s"]
-    box = data["machine"]
     verdict = "PASS" if passed(summary) else "FAIL"
     lines = [
         "# Load test",

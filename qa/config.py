@@ -69,7 +69,7 @@ class Settings:
     # every answer (then verified, the span as fallback)
     generate: str = "when-needed"  # when-needed | always
     # Answer strategies switched off, comma-separated (qa/answer/strategies.py STRATEGY_NAMES), so the
-    # evaluation can show what each is worth: e.g. "byline,short-answer"
+    # evaluation can show what each is worth: e.g. "short-answer,learned-gate"
     disabled_strategies: str = ""
     # Abstain when the best answering sentence's support (qa/answer/support.py) is below this.
     # Chosen on the dev halves of the gold sets (evals/REPORT.md, the trade-off curve).

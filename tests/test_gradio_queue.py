@@ -21,7 +21,7 @@ def _thread_cpu_seconds(native_id: int) -> float:
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads per-thread CPU time from /proc")
 def test_an_idle_server_does_not_poll_busily(tmp_path, docs_copy):
     from qa.app.http_api import start_in_thread
-    from qa.app.web import build_server
+    from qa.app.server import build_server
 
     pipeline = fake_pipeline(fake_settings_for(tmp_path, docs_copy))
     port = free_port()

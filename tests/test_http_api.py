@@ -32,7 +32,7 @@ def pipeline(tmp_path_factory) -> Pipeline:
 
 def _serve(pipeline, auth=None):
     from qa.app.http_api import start_in_thread
-    from qa.app.web import build_server
+    from qa.app.server import build_server
 
     port = free_port()
     server = start_in_thread(build_server(pipeline, auth, port), "127.0.0.1", port)
@@ -229,7 +229,7 @@ def test_the_streaming_endpoint_refuses_bad_input_before_streaming(http):
 
 def test_the_streaming_endpoint_streams_generator_tokens(tmp_path, docs_copy):
     from qa.app.http_api import start_in_thread
-    from qa.app.web import build_server
+    from qa.app.server import build_server
     from tests.conftest import FakeGenerator, fake_pipeline
 
     settings = fake_settings_for(tmp_path, docs_copy)

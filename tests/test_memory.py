@@ -147,7 +147,7 @@ def test_a_saved_index_loads_back_with_its_metadata_and_searches_alike(retriever
 def test_saving_again_replaces_the_saved_index_and_a_failed_save_keeps_the_previous(
     retriever, tmp_path, monkeypatch
 ):
-    from qa.index import store
+    from qa.index import build_files
 
     folder = tmp_path / "saved"
     retriever.save(folder)
@@ -161,7 +161,7 @@ def test_saving_again_replaces_the_saved_index_and_a_failed_save_keeps_the_previ
     def crash(*args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(store, "write_embeddings", crash)
+    monkeypatch.setattr(build_files, "write_embeddings", crash)
     with pytest.raises(OSError, match="disk full"):
         retriever.save(folder)
     assert set(Retriever.load(folder, FakeEmbedder()).store.manifest.sources) == {"memo"}

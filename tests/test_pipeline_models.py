@@ -58,27 +58,6 @@ def test_near_miss_province_abstains(model_pipeline):
     assert model_pipeline.ask("What is Hainan's basic medical insurance participation rate?").abstained
 
 
-@pytest.mark.parametrize(
-    "question, name, source",
-    [
-        # no line answers "the article about Jiangxi": the story most about Jiangxi does
-        ("Who wrote the article about Jiangxi?", "Wu Pengquan", (JIANGXI_FILE, 1)),
-        # a dateline byline without "Reporter"
-        (
-            "Who wrote the story on residents withdrawing from medical insurance?",
-            "Lu Mengmeng",
-            ("000_808a5d11b2e62c59.txt", 1),
-        ),
-    ],
-)
-def test_who_wrote_the_article_about_a_topic_is_answered_from_its_byline(
-    model_pipeline, question, name, source
-):
-    answer = model_pipeline.ask(question)
-    assert answer.text.startswith(name) and not answer.abstained
-    assert [(c.file, c.line) for c in answer.citations] == [source]
-
-
 def test_who_wrote_about_a_topic_no_story_covers_abstains(model_pipeline):
     for question in ("Who wrote the article about space rockets?", "Who wrote the article about Mars?"):
         answer = model_pipeline.ask(question)

@@ -81,7 +81,7 @@ def test_python_examples_run(in_tmp, capsys):
 def server_url(tmp_path_factory):
     from qa.answer.pipeline import Pipeline
     from qa.app.http_api import start_in_thread
-    from qa.app.web import build_server
+    from qa.app.server import build_server
     from qa.retrieval.retriever import Retriever
 
     root = tmp_path_factory.mktemp("readme-http")

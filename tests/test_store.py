@@ -16,7 +16,7 @@ import pytest
 
 from qa.config import Settings
 from qa.errors import IndexCorruptError, IndexMissingError, IndexStaleError
-from qa.index import store as store_mod
+from qa.index import build_files, builds
 from qa.index.freshness import stale_reasons
 from qa.index.indexer import build_index
 from qa.index.store import FORMAT_VERSION, RECORD_FILES, IndexStore, current_build
@@ -240,14 +240,14 @@ def _fail_second_json_dump(monkeypatch):
             raise RuntimeError("disk full while writing lines")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(store_mod.json, "dumps", flaky)
+    monkeypatch.setattr(build_files.json, "dumps", flaky)
 
 
 def _fail_manifest_checksum(monkeypatch):
     def boom(path):
         raise OSError("read error")
 
-    monkeypatch.setattr(store_mod, "sha256_file", boom)
+    monkeypatch.setattr(build_files, "sha256_file", boom)
 
 
 def _interrupt_write_index(monkeypatch):
@@ -293,7 +293,7 @@ def refuse_switching_current(monkeypatch) -> None:
             raise OSError("rename failed")
         return real(src, dst)
 
-    monkeypatch.setattr(store_mod.os, "replace", refuse_current)
+    monkeypatch.setattr(builds.os, "replace", refuse_current)
 
 
 def test_a_failed_switch_of_current_keeps_the_previous_build_live(built, fake_embedder, monkeypatch):

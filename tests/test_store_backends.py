@@ -20,7 +20,7 @@ from tests.conftest import ROOT, SEEDS, collection_names
 
 pytest.importorskip("qdrant_client", reason="the qdrant extra is not installed (pip install -e .[qdrant])")
 
-from qa.index import store as store_mod  # noqa: E402
+from qa.index import builds  # noqa: E402
 
 SERVER = "http://qdrant.invalid:6333"
 
@@ -169,7 +169,7 @@ def test_a_failed_switch_keeps_the_old_collection_live_and_drops_the_new(
         return real(src, dst)
 
     with monkeypatch.context() as patch, pytest.raises(OSError):  # the fake server stays patched
-        patch.setattr(store_mod.os, "replace", refuse_current)
+        patch.setattr(builds.os, "replace", refuse_current)
         build_index(settings, fake_embedder, progress=False)
     assert current_build(settings.index_dir) == first
     assert collection_names(qdrant_server) == {f"qa-{first.name}"}

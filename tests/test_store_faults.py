@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.index import store as store_mod
+from qa.index import build_files, builds
 from qa.index.freshness import stale_reasons
 from qa.index.indexer import build_index
 from qa.index.store import IndexStore, current_build
@@ -70,7 +70,7 @@ def test_two_builds_at_once_do_not_delete_each_others_build(built, monkeypatch):
     the lock, a second save finishing meanwhile removes that folder as "old", and the first save then
     points CURRENT at nothing."""
     paused, release = pause_in(
-        monkeypatch, store_mod.os, "replace", lambda src, dst: Path(dst).name.startswith("build-")
+        monkeypatch, builds.os, "replace", lambda src, dst: Path(dst).name.startswith("build-")
     )
     first, first_errors = run_thread(lambda: build_index(built, FakeEmbedder(), progress=False), "paused")
     assert paused.wait(30)
@@ -95,7 +95,7 @@ def test_a_save_waits_for_a_load_in_progress(built, monkeypatch):
     """A load stops after checking the checksums and records, before opening the vectors. Without the
     shared lock, a save meanwhile deletes the build being read, and the load fails."""
     old = IndexStore.load(built.index_dir)
-    paused, release = pause_in(monkeypatch, store_mod, "check_records", lambda *args: True)
+    paused, release = pause_in(monkeypatch, build_files, "check_records", lambda *args: True)
     loaded: list[IndexStore] = []
     reader, reader_errors = run_thread(lambda: loaded.append(IndexStore.load(built.index_dir)), "paused")
     assert paused.wait(30)
@@ -122,7 +122,7 @@ CHILD = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {root!r})
     from qa.index import faiss_vectors
-    from qa.index import store
+    from qa.index import build_files, builds
     from qa.config import Settings
     from qa.index.indexer import build_index
     from tests.conftest import FakeEmbedder
@@ -153,13 +153,13 @@ CHILD = textwrap.dedent(
     if moment == "vectors-written":
         after(faiss_vectors.faiss, "write_index")
     elif moment == "checksums":
-        after(store, "sha256_file")
+        after(build_files, "sha256_file")
     elif moment == "build-renamed":
-        after(store.os, "replace", lambda src, dst: Path(dst).name.startswith("build-"))
+        after(builds.os, "replace", lambda src, dst: Path(dst).name.startswith("build-"))
     elif moment == "pointer-written":
-        after(store.os, "replace", lambda src, dst: Path(dst).name == "CURRENT", before=True)
+        after(builds.os, "replace", lambda src, dst: Path(dst).name == "CURRENT", before=True)
     elif moment == "old-build-removal":
-        after(store.shutil, "rmtree", before=True)
+        after(builds.shutil, "rmtree", before=True)
     settings = Settings(docs_dir=Path(sys.argv[3]), index_dir=Path(sys.argv[4]),
                         embedding_model="fake-embedder", generator_model="none")
     build_index(settings, StoppingEmbedder(), progress=False)

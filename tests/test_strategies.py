@@ -8,16 +8,16 @@ from qa.errors import InputError
 
 def test_disabled_names_are_checked():
     assert s.disabled("") == frozenset()
-    assert s.disabled(" byline ,short-answer") == {"byline", "short-answer"}
-    with pytest.raises(InputError, match="known: story-byline"):
-        s.disabled("bylines")
+    assert s.disabled(" reader ,short-answer") == {"reader", "short-answer"}
+    with pytest.raises(InputError, match="known: reader"):
+        s.disabled("readers")
 
 
 def test_every_strategy_has_a_unique_name_and_a_description():
     names = [x.name for x in s.STRATEGIES]
     assert len(names) == len(set(names))
     assert all(x.about for x in s.STRATEGIES)
-    assert set(s.STRATEGY_NAMES) == {*names, s.SHORT_ANSWER}
+    assert set(s.STRATEGY_NAMES) == {*names, s.SHORT_ANSWER, s.LEARNED_GATE}
 
 
 def test_first_draft_walks_the_enabled_strategies_in_order(monkeypatch):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.app.web import auth_from_env
+from qa.app.server import auth_from_env
 from qa.errors import QAError
 
 

@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from qa.app.web import FAILED, check_exposure, render_answer, render_passages
+from qa.app.server import check_exposure
+from qa.app.web import FAILED, render_answer, render_passages
 from qa.errors import QAError
 from tests.conftest import JIANGXI_FILE, SEEDS, FakeGenerator, fake_pipeline, fake_settings_for, running_app
 from tests.web_page import ask, open_page, wait
@@ -52,7 +53,7 @@ def test_a_crash_in_one_json_api_request_is_a_500_for_it_alone(make_pipeline):
 
     from qa.app.http_api import FAILED as API_FAILED
     from qa.app.http_api import start_in_thread
-    from qa.app.web import build_server
+    from qa.app.server import build_server
     from tests.conftest import free_port
 
     pipeline = make_pipeline(generator=FakeGenerator(crash_on_jiangxi))
@@ -133,7 +134,7 @@ def test_by_default_the_server_binds_loopback_and_opens_no_share_link(monkeypatc
     import inspect
 
     from qa.app.cli import build_parser
-    from qa.app.web import serve
+    from qa.app.server import serve
     from qa.config import load_settings
 
     monkeypatch.delenv("QA_HOST", raising=False)
@@ -165,7 +166,7 @@ def test_any_address_is_allowed_with_a_login():
 
 
 def test_serve_refuses_before_loading_anything(tmp_path, monkeypatch):
-    from qa.app.web import serve
+    from qa.app.server import serve
     from qa.config import Settings
 
     monkeypatch.delenv("QA_AUTH", raising=False)

@@ -64,6 +64,7 @@ class Evidence:
     # The paragraph the unit is in, line breaks read as spaces ("" when unknown): a clause's subject
     # is often earlier in it. In one-paragraph-per-line text it is the unit's line.
     context: str = ""
+    similarity: float = 0.0  # cosine of the question's and the unit's embeddings (0 without an embedder)
 
     @property
     def lines(self) -> range:
@@ -187,10 +188,13 @@ def select_evidence(
         own = coverage(q_terms, set(tokenize(text)), idf)
         full = paragraph or text  # a clause's subject is often earlier in its paragraph
         line_cov = coverage(q_terms, set(tokenize(full)), idf)
-        lexical = 0.7 * own + 0.3 * line_cov + (CAUSE_BONUS if why and _CAUSAL.search(text) else 0.0)
-        score = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * float(cos) + 0.02 / hit.rank
+        lexical = 0.7 * own + 0.3 * line_cov
+        cause = CAUSE_BONUS if why and _CAUSAL.search(text) else 0.0
+        score = LEXICAL_WEIGHT * (lexical + cause) + (1 - LEXICAL_WEIGHT) * float(cos) + 0.02 / hit.rank
         scored.append(
-            Evidence(hit.chunk.file, line, start, end, text, score, lexical, hit.rank, last, paragraph)
+            Evidence(
+                hit.chunk.file, line, start, end, text, score, lexical, hit.rank, last, paragraph, float(cos)
+            )
         )
     scored.sort(key=lambda e: -e.score)
     return scored[:n]

@@ -9,14 +9,22 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
-from qa.answer.byline import on_topic, who_wrote
 from qa.answer.compound import resolve, split_question
 from qa.answer.conversation import standalone
 from qa.answer.evidence import Evidence, select_evidence
+from qa.answer.gate import GATE_THRESHOLD, load_gate, scored_units
 from qa.answer.prompting import NOT_STATED, evidence_prompt, plain_prompt
 from qa.answer.question import analyse_question
 from qa.answer.reader import load_reader
-from qa.answer.strategies import SHORT_ANSWER, Context, Draft, disabled, first_draft, quoted_span
+from qa.answer.strategies import (
+    LEARNED_GATE,
+    SHORT_ANSWER,
+    Context,
+    Draft,
+    disabled,
+    first_draft,
+    quoted_span,
+)
 from qa.answer.support import support
 from qa.answer.verify import abstain_reason, answering_units, informative, verify_answer
 from qa.answer.writing_systems import main_script
@@ -221,6 +229,8 @@ class Pipeline:
             return
         if draft is not None and draft.support is not None:
             score = draft.support
+        elif context.gate_support is not None:
+            score = context.gate_support
         else:
             score = support(context.answering, context.analysis(), draft.short_answer if draft else "")
         if score < self.settings.min_support:
@@ -247,11 +257,14 @@ class Pipeline:
             query, hits, self.evidence_embedder, idf, lines, self.sentences, self.settings.evidence_sentences
         )
         common, file_tokens = retriever.common_terms, retriever.file_tokens
-        answering = answering_units(query, evidence, lines, common, file_tokens)
-        if who_wrote(query) and "byline" not in self._disabled:
-            # the answer is a byline: only lines of a story about the question's topic
-            answering = on_topic(query, answering, file_tokens, idf, common)
         analysis = functools.cache(lambda: analyse_question(query, self.nlp))
+        gate_support = None
+        if LEARNED_GATE in self._disabled:
+            answering = answering_units(query, evidence, lines, common, file_tokens)
+        else:
+            scored = scored_units(analysis(), evidence, self.parsed, idf, file_tokens, load_gate())
+            gate_support = max((p for p, _ in scored), default=0.0)
+            answering = [e for p, e in scored if p >= GATE_THRESHOLD]  # evidence order: it ranked them
         return Context(
             query=query,
             hits=hits,
@@ -269,6 +282,7 @@ class Pipeline:
             generate=self.settings.generate,
             short_answers=SHORT_ANSWER not in self._disabled,
             use_reader=self.settings.reader,
+            gate_support=gate_support,
         )
 
     def _generated(self, c: Context, timings: dict[str, float]) -> Generator[Event, None, Draft]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from qa.retrieval.lexical import tokenize
+
 # answer kind -> spaCy entity labels that can be that answer, best first
 KIND_LABELS: dict[str, tuple[str, ...]] = {
     "person": ("PERSON", "ORG", "NORP", "GPE"),
@@ -55,6 +57,9 @@ class QuestionAnalysis:
     labels: tuple[str, ...]  # entity labels that can answer, best first; () = any noun phrase
     terms: frozenset[str]  # lower-case lemmas of the content words (no question or stop words)
     focus: str = ""  # the noun of "what/which X" ("year"), lower-case lemma
+    # Names of people, places, bodies and things (proper nouns and named entities), as the
+    # lexical tokens of qa.retrieval.lexical.tokenize: a sentence about something else cannot answer.
+    names: frozenset[str] = frozenset()
 
     @property
     def wants_phrase(self) -> bool:
@@ -77,7 +82,26 @@ def analyse_question(question: str, nlp) -> QuestionAnalysis:
         for t in tokens
         if not (t.is_stop or t.is_punct or t.lower_ in QUESTION_WORDS) and any(c.isalnum() for c in t.text)
     )
-    return QuestionAnalysis(question, kind, KIND_LABELS[kind], terms, focus)
+    return QuestionAnalysis(question, kind, KIND_LABELS[kind], terms, focus, _names(doc, tokens))
+
+
+# Entity labels that name something; dates, times and figures are values, not names
+NAME_LABELS = frozenset("PERSON NORP FAC ORG GPE LOC PRODUCT EVENT WORK_OF_ART LAW LANGUAGE".split())
+
+
+def _names(doc, tokens) -> frozenset[str]:
+    """Tokens of the question's proper nouns and named entities. A pipeline without a tagger
+    (spaCy's blank one) gives no parts of speech: then capitalised words after the first count."""
+    if doc.has_annotation("TAG") or doc.has_annotation("ENT_IOB"):
+        words = [
+            t.text
+            for t in tokens
+            if (t.ent_type_ in NAME_LABELS or (t.pos_ == "PROPN" and not t.ent_type_))
+            and t.lower_ not in QUESTION_WORDS
+        ]
+    else:
+        words = [t.text for t in tokens[1:] if t.text[:1].isupper() and t.lower_ not in QUESTION_WORDS]
+    return frozenset(tokenize(" ".join(words)))
 
 
 def _kind(tokens) -> tuple[str, str]:

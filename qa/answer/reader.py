@@ -11,17 +11,13 @@ not answer get low ones, which is what abstention cuts.
 
 from __future__ import annotations
 
-import functools
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
+from qa.answer.logistic import Logistic, load_weights
+from qa.answer.logistic import fit as fit_logistic
 from qa.answer.question import QuestionAnalysis
-from qa.errors import ModelError
-from qa.hashing import sha256_file
 
 WEIGHTS = Path(__file__).with_name("reader_weights.json")
 # set by evals/train_reader.py when it writes the weights
@@ -130,18 +126,8 @@ def _trim(text: str) -> str:
     return text
 
 
-class Reader:
+class Reader(Logistic):
     """Logistic regression over candidate features: P(candidate is the answer)."""
-
-    def __init__(self, weights: dict[str, float], mean: dict[str, float], scale: dict[str, float]):
-        self.weights, self.mean, self.scale = weights, mean, scale
-
-    def probability(self, features: dict[str, float]) -> float:
-        z = sum(
-            self.weights.get(k, 0.0) * (v - self.mean.get(k, 0.0)) / self.scale.get(k, 1.0)
-            for k, v in features.items()
-        )
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def best(self, found: list[Candidate]) -> tuple[Candidate, float] | None:
         """The most probable candidate and its probability; None without candidates."""
@@ -151,53 +137,12 @@ class Reader:
         p, _, best = max(scored, key=lambda x: (x[0], x[1]))
         return best, p
 
-    def to_json(self) -> dict:
-        return {"weights": self.weights, "mean": self.mean, "scale": self.scale}
 
-
-@functools.lru_cache(maxsize=2)
 def load_reader(path: str = str(WEIGHTS), sha256: str | None = None) -> Reader:
     """The trained reader; its weights file is checked against the sha256 it was written with."""
-    path_ = Path(path)
     expected = WEIGHTS_SHA256 if sha256 is None else sha256
-    if not path_.is_file():
-        raise ModelError(
-            f"reader weights {path_} are missing: reinstall qa or run python -m evals.train_reader"
-        )
-    if expected and sha256_file(path_) != expected:
-        raise ModelError(
-            f"reader weights {path_} fail their checksum: reinstall qa or run python -m evals.train_reader"
-        )
-    data = json.loads(path_.read_text())
-    return Reader(data["weights"], data["mean"], data["scale"])
+    return Reader(*load_weights(path, expected, "evals.train_reader"))
 
 
 def fit(rows: list[dict[str, float]], labels: list[int], l2: float = 1.0, steps: int = 400) -> Reader:
-    """Logistic regression by full-batch gradient descent (Adam) on standardised features."""
-    names = sorted({k for r in rows for k in r})
-    index = {k: i for i, k in enumerate(names)}
-    x = np.zeros((len(rows), len(names)), dtype=np.float64)
-    for r, row in enumerate(rows):
-        for k, v in row.items():
-            x[r, index[k]] = v
-    y = np.asarray(labels, dtype=np.float64)
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    mean[index["bias"]], scale[index["bias"]] = 0.0, 1.0
-    scale[scale < 1e-6] = 1.0
-    xs = (x - mean) / scale
-    w = np.zeros(len(names))
-    m = np.zeros_like(w)
-    v = np.zeros_like(w)
-    for step in range(1, steps + 1):
-        p = 1 / (1 + np.exp(-np.clip(xs @ w, -30, 30)))
-        grad = xs.T @ (p - y) / len(y) + l2 * w / len(y)
-        m = 0.9 * m + 0.1 * grad
-        v = 0.999 * v + 0.001 * grad**2
-        w -= 0.05 * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
-    keep = np.abs(w) > 1e-6
-    return Reader(
-        {k: float(w[i]) for k, i in index.items() if keep[i]},
-        {k: float(mean[i]) for k, i in index.items() if keep[i]},
-        {k: float(scale[i]) for k, i in index.items() if keep[i]},
-    )
+    return Reader(*fit_logistic(rows, labels, l2, steps).to_json().values())

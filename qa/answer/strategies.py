@@ -11,11 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from qa.answer.arithmetic import comparison_answer, difference_answer, earlier_answer
-from qa.answer.byline import byline_answer, story_byline, who_wrote
-from qa.answer.evidence import Evidence, paragraph_units
-from qa.answer.extractive import extract_answer, is_list_question
-from qa.answer.listing import enumerating_first, list_answer, name_list, with_enumeration
+from qa.answer.evidence import Evidence
+from qa.answer.extractive import extract_answer
 from qa.answer.question import QuestionAnalysis
 from qa.answer.reader import Reader, unit_candidates
 from qa.answer.short_answer import short_answer
@@ -56,36 +53,7 @@ class Context:
     generate: str = "when-needed"
     short_answers: bool = True  # False when the "short-answer" switch is off
     use_reader: bool = False  # Settings.reader
-
-
-def _story_byline(c: Context) -> Draft | None:
-    found = story_byline(
-        c.query, [h.chunk.file for h in c.hits], c.lines, c.file_tokens, c.idf, c.common_terms
-    )
-    return Draft(found[0], (found[1],)) if found else None
-
-
-def _name_list(c: Context) -> Draft | None:
-    """The names a list question asks for, from the first of the answering lines that enumerates."""
-    for file, line in list(dict.fromkeys((e.file, e.line) for e in c.answering))[:3]:
-        units = paragraph_units(c.hits, file, line, c.sentences)
-        listed = name_list(c.query, units, c.idf, c.common_terms, c.lower_case_words)
-        if listed:
-            return Draft(list_answer([name for name, _ in listed]), tuple(unit for _, unit in listed))
-    return None
-
-
-def _comparison(c: Context) -> Draft | None:
-    found = comparison_answer(c.query, c.evidence, c.lines)
-    return Draft(found[0], tuple(found[1])) if found else None
-
-
-def _single(rule) -> Callable[[Context], Draft | None]:
-    def answer(c: Context) -> Draft | None:
-        found = rule(c)
-        return Draft(found[0], (found[1],)) if found else None
-
-    return answer
+    gate_support: float | None = None  # the learned gate's best P(answer); None with the keyword gate
 
 
 def quoted_span(c: Context, answering: list[Evidence]) -> tuple[str, Evidence]:
@@ -125,14 +93,6 @@ def _read(c: Context) -> Draft | None:
     return Draft(f"{found.text}. {quote}", (unit,), short_answer=found.text, support=probability)
 
 
-def _enumeration(c: Context) -> Draft | None:
-    """List questions: "three suggestions: one is …; second …; third …" quoted as one answer."""
-    answering = [
-        with_enumeration(u, paragraph_units(c.hits, u.file, u.line, c.sentences)) for u in c.answering
-    ]
-    return _span_draft(c, enumerating_first(answering))
-
-
 @dataclass(frozen=True)
 class Strategy:
     name: str
@@ -146,40 +106,6 @@ def _answering(c: Context) -> bool:
 
 
 STRATEGIES: tuple[Strategy, ...] = (
-    Strategy(
-        "story-byline",
-        lambda c: not c.answering and who_wrote(c.query),
-        _story_byline,
-        "who wrote a story no line answers about: the byline of the retrieved story most about the topic",
-    ),
-    Strategy("name-list", _answering, _name_list, "list questions: the names cut from the enumerating line"),
-    Strategy(
-        "comparison", _answering, _comparison, '"which is larger: A or B?" from each amount\'s own line'
-    ),
-    Strategy(
-        "difference",
-        _answering,
-        _single(lambda c: difference_answer(c.query, c.answering)),
-        "a difference of two stated figures, with the working",
-    ),
-    Strategy(
-        "earlier",
-        _answering,
-        _single(lambda c: earlier_answer(c.query, c.answering)),
-        "the figure before a stated increase, with the working",
-    ),
-    Strategy(
-        "byline",
-        _answering,
-        _single(lambda c: byline_answer(c.query, c.answering, c.lines)),
-        "who wrote it: the byline on the answering line",
-    ),
-    Strategy(
-        "enumeration",
-        lambda c: bool(c.answering) and is_list_question(c.query),
-        _enumeration,
-        "list questions: the whole enumeration of the answering line",
-    ),
     Strategy(
         "reader",
         lambda c: c.use_reader and bool(c.answering),
@@ -195,14 +121,16 @@ STRATEGIES: tuple[Strategy, ...] = (
 )
 # Not a strategy of its own: the short phrase that leads a quoted answer ("723 million yuan. …").
 SHORT_ANSWER = "short-answer"
-STRATEGY_NAMES: tuple[str, ...] = (*(s.name for s in STRATEGIES), SHORT_ANSWER)
+# Not a strategy either: which units may answer. Off, the keyword check (verify.answering_units) decides.
+LEARNED_GATE = "learned-gate"
+STRATEGY_NAMES: tuple[str, ...] = (*(s.name for s in STRATEGIES), SHORT_ANSWER, LEARNED_GATE)
 
 
 def disabled(setting: str) -> frozenset[str]:
     """The names in a comma-separated `disabled_strategies` setting, checked.
 
-    >>> sorted(disabled("byline, short-answer"))
-    ['byline', 'short-answer']
+    >>> sorted(disabled("reader, short-answer"))
+    ['reader', 'short-answer']
     """
     names = frozenset(n.strip() for n in setting.split(",") if n.strip())
     unknown = names - set(STRATEGY_NAMES)

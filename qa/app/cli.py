@@ -1,281 +1,25 @@
 """The `qa` command: index, search, ask, chat, eval and serve.
 
-Errors meant for users (QAError) print as one line and exit with status 1.
+Errors meant for users (QAError) print as one line and exit with status 1. The arguments are in
+qa/app/cli_options.py, what is printed in qa/app/terminal.py, `ask --batch` in qa/app/cli_batch.py.
 """
 
 from __future__ import annotations
 
-import argparse
-import io
 import json
 import logging
-import re
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from qa.config import load_settings
+from qa.app.cli_batch import ask_batch
+from qa.app.cli_options import build_parser, settings_from
+from qa.app.terminal import format_answer, read_arg, say, to_json
 from qa.errors import InputError, QAError
-from qa.inputs import clean_question, printable
+from qa.inputs import clean_question
+
+__all__ = ["COMMANDS", "build_parser", "format_answer", "main", "open_retriever", "settings_from"]
 
 log = logging.getLogger("qa")
-
-EXAMPLES = """examples:
-  qa index                              build (or rebuild) the index of seeds/
-  qa index --docs ~/papers              index another folder (.txt, .md, .html, .pdf)
-  qa index --full                       re-read and re-embed every file
-  qa search "Jiangxi recovered funds" -k 3
-  qa ask "What was Jiangxi's 2020 recovered fund amount?"
-  qa ask --json --batch questions.jsonl > answers.jsonl
-  echo "Who is Long Guoying?" | qa ask -
-  qa chat
-  qa eval --gold evals/gold/seeds.dev.jsonl --docs seeds --limit 10
-  qa eval --suite evals/suite.json --half dev --ablate none --limit 30
-"""
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("settings (default: QA_* environment variables, then built-in defaults)")
-    g.add_argument(
-        "--docs",
-        dest="docs_dir",
-        metavar="DIR",
-        help="folder of .txt/.md/.html/.pdf documents (default seeds/)",
-    )
-    g.add_argument("--index", dest="index_dir", metavar="DIR", help="index folder (default index/)")
-    g.add_argument("--cache", dest="cache_dir", metavar="DIR", help="model cache (default ~/.cache/qa)")
-    g.add_argument("--embedding-model", metavar="REF", help="packaged:NAME, hub id or local folder")
-    g.add_argument(
-        "--query-runtime",
-        choices=("onnx", "torch"),
-        help="how questions are embedded (default onnx: an ONNX copy of the model: same vectors, faster)",
-    )
-    g.add_argument(
-        "--generator",
-        dest="generator_model",
-        metavar="REF",
-        help="packaged:NAME, hub id, local folder or .gguf file; 'none' answers extractively",
-    )
-    g.add_argument(
-        "--generator-url",
-        metavar="URL",
-        help="an OpenAI-compatible server that writes the answers, e.g. http://127.0.0.1:8080/v1",
-    )
-    g.add_argument(
-        "--generate",
-        choices=("when-needed", "always"),
-        help="when the generator writes the answer (default when-needed: only when no quoted line answers)",
-    )
-    g.add_argument("--retrieval", choices=("hybrid", "dense", "bm25"), help="retrieval mode (default hybrid)")
-    g.add_argument("-k", "--top-k", type=int, metavar="N", help="passages to retrieve (default 5)")
-    g.add_argument(
-        "--vector-store", choices=("faiss", "qdrant"), help="where the vectors live (default faiss)"
-    )
-    g.add_argument(
-        "--qdrant-url",
-        metavar="URL",
-        help="Qdrant server or cluster (default: in-process, in the index folder)",
-    )
-    g.add_argument("--dtype", dest="generator_dtype", choices=("auto", "float32", "bfloat16"))
-    g.add_argument(
-        "--backend",
-        dest="generator_backend",
-        choices=("auto", "transformers", "llama-cpp"),
-        help="generation backend (default auto: llama-cpp when installed, else transformers)",
-    )
-    g.add_argument(
-        "--index-type",
-        choices=("auto", "flat", "hnsw", "ivf", "ivfsq8"),
-        help="FAISS index (default auto: exact up to ~50k chunks, then IVF)",
-    )
-    g.add_argument("-v", "--verbose", action="store_true", help="log progress and decisions")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="qa",
-        description="Ask questions about a folder of articles; answers cite the source lines they rest on.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser(
-        "index", help="build or update the index of the document folder (.txt, .md, .html, .pdf)"
-    )
-    p.add_argument(
-        "--full",
-        "--force",
-        dest="full",
-        action="store_true",
-        help="rebuild everything, even unchanged files (default: only new and changed files are embedded)",
-    )
-    _common(p)
-
-    p = sub.add_parser("search", help="show the passages retrieved for a query")
-    p.add_argument("query", help="the query; - reads it from standard input")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    _common(p)
-
-    p = sub.add_parser("ask", help="answer a question, with cited source lines")
-    p.add_argument("question", nargs="?", help="the question; - reads it from standard input")
-    p.add_argument("--batch", metavar="FILE", help='JSONL of {"id": ..., "question": ...}; - for stdin')
-    p.add_argument("--json", action="store_true", help="print JSON (one object per line with --batch)")
-    _common(p)
-
-    p = sub.add_parser("chat", help="a conversation in the terminal (follow-up questions work)")
-    _common(p)
-
-    p = sub.add_parser(
-        "eval",
-        help="score answers against gold question sets, corpus by corpus",
-        description="Score answers against gold question sets. Either one --gold file over --docs, or a "
-        "--suite of corpora run side by side (each with its own cached index, its hard-wrapped copy and "
-        "one ablation row per answer strategy); writes REPORT.md/.json into --out.",
-    )
-    what = p.add_mutually_exclusive_group()
-    what.add_argument("--gold", metavar="FILE", help="one gold JSONL over --docs (default evals/gold.jsonl)")
-    what.add_argument("--suite", metavar="FILE", help="a suite of corpora, e.g. evals/suite.json")
-    p.add_argument(
-        "--half", choices=("dev", "test", "both"), default="dev", help="which half of the suite (default dev)"
-    )
-    p.add_argument(
-        "--config", action="append", metavar="NAME", help="configuration row (repeatable; default: default)"
-    )
-    p.add_argument(
-        "--wrap",
-        type=int,
-        metavar="COLS",
-        help="also run each corpus hard-wrapped at COLS columns; 0 = off (default: the suite's, else off)",
-    )
-    p.add_argument(
-        "--ablate",
-        metavar="NAMES",
-        help="one row per answer strategy switched off: all, a,b or none (default: the suite's, else none)",
-    )
-    p.add_argument("--curve", action="store_true", default=None, help="draw the answer/abstain trade-off")
-    p.add_argument(
-        "--limit", type=int, metavar="N", help="only N gold items per corpus, spread over the file"
-    )
-    p.add_argument(
-        "--out", default="evals", metavar="DIR", help="where REPORT.md/.json and curves go (default evals/)"
-    )
-    p.add_argument(
-        "--eval-cache",
-        default=".qa-cache",
-        metavar="DIR",
-        help="indexes and wrapped copies of the corpora (default .qa-cache/)",
-    )
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    _common(p)
-
-    p = sub.add_parser("serve", help="serve the web chat (same as python app.py)")
-    p.add_argument("--host", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, help="port (default 7860)")
-    p.add_argument("--share", action="store_true", help="also open a public Gradio share link")
-    _common(p)
-    return parser
-
-
-def settings_from(args: argparse.Namespace):
-    names = (
-        "docs_dir",
-        "index_dir",
-        "cache_dir",
-        "embedding_model",
-        "query_runtime",
-        "generator_model",
-        "generator_url",
-        "generate",
-        "retrieval",
-        "top_k",
-        "generator_dtype",
-        "generator_backend",
-        "index_type",
-        "vector_store",
-        "qdrant_url",
-        "host",
-        "port",
-    )
-    return load_settings(**{n: getattr(args, n, None) for n in names})
-
-
-def read_arg(value: str | None, what: str) -> str:
-    if value == "-":
-        return sys.stdin.read()
-    if value is None:
-        raise InputError(f"give a {what}, or - to read it from standard input")
-    return value
-
-
-def say(text: str = "", file=None, end: str = "\n") -> None:
-    """print() for people: document text cannot drive the terminal (qa.inputs.printable)."""
-    print(printable(text), file=file or sys.stdout, end=end, flush=True)
-
-
-# json.dumps escapes C0 controls but not DEL, C1 (\x9b is a CSI on some terminals) or U+2028/9.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def to_json(obj, indent: int | None = None) -> str:
-    """JSON for machines that is also safe on a terminal; the same data once parsed.
-
-    >>> to_json({"t": "a\x1bb\x9bc"})
-    '{"t": "a\\\\u001bb\\\\u009bc"}'
-    """
-    text = json.dumps(obj, ensure_ascii=False, indent=indent)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def format_answer(answer) -> str:
-    lines = [answer.text]
-    for c in answer.citations:
-        lines.append(f"  [{c.location}] {c.text}")
-    return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class BatchItem:
-    line: int  # 1-based line of the batch file
-    id: str | None
-    question: object  # as given; the pipeline checks it
-    error: str = ""  # why the line is not a question ("" when it is one)
-
-
-def _open_batch(path: str):
-    """The batch as bytes, so that a bad byte is one bad line rather than a decoding error for all."""
-    if path == "-":
-        return getattr(sys.stdin, "buffer", None) or io.BytesIO(sys.stdin.read().encode("utf-8", "replace"))
-    try:
-        return open(path, "rb")
-    except OSError as e:
-        raise InputError(f"cannot read the batch file {path} ({e.strerror or e})") from None
-
-
-def batch_items(path: str) -> Iterator[BatchItem]:
-    """Every non-blank line of a JSONL batch; a line that is not valid UTF-8 or not a JSON object
-    with a "question" becomes an item with an error, and the batch goes on."""
-    with _open_batch(path) as stream:
-        for number, raw in enumerate(stream, 1):
-            if not raw.strip():
-                continue
-            expected = 'expected {"id": ..., "question": "..."}'
-            try:
-                item = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as e:
-                yield BatchItem(
-                    number, None, None, f"line {number} is not UTF-8 (byte {e.start + 1}): {expected}"
-                )
-                continue
-            except ValueError:
-                yield BatchItem(number, None, None, f"line {number} is not JSON: {expected}")
-                continue
-            if not isinstance(item, dict) or "question" not in item:
-                yield BatchItem(number, None, None, f"line {number}: {expected}")
-                continue
-            qid = item.get("id")
-            yield BatchItem(number, None if qid is None else str(qid), item["question"])
 
 
 def cmd_index(args, settings) -> int:
@@ -342,7 +86,7 @@ def cmd_ask(args, settings) -> int:
     from qa.answer.pipeline import Pipeline
 
     if args.batch:
-        return _ask_batch(Pipeline(settings, retriever=open_retriever(settings)), args)
+        return ask_batch(Pipeline(settings, retriever=open_retriever(settings)), args)
     question = read_arg(args.question, "question")
     clean_question(question, settings.max_question_chars)  # a bad question loads and builds nothing
     answer = Pipeline(settings, retriever=open_retriever(settings)).ask(question)
@@ -351,26 +95,6 @@ def cmd_ask(args, settings) -> int:
     else:
         say(format_answer(answer))
     return 0
-
-
-def _ask_batch(pipeline, args) -> int:
-    """One output line per input line, in order; bad lines and bad questions are error lines."""
-    failures = 0
-    for item in batch_items(args.batch):
-        out = {"id": item.id, "question": item.question, "error": item.error}
-        if not item.error:
-            try:
-                out = pipeline.ask(item.question).to_dict(id=item.id)
-            except InputError as e:  # one bad question does not stop the batch
-                out["error"] = str(e)
-        if "error" in out:
-            failures += 1
-            out["line"] = item.line
-        if args.json:
-            print(to_json(out), flush=True)
-        else:
-            say(f"[{item.id}] {out.get('answer', out.get('error'))}")
-    return 1 if failures else 0
 
 
 def cmd_chat(args, settings) -> int:
@@ -448,7 +172,7 @@ def cmd_eval(args, settings) -> int:
 
 
 def cmd_serve(args, settings) -> int:
-    from qa.app.web import serve
+    from qa.app.server import serve
 
     serve(settings, share=args.share)
     return 0

@@ -24,7 +24,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
@@ -82,20 +82,6 @@ DENSE = Field(None, description="cosine similarity of question and passage vecto
 BM25_SCORE = Field(None, description="BM25 score of the passage for the question (0 and up)")
 
 
-class Passage(BaseModel):
-    """One retrieved chunk: lines are [first, last], 1-based and inclusive."""
-
-    rank: int
-    file: str
-    lines: list[int] = Field(min_length=2, max_length=2)
-    score: float = SCORE
-    text: str
-    page: int | None = PAGE
-    page_line: int | None = PAGE_LINE
-    dense: float | None = DENSE
-    bm25: float | None = BM25_SCORE
-
-
 class Citation(BaseModel):
     file: str
     line: int
@@ -113,6 +99,16 @@ class AnswerPassage(BaseModel):
     page_line: int | None = PAGE_LINE
     dense: float | None = DENSE
     bm25: float | None = BM25_SCORE
+
+
+# A retrieved passage is a passage of an answer with its rank first, as `qa search --json` prints it
+# (a subclass would put the rank last in every response).
+Passage = create_model(
+    "Passage",
+    __doc__="One retrieved chunk: lines are [first, last], 1-based and inclusive.",
+    rank=(int, ...),
+    **{name: (field.annotation, field) for name, field in AnswerPassage.model_fields.items()},
+)
 
 
 class AskResponse(BaseModel):
@@ -201,7 +197,7 @@ class ApiMethods:
         return allowed
 
 
-def _isolated(endpoint):
+def isolated(endpoint):
     """A bug hit by one request becomes that request's 500 {"error": ...}, with the traceback in the
     server log, not in the reply; the server goes on serving. User errors (QAError) pass through."""
 
@@ -237,6 +233,15 @@ def _login(auth: list[tuple[str, str]] | None):
     return check
 
 
+def login_required(auth: list[tuple[str, str]] | None) -> list:
+    """An endpoint's dependencies: HTTP Basic credentials, when the server has a login (QA_AUTH)."""
+    return [Depends(_login(auth))]
+
+
+# The error statuses every endpoint may answer, each with the {"error": ...} body, for the schema.
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 422, 500, 503)}
+
+
 def build_api(pipeline: Pipeline, auth: list[tuple[str, str]] | None = None) -> FastAPI:
     """The FastAPI app with the JSON endpoints; qa.app.web mounts the page on it."""
     app = FastAPI(
@@ -249,17 +254,16 @@ def build_api(pipeline: Pipeline, auth: list[tuple[str, str]] | None = None) -> 
     )
     _errors(app)
     generating = threading.BoundedSemaphore(1)  # one generation at a time: two on 2 cores slow each other
-    login = [Depends(_login(auth))]
-    responses = {code: {"model": ErrorResponse} for code in (400, 422, 500, 503)}
+    login = login_required(auth)
 
     @app.post(
         "/api/search",
         response_model=list[Passage],
         response_model_exclude_none=True,  # page fields only for PDFs, as in `qa search --json`
-        responses=responses,
+        responses=ERRORS,
         dependencies=login,
     )
-    @_isolated
+    @isolated
     def search(request: SearchRequest) -> list[dict]:
         """The passages the retriever finds for the query, best first (`qa search --json`)."""
         return [h.to_dict() for h in pipeline.retriever.search(request.query, request.k, request.where)]
@@ -268,10 +272,10 @@ def build_api(pipeline: Pipeline, auth: list[tuple[str, str]] | None = None) -> 
         "/api/ask",
         response_model=AskResponse,
         response_model_exclude_none=True,
-        responses=responses,
+        responses=ERRORS,
         dependencies=login,
     )
-    @_isolated
+    @isolated
     def ask(request: AskRequest) -> dict:
         """One answer with its cited lines (`qa ask --json`); history makes follow-ups work."""
         history = clean_history(request.history)
@@ -279,7 +283,7 @@ def build_api(pipeline: Pipeline, auth: list[tuple[str, str]] | None = None) -> 
             return pipeline.ask(request.question, history).to_dict()
 
     _health_route(app, pipeline, login)
-    _stream_route(app, pipeline, generating, login, responses)
+    _stream_route(app, pipeline, generating, login)
     app.add_middleware(ApiMethods, api=app)
     return app
 
@@ -313,13 +317,13 @@ def _health_route(app: FastAPI, pipeline: Pipeline, login: list) -> None:
         }
 
 
-def _stream_route(app: FastAPI, pipeline: Pipeline, generating, login: list, responses: dict) -> None:
+def _stream_route(app: FastAPI, pipeline: Pipeline, generating, login: list) -> None:
     """POST /api/ask/stream: the answer as server-sent events while it is written."""
 
     @app.post(
         "/api/ask/stream",
         response_class=StreamingResponse,
-        responses={200: {"content": {"text/event-stream": {}}, "description": STREAM_DOC}, **responses},
+        responses={200: {"content": {"text/event-stream": {}}, "description": STREAM_DOC}, **ERRORS},
         dependencies=login,
     )
     def ask_stream(request: AskRequest) -> StreamingResponse:

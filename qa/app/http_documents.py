@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, File, Query, UploadFile
+from fastapi import FastAPI, File, Query, UploadFile
 from pydantic import BaseModel, Field
 
-from qa.app.http_api import ErrorResponse, _isolated, _login
+from qa.app.http_api import ERRORS, isolated, login_required
 from qa.app.library import Library
 from qa.index.sources import MAX_CONTEXT
 from qa.ingest.uploads import MAX_UPLOAD_BYTES
@@ -72,9 +72,7 @@ class SourceResponse(BaseModel):
 
 def add_document_routes(app: FastAPI, library: Library, auth: list[tuple[str, str]] | None = None) -> None:
     """GET /api/status, GET/POST /api/documents, DELETE /api/documents/{file}, GET /api/source."""
-    login = [Depends(_login(auth))]
-    responses = {code: {"model": ErrorResponse} for code in (400, 422, 500, 503)}
-    route = {"dependencies": login, "responses": responses}
+    route = {"dependencies": login_required(auth), "responses": ERRORS}
 
     @app.get("/api/status", response_model=StatusResponse, **route)
     def status() -> dict:
@@ -82,13 +80,13 @@ def add_document_routes(app: FastAPI, library: Library, auth: list[tuple[str, st
         return library.status()
 
     @app.get("/api/documents", response_model=DocumentsResponse, **route)
-    @_isolated
+    @isolated
     def documents() -> dict:
         """The indexed documents (title, lines, added from the page or not), and the files left out."""
         return library.documents()
 
     @app.post("/api/documents", response_model=AddedResponse, **route)
-    @_isolated
+    @isolated
     def add(files: Annotated[list[UploadFile], File(description=".txt, .md, .html or .pdf files")]) -> dict:
         """Add files (multipart, field "files"); the index updates and answers cite them at once.
         A refused file (type, name, size, unreadable) is a 400 with the reason, and nothing is added."""
@@ -98,14 +96,14 @@ def add_document_routes(app: FastAPI, library: Library, auth: list[tuple[str, st
         return {"added": added, "documents": library.documents()}
 
     @app.delete("/api/documents/{file:path}", response_model=DocumentsResponse, **route)
-    @_isolated
+    @isolated
     def remove(file: str) -> dict:
         """Remove a file added from the page ("uploads/<name>") and update the index."""
         library.remove(file)
         return library.documents()
 
     @app.get("/api/source", response_model=SourceResponse, response_model_exclude_none=True, **route)
-    @_isolated
+    @isolated
     def source(
         file: str, line: Annotated[int, Query(ge=1)], context: Annotated[int, Query(ge=0, le=MAX_CONTEXT)] = 3
     ) -> dict:

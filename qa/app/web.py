@@ -261,9 +261,3 @@ def _api(library: Library) -> None:
     gr.api(ask, api_name="ask", concurrency_limit=GENERATION_SLOTS, concurrency_id="generate")
     gr.api(source, api_name="source", concurrency_limit=4, concurrency_id="search")
     gr.api(documents, api_name="documents", concurrency_limit=4, concurrency_id="search")
-
-
-# The server half (login, exposure checks, serve) lives in qa/app/server.py; these names stay here too.
-from qa.app.server import LOOPBACK, auth_from_env, build_server, check_exposure, serve  # noqa: E402
-
-__all__ += ["LOOPBACK", "auth_from_env", "build_server", "check_exposure", "serve"]

@@ -5,5 +5,7 @@
   copies of a folder and where each gold line went; ``configs``: the rows (named configurations,
   one ablation per answer strategy); ``runner``: asks every question of every row; ``scoring`` and
   ``metrics``: per-answer scores and their aggregates; ``curve``: the answer/abstain trade-off and
-  ``choose_threshold``; ``tables``, ``report`` and ``machine``: REPORT.md/.json and the curve PNGs.
+  ``choose_threshold``; ``tables`` and ``report``: REPORT.md/.json and the curve PNGs. ``machine``
+  (commit, machine, load, a free port) is shared with the evals/ benchmarks, as are ``metrics``'
+  percentiles.
 """

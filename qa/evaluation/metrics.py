@@ -263,3 +263,34 @@ def p50_p95(values: Iterable[float]) -> dict[str, float | None]:
     """
     data = list(values)
     return {"p50": percentile(data, 50), "p95": percentile(data, 95)}
+
+
+# Two rank percentiles the benchmarks report (evals/): each picks one of the values, no interpolation.
+# They differ from `percentile` and from each other on small samples; each benchmark keeps its own so
+# that its numbers stay comparable with the reports it wrote before.
+
+
+def nearest_rank(values: Iterable[float], share: float) -> float:
+    """The value at rank round(share * n + 1/2) (1-based, clamped to 1..n) of the sorted values, as
+    evals/loadtest.py reports p95. Needs at least one value.
+
+    >>> nearest_rank([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.95)
+    10
+    """
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))]
+
+
+def rounded_rank(values: Iterable[float], share: float) -> float | None:
+    """The value at index round(share * (n - 1)) of the sorted values (None for none), as the speed
+    benchmark (evals/bench_answers.py) reports p50 and p95.
+
+    >>> rounded_rank([3.0, 1.0, 2.0], 0.95)
+    3.0
+    >>> rounded_rank([], 0.5) is None
+    True
+    """
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]

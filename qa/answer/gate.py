@@ -1,0 +1,239 @@
+"""Which evidence sentences may answer a question: a learned, calibrated answerability score.
+
+Each evidence unit is described by general features: how much of the question it covers (by
+idf-weighted words, by lemmas, by embedding similarity), whether the question's names, years
+and numbers are in it, in its paragraph or in its document (names matched loosely, so a
+misspelt or inflected name in a question is not a mismatch by itself), whether it holds a phrase
+of the kind the question wants, and its rank. A logistic regression trained on part of the
+development corpus (evals/train_gate.py; weights in gate_weights.json, checked by sha256) turns
+them into P(the unit holds the answer). Units at or over the threshold may answer; the best
+probability is the answer's support, so the answer/abstain trade-off is one calibrated number.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Container
+from pathlib import Path
+
+from qa.answer.evidence import YEAR, Evidence, acronyms
+from qa.answer.logistic import Logistic, load_weights
+from qa.answer.question import NAME_LABELS, QuestionAnalysis
+from qa.answer.verify import contrasts, is_quoted_speech
+from qa.retrieval.lexical import tokenize
+
+WEIGHTS = Path(__file__).with_name("gate_weights.json")
+# set by evals/train_gate.py when it writes the weights
+WEIGHTS_SHA256 = "4a03f88bbb44ef7d03fd1e2a640bd15e26748bd974572560f4a1483402bdfec2"
+import os
+
+GATE_THRESHOLD = float(os.environ.get("QA_GATE", "0.2"))  # TEMP sweep
+MIN_FUZZY_CHARS = 4  # shorter names must match exactly
+_POINTING = frozenset("he she it they this these his her its their".split())
+POINTING_WORDS = 10  # a pronoun this early stands for the sentence's subject
+
+
+def load_gate(path: str = str(WEIGHTS), sha256: str | None = None) -> Logistic:
+    """The trained gate; its weights file is checked against the sha256 it was written with."""
+    expected = WEIGHTS_SHA256 if sha256 is None else sha256
+    return Logistic(*load_weights(path, expected, "evals.train_gate"))
+
+
+def close(a: str, b: str) -> bool:
+    """Whether two tokens may be one name: equal, one a prefix of the other ("america",
+    "american"), or one edit apart when both are long enough ("shirly", "shirley").
+
+    >>> close("america", "american"), close("shirly", "shirley"), close("iran", "iraq")
+    (True, True, False)
+    """
+    if a == b:
+        return True
+    if min(len(a), len(b)) < MIN_FUZZY_CHARS:
+        return False
+    if a.startswith(b) or b.startswith(a):
+        return True
+    return min(len(a), len(b)) > MIN_FUZZY_CHARS and _one_edit(a, b)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1 :] == b[i + 1 :]
+    return a[i:] == b[i + 1 :]
+
+
+def matched_share(names: frozenset[str], tokens: set[str] | frozenset[str]) -> float:
+    """Share of the names found among the tokens, loosely (see close); 1.0 without names."""
+    if not names:
+        return 1.0
+    found = sum(1 for n in names if n in tokens or any(close(n, t) for t in tokens if t[:1] == n[:1]))
+    return found / len(names)
+
+
+def contradicts(
+    question: QuestionAnalysis,
+    unit: Evidence,
+    parse,
+    document: frozenset[str],
+    vocabulary: Container[str] = frozenset(),
+) -> bool:
+    """Whether a unit cannot answer because it is about something else: a name the question asks
+    about is not where it should be, a year it asks about is contradicted, an asked number is
+    missing, or the unit states the opposite of an asked word ("inpatient" for "outpatient").
+
+    A name the corpus uses (`vocabulary`) must be there as it is: "Shanxi" is not "Shaanxi". One it
+    never uses is a misspelling or another form, and matches loosely (see close).
+    A name must be in the unit itself, unless the unit points back ("he", "it", "this", …),
+    names nothing of its own, or is a clause or quotation whose subject is elsewhere: then in its
+    paragraph, or, when the paragraph names nothing either, anywhere in its document.
+    """
+    # an acronym in the question matches the initials of capitalised words ("CPC": Communist Party of China)
+    own = set(tokenize(unit.text)) | acronyms(unit.text)
+    paragraph = own | set(tokenize(unit.context)) | acronyms(unit.context)
+    loose = {n for n in question.names if n not in vocabulary}
+    missing = {n for n in question.names if not _found(n, own, n in loose)}
+    if missing and _borrows_subject(unit, parse):
+        missing = {n for n in missing if not _found(n, paragraph, n in loose)}
+        if missing and not _names_something(parse, unit.context):
+            missing = {n for n in missing if not _found(n, document, n in loose)}
+    if missing:
+        return True
+    q_tokens = tokenize(question.text)
+    years = set(YEAR.findall(question.text))
+    if years - own:
+        unit_years = set(YEAR.findall(unit.text))
+        paragraph_years = set(YEAR.findall(unit.context))
+        if unit_years or (paragraph_years and years - paragraph_years):
+            return True
+    if {t for t in q_tokens if t[0].isdigit()} - years - paragraph:
+        return True
+    if question.answer_kind in NUMBER_KINDS and not _states_a_figure(parse, unit.text, set(q_tokens)):
+        return True
+    asked = set(q_tokens) - own
+    return any(contrasts(a, u) for a in asked for u in own)
+
+
+# Kinds of question only a figure answers: "how many", "how much", "what percentage"
+NUMBER_KINDS = frozenset({"count", "amount", "percent", "money", "quantity"})
+_FIGURE_LABELS = frozenset({"CARDINAL", "MONEY", "QUANTITY", "PERCENT"})
+
+
+def _states_a_figure(parse, text: str, q_tokens: set[str]) -> bool:
+    """Whether the unit states a figure the question does not: a number, or a figure entity."""
+    if any(t[0].isdigit() for t in set(tokenize(text)) - q_tokens):
+        return True
+    return parse is not None and any(
+        e.label_ in _FIGURE_LABELS and set(tokenize(e.text)) - q_tokens for e in parse.ents
+    )
+
+
+def _found(name: str, tokens: set[str] | frozenset[str], loose: bool = True) -> bool:
+    return name in tokens or (loose and any(close(name, t) for t in tokens if t[:1] == name[:1]))
+
+
+def _borrows_subject(unit: Evidence, parse) -> bool:
+    """Whether the unit may take its subject from around it: it points back, is a clause cut from
+    a longer sentence (it starts in lower case), is quoted speech, or names nothing itself."""
+    first_words = {w.strip('",.').lower() for w in unit.text.split()[:POINTING_WORDS]}
+    return (
+        bool(first_words & _POINTING)
+        or unit.text[:1].islower()
+        or is_quoted_speech(unit.text)
+        or not _names_something(parse, unit.text)
+    )
+
+
+def _names_something(parse, text: str) -> bool:
+    if parse is not None and (parse.doc.has_annotation("ENT_IOB") or parse.doc.has_annotation("TAG")):
+        return any(e.label_ in NAME_LABELS for e in parse.ents) or any(t.pos_ == "PROPN" for t in parse)
+    return any(w[:1].isupper() for w in text.split()[1:])
+
+
+def unit_features(
+    question: QuestionAnalysis,
+    unit: Evidence,
+    rank: int,
+    best_score: float,
+    parse,
+    idf: dict[str, float],
+    document: frozenset[str],
+) -> dict[str, float]:
+    """The features of one evidence unit for one question (see the module docstring)."""
+    q_tokens = tokenize(question.text)
+    q_set = set(q_tokens)
+    own = set(tokenize(unit.text))
+    paragraph = set(tokenize(unit.context)) | own if unit.context else own
+    years = set(YEAR.findall(question.text))
+    unit_years = set(YEAR.findall(unit.text))
+    numbers = {t for t in q_tokens if t[0].isdigit()} - years
+    lemmas = {(t.lemma_ or t.text).lower() for t in parse} if parse is not None else set()
+    lemmas |= {t.lower_ for t in parse} if parse is not None else set()
+    new_typed = _new_typed(question, parse, q_set)
+    new_words = own - q_set
+    first_words = {w.strip('",.').lower() for w in unit.text.split()[:POINTING_WORDS]}
+    f = {
+        "bias": 1.0,
+        "own_coverage": _coverage(q_tokens, own, idf),
+        "paragraph_coverage": _coverage(q_tokens, paragraph, idf),
+        "lemma_coverage": len(question.terms & lemmas) / len(question.terms) if question.terms else 0.0,
+        "similarity": unit.similarity,
+        "relative_score": unit.score / best_score if best_score > 0 else 0.0,
+        f"rank={min(rank, 3)}": 1.0,
+        "has_names": float(bool(question.names)),
+        "names_in_unit": matched_share(question.names, own),
+        "names_in_paragraph": matched_share(question.names, paragraph),
+        "names_in_document": matched_share(question.names, document | paragraph),
+        "names_missing_everywhere": float(matched_share(question.names, document | paragraph) < 1.0),
+        "points_back": float(bool(first_words & _POINTING)),
+        "asks_year": float(bool(years)),
+        "year_in_paragraph": float(bool(years) and years <= paragraph),
+        "year_contradicted": float(bool(years) and bool(unit_years) and not years & unit_years),
+        "numbers_missing": float(bool(numbers - paragraph)),
+        "typed": float(bool(question.labels)),
+        "typed_found": float(new_typed),
+        "typed_missing": float(bool(question.labels) and not new_typed),
+        f"kind={question.answer_kind}": 1.0,
+        "new_number": float(any(t[0].isdigit() for t in new_words)),
+        "log_new_words": math.log1p(len(new_words)),
+        "log_length": math.log1p(len(own)),
+    }
+    return f
+
+
+def _coverage(terms: list[str], tokens: set[str], idf: dict[str, float]) -> float:
+    weights = {t: idf.get(t, 1.0) for t in terms}
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0
+
+
+def _new_typed(question: QuestionAnalysis, parse, q_tokens: set[str]) -> bool:
+    """Whether the unit holds an entity of a label the question wants that the question does not."""
+    if parse is None or not question.labels:
+        return False
+    return any(ent.label_ in question.labels and set(tokenize(ent.text)) - q_tokens for ent in parse.ents)
+
+
+def scored_units(
+    question: QuestionAnalysis,
+    evidence: list[Evidence],
+    parse: Callable[[Evidence], object],
+    idf: dict[str, float],
+    file_tokens: dict[str, frozenset[str]],
+    gate: Logistic,
+) -> list[tuple[float, Evidence]]:
+    """(P(unit answers), unit) for every evidence unit that does not contradict the question (see
+    contradicts), in evidence order."""
+    best = max((e.score for e in evidence), default=0.0)
+    out = []
+    for rank, e in enumerate(evidence):
+        document = file_tokens.get(e.file, frozenset())
+        parsed = parse(e)
+        if not contradicts(question, e, parsed, document, idf):
+            out.append((gate.probability(unit_features(question, e, rank, best, parsed, idf, document)), e))
+    return out

@@ -1,0 +1,102 @@
+"""The answerability gate: contradictions rule a sentence out; names match loosely; the model is checked."""
+
+import pytest
+
+from qa.answer import gate
+from qa.answer.evidence import Evidence
+from qa.answer.question import QuestionAnalysis
+from qa.errors import ModelError
+from qa.retrieval.lexical import tokenize
+
+
+def ask(text, kind="thing", names=(), labels=()):
+    terms = frozenset(tokenize(text))
+    return QuestionAnalysis(text, kind, labels, terms, "", frozenset(tokenize(" ".join(names))))
+
+
+def unit(text, context=""):
+    return Evidence("f.txt", 3, 0, len(text), text, 0.5, 0.5, 1, 0, context)
+
+
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        ("avon", "avon", True),
+        ("portugal", "portuguese", False),
+        ("america", "american", True),  # an inflected name
+        ("kestrel", "kestral", True),  # a misspelt one
+        ("iran", "iraq", False),  # short names must match exactly
+        ("oslo", "olso", False),
+    ],
+)
+def test_names_match_loosely_but_not_short_ones(a, b, same):
+    assert gate.close(a, b) is same
+
+
+def test_a_sentence_about_another_named_place_contradicts():
+    q = ask("What did Ravenna export in 1850?", names=["Ravenna"])
+    assert gate.contradicts(q, unit("Ravenna exported salt in 1850."), None, frozenset()) is False
+    assert gate.contradicts(q, unit("Verona exported wine in 1850."), None, frozenset()) is True
+
+
+def test_a_misspelt_name_in_the_question_is_not_a_contradiction():
+    q = ask("What did Ravena export?", names=["Ravena"])
+    assert gate.contradicts(q, unit("Ravenna exported salt."), None, frozenset()) is False
+
+
+def test_a_name_the_corpus_uses_must_match_exactly():
+    q = ask("What did Ravena export?", names=["Ravena"])
+    vocabulary = frozenset(tokenize("Ravena Ravenna"))  # two places
+    assert gate.contradicts(q, unit("Ravenna exported salt."), None, frozenset(), vocabulary) is True
+
+
+def test_a_sentence_that_points_back_takes_its_subject_from_its_paragraph():
+    q = ask("When did Okonkwo return to Umuofia?", "date", names=["Okonkwo", "Umuofia"])
+    paragraph = "Okonkwo was exiled for seven years. He came back to Umuofia in 1904."
+    said = unit("He came back to Umuofia in 1904.", paragraph)
+    assert gate.contradicts(q, said, None, frozenset()) is False
+    alone = unit("He came back to Umuofia in 1904.", "He came back to Umuofia in 1904.")
+    assert gate.contradicts(q, alone, None, frozenset()) is True
+
+
+def test_an_acronym_matches_the_initials_of_its_words():
+    q = ask("When did the WMO publish it?", names=["WMO"])
+    said = unit("The World Meteorological Organization published it in 2001.")
+    assert gate.contradicts(q, said, None, frozenset()) is False
+
+
+def test_another_year_contradicts_a_year_the_question_asks_about():
+    q = ask("How much did the mill earn in 1921?", "amount")
+    assert gate.contradicts(q, unit("In 1921 the mill earned 40 pounds."), None, frozenset()) is False
+    assert gate.contradicts(q, unit("In 1925 the mill earned 40 pounds."), None, frozenset()) is True
+
+
+def test_a_figure_question_needs_a_figure_the_question_does_not_give():
+    q = ask("How many looms did the mill run?", "count")
+    assert gate.contradicts(q, unit("The mill ran 12 looms."), None, frozenset()) is False
+    assert gate.contradicts(q, unit("The mill ran looms day and night."), None, frozenset()) is True
+
+
+def test_the_opposite_of_an_asked_word_contradicts():
+    q = ask("What does outpatient care cost?")
+    assert gate.contradicts(q, unit("Inpatient care costs 30 dollars a night."), None, frozenset()) is True
+
+
+def test_features_stay_in_range_and_the_model_ranks_a_matching_sentence_higher():
+    q = ask("Where was the treaty of Tordesillas signed?", "place", names=["Tordesillas"], labels=("GPE",))
+    good = unit("The treaty of Tordesillas was signed in the town of Tordesillas in Castile.")
+    poor = unit("Many treaties followed.")
+    model = gate.load_gate()
+    f_good = gate.unit_features(q, good, 0, 0.5, None, {}, frozenset())
+    f_poor = gate.unit_features(q, poor, 3, 0.5, None, {}, frozenset())
+    assert 0 <= f_good["own_coverage"] <= 1 and 0 <= f_good["names_in_unit"] <= 1
+    assert model.probability(f_good) > model.probability(f_poor)
+
+
+def test_damaged_weights_are_refused(tmp_path):
+    bad = tmp_path / "gate.json"
+    bad.write_text('{"weights": {}, "mean": {}, "scale": {}}')
+    with pytest.raises(ModelError, match="checksum"):
+        gate.load_gate(str(bad), sha256="0" * 64)
+    with pytest.raises(ModelError, match="missing"):
+        gate.load_gate(str(tmp_path / "none.json"))
