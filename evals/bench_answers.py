@@ -164,7 +164,7 @@ def run_rows(
                     "max_new_tokens",
                 )
             )
-            retriever = Retriever.from_settings(settings, embedder=embedder, progress=False)
+            retriever = Retriever.from_settings(settings, embedder=embedder, build=True, progress=False)
             pipeline = Pipeline(settings, retriever=retriever, generator=generators.get(key))
             pipeline.warm_up()
             generators[key] = pipeline.generator
@@ -213,7 +213,7 @@ def retrieval_parts(base: Settings, gold: Path, limit: int | None) -> dict[str, 
     """p50 of each part of retrieval on the docs folder: query embedding, FAISS, BM25, hybrid; and,
     side by side, the query embedded by the other runtime (torch beside ONNX)."""
     questions = [item.question for item in load_gold(gold)[:limit]]
-    retriever = Retriever.from_settings(base.replace(retrieval="hybrid"), progress=False)
+    retriever = Retriever.from_settings(base.replace(retrieval="hybrid"), build=True, progress=False)
     retriever.search(questions[0], base.top_k)
     other = "torch" if base.query_runtime == "onnx" else "onnx"
     other_embedder = SentenceTransformerEmbedder.from_settings(base.replace(query_runtime=other))

@@ -135,7 +135,7 @@ def matmul_gflops(threads: int, rows: int = 200) -> float:
 
 def run(settings, questions: list[str], sentences: list[int], say) -> list[dict]:
     embedder = SentenceTransformerEmbedder(settings.embedding_model)
-    retriever = Retriever.from_settings(settings, embedder=embedder, progress=False)
+    retriever = Retriever.from_settings(settings, embedder=embedder, build=True, progress=False)
     generators = {
         b: TimedGenerator(make_generator(settings.replace(generator_backend=b)), b) for b in BACKENDS
     }

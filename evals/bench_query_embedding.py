@@ -219,9 +219,11 @@ def run(args: argparse.Namespace) -> dict:
     settings = Settings(docs_dir=Path(args.docs), index_dir=index_dir, retrieval="hybrid")
     rows, batches, before, after = variants(settings)
     retrievers = {
-        "hybrid search, torch (before)": Retriever.from_settings(settings, embedder=before, progress=False),
+        "hybrid search, torch (before)": Retriever.from_settings(
+            settings, embedder=before, build=True, progress=False
+        ),
         "hybrid search, ONNX Runtime (after)": Retriever.from_settings(
-            settings, embedder=after, progress=False
+            settings, embedder=after, build=True, progress=False
         ),
     }
     reference = before.embed(questions)

@@ -58,9 +58,11 @@ def collect_prompts(
     settings: qa.Settings, gold: Path, limit: int, retriever: qa.Retriever | None = None
 ) -> list[dict]:
     """The verified pipeline's own prompts for the first `limit` gold questions that reach the
-    generator (with generate=always, every answered one); `retriever` reuses a loaded one."""
+    generator (with generate=always, every answered one); `retriever` reuses a loaded one, else the
+    index is built or updated first (the library never builds unless asked)."""
     recorder = RecordingGenerator()
     settings = settings.replace(generate="always")
+    retriever = retriever or qa.Retriever.from_settings(settings, build=True)
     pipeline = qa.Pipeline(settings, retriever=retriever, generator=recorder)
     prompts = []
     for item in load_gold(gold):

@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--l2", type=float, default=1.0)
     args = ap.parse_args(argv)
     settings = qa.load_settings(docs_dir=str(SQUAD / "docs"), index_dir=args.index, generator_model="none")
-    pipeline = qa.Pipeline(settings)
+    retriever = qa.Retriever.from_settings(settings, build=True, progress=True)  # builds the index if needed
+    pipeline = qa.Pipeline(settings, retriever=retriever)
     items = training_items()
     rows, labels = examples(pipeline, items)
     print(f"{len(items)} questions, {len(rows)} candidates, {sum(labels)} positive", file=sys.stderr)

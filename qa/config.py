@@ -55,11 +55,12 @@ class Settings:
     chunk_chars: int = 700  # target chunk size in characters
     chunk_overlap: int = 1  # sentences shared by neighbouring chunks of one paragraph
     # Files bigger than this are skipped, with the reason, not read: 10 MB of text is ~15,000 chunks,
-    # about half an hour of embedding on a busy 2-core machine.
+    # about half an hour of embedding on a busy 2-core machine. The manifest records it, so a change
+    # makes the index stale (the files it now lets in or leaves out).
     max_file_mb: float = 10.0
-    # ask/search/chat/the web app (and Retriever.from_settings) build a missing or stale index
-    # themselves only when the estimated embedding time (qa/index/planning.py) is at most this many
-    # seconds; a longer build is refused with a pointer to `qa index`. 0: never build implicitly.
+    # ask/search/chat/the web app build a missing or stale index themselves only when the estimated
+    # embedding time (qa/index/planning.py) is at most this many seconds; a longer build is refused with
+    # a pointer to `qa index`. 0: never build implicitly. The library never builds unless asked.
     auto_build_seconds: float = 300.0
     max_new_tokens: int = 48
     max_question_chars: int = 2000

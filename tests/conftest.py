@@ -110,8 +110,9 @@ def real_embedder():
 def model_pipeline(model_settings):
     """The real pipeline, models loaded once per test session."""
     from qa.answer.pipeline import Pipeline
+    from qa.retrieval.retriever import Retriever
 
-    pipeline = Pipeline(model_settings)
+    pipeline = Pipeline(model_settings, retriever=Retriever.from_settings(model_settings, build=True))
     pipeline.warm_up()
     return pipeline
 

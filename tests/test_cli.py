@@ -90,6 +90,35 @@ def test_bad_batch_lines_are_error_lines_and_the_batch_goes_on(fake_settings, fa
     assert all("error" in r for r in rows[1:6]) and rows[5]["id"] == "6"
 
 
+def test_ask_builds_a_short_index_saying_so_and_refuses_a_long_one(
+    fake_settings, fake_models, capsys, caplog
+):
+    question = "What was Jiangxi's 2020 recovered fund amount?"
+    assert main(["ask", question, *_fake_flags(fake_settings)]) == 0
+    assert "723 million" in capsys.readouterr().out
+    said = [r for r in caplog.records if "building the index (no index yet): about" in r.getMessage()]
+    assert said and said[0].levelname == "WARNING"  # the CLI logs warnings to stderr
+
+    (fake_settings.docs_dir / "big.txt").write_bytes(
+        b"A sentence about the funds of one province.\n" * 40_000
+    )
+    assert main(["ask", question, *_fake_flags(fake_settings)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("error: the index needs building (new files: big.txt): about") and err.count("\n") == 1
+    )
+    assert "QA_AUTO_BUILD_SECONDS" in err
+    assert f"run `qa index --docs {fake_settings.docs_dir} --index {fake_settings.index_dir}`" in err
+
+
+def test_a_bad_question_builds_nothing(fake_settings, fake_models, capsys):
+    assert main(["ask", "  ", *_fake_flags(fake_settings)]) == 1
+    assert main(["search", "?!", *_fake_flags(fake_settings)]) == 1
+    err = capsys.readouterr().err
+    assert "the question is empty" in err and "no words" in err
+    assert not fake_settings.index_dir.exists()
+
+
 def test_document_control_characters_never_reach_the_terminal(fake_settings, fake_models, capsys):
     (fake_settings.docs_dir / "evil.txt").write_text(
         "Zanzibar harbour fees rose \x1b[2J\x1b]0;pwned\x07to 12 dollars\x0c\x0b in 2031.\n"

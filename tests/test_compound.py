@@ -33,10 +33,11 @@ def test_back_reference_takes_the_first_new_name_only_for_the_asked_noun():
 
 
 @pytest.mark.model
-def test_each_part_is_answered_from_its_own_article_and_cited(model_settings):
+def test_each_part_is_answered_from_its_own_article_and_cited(model_pipeline):
     from qa.answer.pipeline import Pipeline
 
-    pipeline = Pipeline(model_settings.replace(generator_model="none"))
+    settings = model_pipeline.settings.replace(generator_model="none")
+    pipeline = Pipeline(settings, retriever=model_pipeline.retriever)
     answer = pipeline.ask(
         "How many illegal medical institutions did Jiangxi handle in 2020, "
         "and what is the 2023 per capita financial subsidy standard for residents' medical insurance?"

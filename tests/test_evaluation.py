@@ -280,3 +280,27 @@ def test_write_report_md_json_and_curve(corpus, base, tmp_path):
     assert [r["row"] for r in data["rows"]] == ["town", "town-wrapped40"]
     assert len(data["results"]) == 8 and data["results"][0]["support"] == 0.9
     assert data["thresholds"]["dev"]["town"] == {"threshold": 0.45, "accuracy": 0.75}
+
+
+def test_the_default_pipeline_builds_each_corpus_index_itself(corpus, tmp_path, monkeypatch):
+    """The library never builds unless asked, so `qa eval` (run_eval's default factory) asks: every
+    corpus's index in the cache is built before its first question, not reported as missing."""
+    from qa.retrieval import retriever
+    from tests.conftest import FakeEmbedder
+
+    class Factory:
+        @staticmethod
+        def from_settings(settings):
+            return FakeEmbedder(name=settings.embedding_model)
+
+    monkeypatch.setattr(retriever, "SentenceTransformerEmbedder", Factory)
+    base = Settings(
+        cache_dir=tmp_path / "models",
+        embedding_model="fake-embedder",
+        generator_model="none",
+        language_model="blank:en",
+    )
+    run = run_eval([corpus], [DEFAULT], base, progress=False, cache=tmp_path / "cache")
+    (row,) = run.rows
+    assert not row.skipped and len(row.results) == len(GOLD)
+    assert list((tmp_path / "cache" / "eval-index").iterdir())  # the corpus's own index, built

@@ -20,8 +20,8 @@ from qa.index.faiss_index import (
     ivf_lists,
     ivf_probes,
 )
+from qa.index.freshness import stale_reasons
 from qa.index.indexer import build_index as build_corpus_index
-from qa.index.indexer import stale_reasons
 from qa.index.store import IndexStore
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.index.indexer import build_index, stale_reasons
+from qa.index.freshness import stale_reasons
+from qa.index.indexer import build_index
 from qa.ingest.corpus import list_sources, load_corpus, read_document, unsupported_files
 from qa.ingest.folder import Skipped, scan_folder
 from tests.conftest import fake_settings_for

@@ -27,7 +27,7 @@ def pipeline(tmp_path_factory) -> Pipeline:
     shutil.copytree(SEEDS, root / "docs")
     (root / "docs" / "report.pdf").write_bytes(pdf_bytes(REPORT))  # for the page numbers
     settings = fake_settings_for(root, root / "docs")
-    return Pipeline(settings, Retriever.from_settings(settings, FakeEmbedder(), progress=False))
+    return Pipeline(settings, Retriever.from_settings(settings, FakeEmbedder(), build=True))
 
 
 def _serve(pipeline, auth=None):

@@ -17,7 +17,8 @@ from qa.app import cli
 from qa.config import Settings
 from qa.errors import IndexCorruptError, IndexStaleError
 from qa.hashing import sha256_file
-from qa.index.indexer import build_index, stale_reasons
+from qa.index.freshness import stale_reasons
+from qa.index.indexer import build_index
 from qa.index.store import EMBEDDINGS, FORMAT_VERSION, IndexStore, current_build, read_embeddings
 from qa.retrieval import embedding as embedding_mod
 from tests.conftest import FakeEmbedder
@@ -271,3 +272,67 @@ def test_qa_index_repairs_a_damaged_live_build_that_ask_refuses(built, cli_embed
     if name == "vectors.faiss":  # the stored vectors are intact: the vector index is rebuilt from them
         assert cli_embedder[-1].texts == []
     assert run_index(built) == 0 and "up to date" in capsys.readouterr().out
+
+
+# --- the size limit (QA_MAX_FILE_MB) decides which files are indexed: changing it is a change -------------
+
+BIG_NAME = "big.txt"
+BIG_TEXT = "Ningxia recovered 31 million yuan of medical insurance funds in 2022.\n" * 400  # 28 kB
+
+
+@pytest.fixture
+def limited(fake_settings: Settings) -> Settings:
+    """An index built under a 20 kB limit (every seed article fits), which skipped one 28 kB file."""
+    (fake_settings.docs_dir / BIG_NAME).write_text(BIG_TEXT)
+    settings = fake_settings.replace(max_file_mb=0.02)
+    report = build_index(settings, FakeEmbedder(), progress=False)
+    assert "raise QA_MAX_FILE_MB" in {s.file: s.reason for s in report.skipped}[BIG_NAME]
+    assert stale_reasons(settings) == []
+    return settings
+
+
+def test_raising_the_size_limit_indexes_the_skipped_file_on_the_next_qa_index(
+    limited, cli_embedder, monkeypatch, capsys
+):
+    assert IndexStore.load(limited.index_dir).manifest.max_file_mb == 0.02
+    raised = limited.replace(max_file_mb=0.05)
+    reasons = stale_reasons(raised)
+    assert reasons == [f"now within the size limit (QA_MAX_FILE_MB is 0.05, was 0.02) files: {BIG_NAME}"]
+
+    monkeypatch.setenv("QA_MAX_FILE_MB", "0.05")
+    assert run_index(raised) == 0  # was "up to date": the skipped file stayed out until --full
+    assert "1 new or changed files embedded" in capsys.readouterr().out
+    assert cli_embedder[-1].texts == chunks_of(raised, BIG_NAME) != []  # nothing else re-embedded
+    assert stale_reasons(raised) == []
+
+
+def test_lowering_the_size_limit_drops_the_file_without_embedding_anything(limited):
+    raised = limited.replace(max_file_mb=0.05)
+    build_index(raised, FakeEmbedder(), progress=False)
+    assert stale_reasons(limited) == [f"now over the size limit (QA_MAX_FILE_MB is 0.02) files: {BIG_NAME}"]
+
+    embedder = FakeEmbedder()
+    report = build_index(limited, embedder, progress=False)
+    assert embedder.calls == 0 and BIG_NAME in {s.file for s in report.skipped}
+    assert BIG_NAME not in IndexStore.load(limited.index_dir).manifest.sources
+    assert chunks_of(limited, BIG_NAME) == [] and stale_reasons(limited) == []
+
+
+def test_the_build_plan_counts_a_file_the_raised_limit_lets_in(limited):
+    from qa.index.planning import plan_build
+
+    assert plan_build(limited).files == 0
+    plan = plan_build(limited.replace(max_file_mb=0.05))
+    assert (plan.files, plan.bytes) == (1, len(BIG_TEXT))
+
+
+def test_an_index_that_did_not_record_its_size_limit_reads_its_skipped_files_again(limited):
+    manifest_path = current_build(limited.index_dir) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["max_file_mb"]  # as written before the limit was recorded
+    manifest_path.write_text(json.dumps(manifest))
+    assert stale_reasons(limited) == []  # under the same limit it is still too big: nothing to do
+    raised = limited.replace(max_file_mb=0.05)
+    assert stale_reasons(raised) == [
+        f"skipped under a size limit the index did not record (QA_MAX_FILE_MB is 0.05) files: {BIG_NAME}"
+    ]

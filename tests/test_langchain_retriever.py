@@ -20,7 +20,7 @@ QUERY = "Jiangxi recovered 723 million yuan"
 
 @pytest.fixture
 def retriever(fake_settings, fake_embedder) -> Retriever:
-    return Retriever.from_settings(fake_settings, fake_embedder, progress=False)
+    return Retriever.from_settings(fake_settings, fake_embedder, build=True)
 
 
 def test_invoke_returns_the_retrievers_hits_as_documents(retriever):
@@ -101,7 +101,7 @@ def test_documents_from_a_pdf_carry_page_numbers(fake_settings, fake_embedder):
     from tests.test_pdf_text import REPORT
 
     (fake_settings.docs_dir / "report.pdf").write_bytes(pdf_bytes(REPORT))
-    adapter = QARetriever(retriever=Retriever.from_settings(fake_settings, fake_embedder, progress=False))
+    adapter = QARetriever(retriever=Retriever.from_settings(fake_settings, fake_embedder, build=True))
     docs = adapter.invoke("Hainan recovered 456 million yuan 2021", k=10)
     hainan = next(d for d in docs if "Hainan recovered" in d.page_content)
     meta = hainan.metadata

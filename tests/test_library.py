@@ -22,7 +22,7 @@ import qa
 from tests.conftest import SEEDS, FakeEmbedder
 shutil.copytree(SEEDS, {str(tmp_path / "docs")!r})
 settings = qa.load_settings(docs_dir={str(tmp_path / "docs")!r}, index_dir={str(tmp_path / "index")!r})
-hits = qa.Retriever.from_settings(settings, FakeEmbedder(), progress=False).search("Jiangxi funds", 3)
+hits = qa.Retriever.from_settings(settings, FakeEmbedder(), build=True).search("Jiangxi funds", 3)
 assert [h.rank for h in hits] == [1, 2, 3] and all(isinstance(h, qa.Hit) for h in hits)
 heavy = ("qa.answer.pipeline", "qa.generation.generator", "transformers")
 print(sorted(m for m in sys.modules if m in heavy))

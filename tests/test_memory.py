@@ -72,7 +72,7 @@ def test_search_filtered_by_metadata_keeps_only_matching_documents(mode, where, 
 
 
 def test_a_filter_finds_k_hits_even_when_the_best_unfiltered_ones_are_elsewhere(fake_settings, fake_embedder):
-    retriever = Retriever.from_settings(fake_settings, fake_embedder, progress=False)
+    retriever = Retriever.from_settings(fake_settings, fake_embedder, build=True)
     (last,) = sorted(retriever.store.manifest.sources)[-1:]
     hits = retriever.search("Jiangxi recovered 723 million yuan", k=3, where={"file": last})
     assert len(hits) == 3 and {h.chunk.file for h in hits} == {last}
@@ -111,3 +111,94 @@ def test_settings_for_memory_documents_come_from_the_settings_given(tmp_path):
         DOCS, FakeEmbedder(), fake_settings_for(tmp_path, tmp_path).replace(retrieval="bm25")
     )
     assert retriever.mode == "bm25" and retriever.metadata["note"] == {"year": 2021, "draft": True}
+
+
+# --- saving an index of documents given in memory, and loading it back -------------------------------------
+
+WHERE = [
+    {"year": 2021},
+    {"year": 2021, "draft": True},
+    {"region": "Jiangxi"},
+    {"file": ["note", "audit/2020.txt"]},
+]
+
+
+def test_a_saved_index_loads_back_with_its_metadata_and_searches_alike(retriever, tmp_path):
+    build = retriever.save(tmp_path / "saved")
+    assert (tmp_path / "saved" / "CURRENT").read_text().strip() == build.name
+    assert {p.name for p in build.iterdir()} >= {
+        "manifest.json",
+        "chunks.json",
+        "lines.json",
+        "vectors.faiss",
+    }
+    assert sorted(p.name for p in (tmp_path / "saved").iterdir()) == ["CURRENT", build.name]
+
+    loaded = Retriever.load(tmp_path / "saved", FakeEmbedder())
+    assert loaded.metadata == retriever.metadata  # {"year": 2021, "draft": True}: types kept through JSON
+    assert loaded.metadata["note"]["draft"] is True and loaded.store.lines == retriever.store.lines
+    for where in [None, *WHERE]:
+        assert loaded.search(QUERY, k=10, where=where) == retriever.search(QUERY, k=10, where=where)
+    settings = qa.load_settings(generator_model="none", index_dir=tmp_path / "unused")
+    answer = Pipeline(settings, retriever=loaded).ask("How much did Hainan recover in 2021?")
+    assert "456 million" in answer.text and answer.citations[0].file == "audit/2021.txt"
+
+
+def test_saving_again_replaces_the_saved_index_and_a_failed_save_keeps_the_previous(
+    retriever, tmp_path, monkeypatch
+):
+    from qa.index import build_files
+
+    folder = tmp_path / "saved"
+    retriever.save(folder)
+    newer = Retriever.from_documents(
+        [qa.TextDocument("memo", "Gansu recovered 9 million yuan.", {"year": 2022})], FakeEmbedder()
+    )
+    newer.save(folder)
+    assert set(Retriever.load(folder, FakeEmbedder()).store.manifest.sources) == {"memo"}
+    assert len([p for p in folder.iterdir() if p.name.startswith("build-")]) == 1
+
+    def crash(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(build_files, "write_embeddings", crash)
+    with pytest.raises(OSError, match="disk full"):
+        retriever.save(folder)
+    assert set(Retriever.load(folder, FakeEmbedder()).store.manifest.sources) == {"memo"}
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no half-written build left
+
+
+def test_a_saved_index_is_checked_and_never_mistaken_for_a_folders(
+    retriever, tmp_path, fake_settings, fake_embedder
+):
+    from qa.errors import IndexCorruptError, IndexMissingError, IndexStaleError
+    from qa.index.indexer import build_index
+    from qa.index.store import current_build
+
+    saved = tmp_path / "saved"
+    build = retriever.save(saved)
+    with pytest.raises(IndexStaleError, match="embedded with fake-embedder, not other"):
+        Retriever.load(saved, FakeEmbedder(name="other"))
+    folder_settings = fake_settings.replace(index_dir=saved)
+    with pytest.raises(InputError, match="holds documents saved from memory"):
+        build_index(folder_settings, fake_embedder, progress=False)  # would have replaced the documents
+    with pytest.raises(InputError, match="holds documents saved from memory"):
+        Retriever.from_settings(folder_settings, fake_embedder, build=True)
+    assert current_build(saved) == build and fake_embedder.calls == 0
+
+    Retriever.from_settings(fake_settings, fake_embedder, build=True)  # a folder's index
+    with pytest.raises(InputError, match="holds the index of a document folder"):
+        Retriever.load(fake_settings.index_dir, fake_embedder)
+    with pytest.raises(InputError, match="holds the index of a document folder"):
+        retriever.save(fake_settings.index_dir)
+    with pytest.raises(InputError, match="only an index of documents given in memory"):
+        Retriever.from_settings(fake_settings, fake_embedder).save(tmp_path / "copy")
+    with pytest.raises(InputError, match="is not empty and holds no saved index"):
+        retriever.save(fake_settings.docs_dir)
+    with pytest.raises(IndexMissingError, match="no saved index"):
+        Retriever.load(tmp_path / "nowhere", fake_embedder)
+
+    chunks = build / "chunks.json"
+    chunks.write_text(chunks.read_text().replace("Hainan", "Hunan"))
+    with pytest.raises(IndexCorruptError, match="fails its checksum"):
+        Retriever.load(saved, FakeEmbedder())

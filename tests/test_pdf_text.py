@@ -150,7 +150,9 @@ def test_the_packaged_embedder_answers_from_a_pdf_with_page_and_line(tmp_path):
     (docs / "jiangxi.pdf").write_bytes(pdf_bytes([["Medical insurance fund report", "Cover page"], lines]))
     settings = Settings(docs_dir=docs, index_dir=tmp_path / "index", generator_model="none")
 
-    answer = Pipeline(settings).ask("What was Jiangxi's 2020 recovered fund amount?")
+    answer = Pipeline(settings, retriever=Retriever.from_settings(settings, build=True)).ask(
+        "What was Jiangxi's 2020 recovered fund amount?"
+    )
 
     assert not answer.abstained and "723 million" in answer.text
     cited = [c for c in answer.citations if "723 million" in c.text]

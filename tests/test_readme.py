@@ -72,7 +72,9 @@ def test_python_examples_run(in_tmp, capsys):
     assert "723 million" in out  # the ask example printed the answer
     assert (in_tmp / "index" / "CURRENT").is_file()
     assert "audit-2021" in out and "456 million" in out  # documents in memory, filtered by metadata
-    assert sorted(p.name for p in in_tmp.iterdir()) == ["cache", "index", "seeds"]  # nothing else written
+    assert "loaded: audit-2021" in out  # saved, loaded back, filtered by the metadata it kept
+    assert (in_tmp / "audits" / "CURRENT").is_file()
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["audits", "cache", "index", "seeds"]  # nothing else
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +87,7 @@ def server_url(tmp_path_factory):
     root = tmp_path_factory.mktemp("readme-http")
     shutil.copytree(SEEDS, root / "docs")
     settings = fake_settings_for(root, root / "docs")
-    pipeline = Pipeline(settings, Retriever.from_settings(settings, FakeEmbedder(), progress=False))
+    pipeline = Pipeline(settings, Retriever.from_settings(settings, FakeEmbedder(), build=True))
     port = free_port()
     server = start_in_thread(build_server(pipeline, None, port), "127.0.0.1", port)
     yield f"http://127.0.0.1:{port}"

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from qa.config import Settings
 from qa.errors import IndexMissingError, IndexStaleError, InputError
-from qa.index.indexer import build_index, stale_reasons
+from qa.index.freshness import stale_reasons
+from qa.index.indexer import build_index
 from qa.index.store import IndexStore
 from qa.records import Chunk, Hit
 from qa.retrieval.retriever import RRF_K, Retriever, fuse
@@ -144,10 +145,8 @@ def test_from_settings_without_an_index_and_no_build_raises_missing(fake_setting
     assert not fake_settings.index_dir.exists()
 
 
-def test_from_settings_builds_a_missing_index(fake_settings, fake_embedder):
-    retriever = Retriever.from_settings(
-        fake_settings.replace(retrieval="bm25"), fake_embedder, progress=False
-    )
+def test_from_settings_asked_to_build_builds_a_missing_index(fake_settings, fake_embedder):
+    retriever = Retriever.from_settings(fake_settings.replace(retrieval="bm25"), fake_embedder, build=True)
     assert retriever.mode == "bm25"
     assert stale_reasons(fake_settings) == []
     assert retriever.search(JIANGXI_QUERY, 1)[0].chunk.file == JIANGXI_FILE

@@ -17,7 +17,8 @@ import pytest
 from qa.config import Settings
 from qa.errors import IndexCorruptError, IndexMissingError, IndexStaleError
 from qa.index import build_files, builds
-from qa.index.indexer import build_index, stale_reasons
+from qa.index.freshness import stale_reasons
+from qa.index.indexer import build_index
 from qa.index.store import FORMAT_VERSION, RECORD_FILES, IndexStore, current_build
 from qa.ingest.corpus import load_corpus
 from qa.records import Hit

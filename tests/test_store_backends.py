@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.index.indexer import build_index, stale_reasons
+from qa.index.freshness import stale_reasons
+from qa.index.indexer import build_index
 from qa.index.store import RECORD_FILES, IndexStore, current_build
 from qa.retrieval.retriever import Retriever
 from tests.conftest import ROOT, SEEDS, collection_names
@@ -89,7 +90,7 @@ def test_retrieval_through_both_backends_gives_the_same_top_k(fake_settings, fak
     retrievers = {}
     for backend in ("faiss", "qdrant"):
         settings = fake_settings.replace(vector_store=backend, index_dir=tmp_path / backend, retrieval=mode)
-        retrievers[backend] = Retriever.from_settings(settings, fake_embedder, progress=False)
+        retrievers[backend] = Retriever.from_settings(settings, fake_embedder, build=True)
     for question in gold_questions():
         same_ranking(retrievers["faiss"].search(question, 5), retrievers["qdrant"].search(question, 5))
 
@@ -122,7 +123,7 @@ def test_retrieval_through_both_backends_gives_the_same_top_k_with_the_real_mode
         Retriever.from_settings(
             Settings(docs_dir=SEEDS, index_dir=tmp_path / backend, vector_store=backend),
             embedder,
-            progress=False,
+            build=True,
         )
         for backend in ("faiss", "qdrant")
     ]

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from qa.index import build_files, builds
-from qa.index.indexer import build_index, stale_reasons
+from qa.index.freshness import stale_reasons
+from qa.index.indexer import build_index
 from qa.index.store import IndexStore, current_build
 from tests.conftest import ROOT, FakeEmbedder
 

@@ -173,6 +173,30 @@ def test_start_up_reports_each_step_and_answers_once_ready(tmp_path, docs_copy):
     assert "723 million" in library.pipeline.ask("What was Jiangxi's 2020 recovered fund amount?").text
 
 
+def test_start_up_builds_only_a_short_index_and_points_a_long_one_to_qa_index(tmp_path, docs_copy, caplog):
+    settings = fake_settings_for(tmp_path, docs_copy)
+    library = Library(settings, embedder=FakeEmbedder())
+    library.start().join(60)
+    assert library.ready() and "building the index (no index yet): about" in caplog.text
+
+    (docs_copy / "big.txt").write_bytes(b"A sentence about the funds of one province in one year.\n" * 30_000)
+    embedder = FakeEmbedder()
+    library = Library(settings, embedder=embedder)
+    library.start().join(60)
+    index = library.status()["steps"][1]
+    assert index["state"] == "failed" and "QA_AUTO_BUILD_SECONDS" in index["detail"]
+    assert f"run `qa index --docs {docs_copy}" in index["detail"] and embedder.calls == 0  # nothing embedded
+
+
+def test_files_over_the_size_limit_are_listed_as_left_out(tmp_path, docs_copy):
+    from tests.conftest import fake_pipeline
+
+    (docs_copy / "big.txt").write_text("Ningxia recovered 31 million yuan of medical funds.\n" * 600)  # 31 kB
+    pipeline = fake_pipeline(fake_settings_for(tmp_path, docs_copy).replace(max_file_mb=0.02))
+    reasons = {s["file"]: s["reason"] for s in _library(pipeline).documents()["skipped"]}
+    assert "over the" in reasons["big.txt"] and "raise QA_MAX_FILE_MB" in reasons["big.txt"]
+
+
 def test_a_failed_start_says_which_step_and_why(tmp_path):
     settings = fake_settings_for(tmp_path, tmp_path / "docs")
     (tmp_path / "docs").mkdir()

@@ -15,14 +15,16 @@ from qa.app.cli_batch import ask_batch
 from qa.app.cli_options import build_parser, settings_from
 from qa.app.terminal import format_answer, read_arg, say, to_json
 from qa.errors import InputError, QAError
+from qa.inputs import clean_question
 
-__all__ = ["COMMANDS", "build_parser", "format_answer", "main", "settings_from"]
+__all__ = ["COMMANDS", "build_parser", "format_answer", "main", "open_retriever", "settings_from"]
 
 log = logging.getLogger("qa")
 
 
 def cmd_index(args, settings) -> int:
-    from qa.index.indexer import build_index, live_build_problem, stale_reasons
+    from qa.index.freshness import live_build_problem, stale_reasons
+    from qa.index.indexer import build_index
     from qa.retrieval.embedding import SentenceTransformerEmbedder
 
     if not args.full:
@@ -53,11 +55,24 @@ def cmd_index(args, settings) -> int:
     return 0
 
 
-def cmd_search(args, settings) -> int:
+def open_retriever(settings):
+    """The retriever `search`, `ask` and `chat` use. A missing or stale index is built first when
+    that is estimated within QA_AUTO_BUILD_SECONDS, said on stderr (what it embeds, how long; bars
+    on a terminal); a longer build is refused with the estimate and the `qa index` command to run."""
     from qa.retrieval.retriever import Retriever
 
+    return Retriever.from_settings(
+        settings,
+        build=True,
+        progress=sys.stderr.isatty(),
+        max_build_seconds=settings.auto_build_seconds,
+    )
+
+
+def cmd_search(args, settings) -> int:
     query = read_arg(args.query, "query")
-    hits = Retriever.from_settings(settings).search(query, settings.top_k)
+    clean_question(query, settings.max_question_chars)  # a bad query loads and builds nothing
+    hits = open_retriever(settings).search(query, settings.top_k)
     if args.json:
         print(to_json([h.to_dict() for h in hits], indent=2))
     else:
@@ -70,10 +85,11 @@ def cmd_search(args, settings) -> int:
 def cmd_ask(args, settings) -> int:
     from qa.answer.pipeline import Pipeline
 
-    pipeline = Pipeline(settings)
     if args.batch:
-        return ask_batch(pipeline, args)
-    answer = pipeline.ask(read_arg(args.question, "question"))
+        return ask_batch(Pipeline(settings, retriever=open_retriever(settings)), args)
+    question = read_arg(args.question, "question")
+    clean_question(question, settings.max_question_chars)  # a bad question loads and builds nothing
+    answer = Pipeline(settings, retriever=open_retriever(settings)).ask(question)
     if args.json:
         print(to_json(answer.to_dict(), indent=2))
     else:
@@ -84,8 +100,8 @@ def cmd_ask(args, settings) -> int:
 def cmd_chat(args, settings) -> int:
     from qa.answer.pipeline import Pipeline
 
-    pipeline = Pipeline(settings)
     print("Loading models… (Ctrl-D or 'exit' to leave)", file=sys.stderr)
+    pipeline = Pipeline(settings, retriever=open_retriever(settings))
     pipeline.warm_up(generator_in_background=True)
     history: list[tuple[str, str]] = []
     while True:

@@ -28,9 +28,11 @@ import numpy as np
 from qa.answer.pipeline import Pipeline
 from qa.app.titles import titles
 from qa.config import Settings
-from qa.errors import IndexMissingError, InputError, QAError
+from qa.errors import InputError, QAError
 from qa.generation.factory import make_generator
-from qa.index.indexer import build_index, stale_reasons
+from qa.index.freshness import max_file_bytes
+from qa.index.indexer import build_index
+from qa.index.planning import check_build_time, pending_reasons
 from qa.index.sources import source_lines
 from qa.ingest.corpus import Skipped, unsupported_files
 from qa.ingest.uploads import PREFIX, check_upload, read_named, source_files, uploads_enabled
@@ -146,12 +148,13 @@ class Library:
         return self._embedder
 
     def _ensure_index(self, embedder, step: Step) -> None:
-        try:
-            reasons = stale_reasons(self.settings)
-        except IndexMissingError:
-            reasons = ["no index yet"]
+        """Build a missing or stale index, as `ask` does: when estimated within QA_AUTO_BUILD_SECONDS,
+        showing the estimate and then a bar; a longer build fails this step, pointing to `qa index`."""
+        reasons = pending_reasons(self.settings)
         if reasons:
-            step.detail = f"building ({'; '.join(reasons)})"
+            plan = check_build_time(self.settings, reasons, self.settings.auto_build_seconds)
+            step.detail = f"building ({'; '.join(reasons)}): {plan.describe()}"
+            log.warning("building the index (%s): %s", "; ".join(reasons), plan.describe())
             self._build(embedder, lambda done, total: _count(step, done, total))
 
     def ready(self) -> bool:
@@ -269,7 +272,10 @@ class Library:
         """Files left out of the live build, with why (read again when this process did not build it)."""
         if self._skipped is None or self._skipped[0] != _build_name(self.settings):
             named = source_files(self.settings)
-            again = [read_named(path, name, root) for name, path, root in named if name in manifest.skipped]
+            limit = max_file_bytes(self.settings)
+            again = [
+                read_named(path, name, root, limit) for name, path, root in named if name in manifest.skipped
+            ]
             left_out = [s for s in again if isinstance(s, Skipped)]
             self._skipped = (_build_name(self.settings), left_out + unsupported_files(self.settings.docs_dir))
         return self._skipped[1]

@@ -4,8 +4,9 @@ One row = one corpus variant x one configuration. Only the public pipeline API i
 `Pipeline(settings, retriever=..., generator=...)`, `pipeline.retriever.search(q, 10)` for the
 retrieval metrics (whatever the pipeline's own top_k) and `pipeline.ask(q)` for answers. Rows whose
 settings agree on retrieval (or generation) share one retriever (or generator), so ablation rows
-cost only their questions. Index builds and model loading happen before a row's first question
-and are reported as its build time, never as question latency.
+cost only their questions. Each corpus's index is built or updated explicitly (the library never
+builds unless asked); that and model loading happen before a row's first question and are reported
+as its build time, never as question latency.
 """
 
 from __future__ import annotations
@@ -96,6 +97,17 @@ class EvalRun:
 
 
 PipelineFactory = Callable[..., Any]  # (settings, retriever=..., generator=...) -> pipeline
+
+
+def building_pipeline(settings: Settings, retriever: Any = None, generator: Any = None) -> Any:
+    """The default factory: qa.answer.pipeline.Pipeline over settings.index_dir, built or updated first
+    (only new and changed files embedded) when missing or stale, with no time limit: `qa eval` asked."""
+    from qa.answer.pipeline import Pipeline
+    from qa.retrieval.retriever import Retriever
+
+    if retriever is None:
+        retriever = Retriever.from_settings(settings, build=True)
+    return Pipeline(settings, retriever=retriever, generator=generator)
 
 
 class _SharedParts:
@@ -214,7 +226,7 @@ def _run_row(
     start = time.perf_counter()
     try:
         pipeline = ctx["parts"].pipeline(settings)
-        _ = pipeline.retriever  # builds or updates the index now, so it is not counted as latency
+        _ = pipeline.retriever  # loaded now (the default factory has built it), not counted as latency
         warm_up = getattr(pipeline, "warm_up", None)
         if callable(warm_up):  # load models now so loading is not counted as question latency
             warm_up()
@@ -304,15 +316,13 @@ def run_eval(
     Rows per corpus: each config and each ablation on the documents, then (with `wrap`) each
     config on the copy wrapped at `wrap` columns. A row whose settings or pipeline
     fail with a QAError (other than InputError on one question) is reported as skipped with the
-    reason. `pipeline_factory` defaults to `qa.answer.pipeline.Pipeline`, imported only when needed.
+    reason. `pipeline_factory` defaults to `building_pipeline`: `qa.answer.pipeline.Pipeline` over
+    the corpus's index, built or updated first.
     """
     if limit is not None and limit < 1:
         raise InputError(f"--limit must be at least 1, not {limit}")
-    if pipeline_factory is None:
-        from qa.answer.pipeline import Pipeline
-
-        pipeline_factory = Pipeline
-    ctx = {"cache": Path(cache), "progress": progress, "parts": _SharedParts(pipeline_factory)}
+    factory = pipeline_factory or building_pipeline
+    ctx = {"cache": Path(cache), "progress": progress, "parts": _SharedParts(factory)}
     started, commit = datetime.now().astimezone(), git_commit()
     clock = time.perf_counter()
     infos, rows = [], []

@@ -11,10 +11,11 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from qa.config import Settings
-from qa.errors import CorpusError, IndexMissingError, IndexStaleError, QAError
+from qa.errors import CorpusError, IndexCorruptError, IndexMissingError, IndexStaleError, QAError
 from qa.hashing import sha256_file
 from qa.index.faiss_index import choose_index_type
 from qa.index.faiss_vectors import FaissVectors, build_faiss
+from qa.index.freshness import check_folder_index, file_size, max_file_bytes
 from qa.index.store import (
     FORMAT_VERSION,
     IndexStore,
@@ -128,15 +129,16 @@ def _read_parts(
     skipped_paths: dict[str, Path] = {}
     named = source_files(settings)  # the documents folder's files, then the web page's uploads
     nlp = None  # loaded only when a file needs parsing
+    limit = max_file_bytes(settings)
     for file, path, root in tqdm(
         named, desc="reading", unit="file", disable=not progress or not named, leave=False
     ):
-        if previous is not None and file in previous.sources:
+        if previous is not None and file in previous.sources and file_size(path) <= limit:
             sha256 = sha256_file(path)
             if previous.sources[file] == sha256:
                 parts.append(previous.part(file, sha256))
                 continue
-        doc = read_named(path, file, root, max_file_bytes(settings))
+        doc = read_named(path, file, root, limit)  # a file over a lowered limit is skipped here
         if isinstance(doc, Skipped):
             skipped.append(doc)
             skipped_paths[file] = path
@@ -159,6 +161,10 @@ def build_index(
     started = time.perf_counter()
     # A missing extra or an unreachable server fails now, not after minutes of embedding.
     check_available(settings.vector_store, settings.qdrant_url, settings.qdrant_api_key)
+    try:
+        check_folder_index(read_manifest(settings.index_dir), settings.index_dir)
+    except (IndexMissingError, IndexCorruptError):
+        pass  # nothing there yet, or a damaged build that this one replaces
     previous = None if full else _previous_build(settings, embedder)
     parts, skipped, skipped_paths = _read_parts(settings, previous, progress)
     for s in skipped:  # the BuildReport lists them too; `qa index` prints that list
@@ -215,10 +221,6 @@ def build_index(
     )
 
 
-def max_file_bytes(settings: Settings) -> int:
-    return int(settings.max_file_mb * 2**20)
-
-
 def new_manifest(
     settings: Settings, embedding_model: str, vectors: np.ndarray, index_type: str, **fields
 ) -> Manifest:
@@ -235,6 +237,7 @@ def new_manifest(
         count=int(vectors.shape[0]),
         index_type=index_type,
         language_model=settings.language_model,
+        max_file_mb=settings.max_file_mb,
         **fields,
     )
 
@@ -248,55 +251,3 @@ def _hashes(paths: dict[str, Path]) -> dict[str, str]:
         except OSError:
             pass
     return out
-
-
-def live_build_problem(settings: Settings) -> str:
-    """What is wrong with the live build, checked as `ask` loads it (every file against its checksum,
-    the records, the vectors); "" when it loads. `qa index` rebuilds a damaged build even when no
-    document changed: a damaged one is what `ask` tells the user to run `qa index` for."""
-    try:
-        IndexStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
-        read_embeddings(settings.index_dir)
-    except QAError as e:
-        return str(e)
-    return ""
-
-
-def stale_reasons(settings: Settings, manifest: Manifest | None = None) -> list[str]:
-    """Why the index no longer matches the documents and settings (empty when it is fresh)."""
-    manifest = manifest or read_manifest(settings.index_dir)
-    reasons = []
-    if manifest.format_version != FORMAT_VERSION:
-        reasons.append(
-            f"index format {manifest.format_version} is not this version's {FORMAT_VERSION} (rebuilt in full)"
-        )
-    if manifest.embedding_model != settings.embedding_model:
-        reasons.append(
-            f"built with embedding model {manifest.embedding_model}, not {settings.embedding_model}"
-        )
-    built_with = (manifest.vector_store.get("backend"), manifest.vector_store.get("url", ""))
-    wanted = (settings.vector_store, settings.qdrant_url if settings.vector_store == "qdrant" else "")
-    if built_with != wanted:
-        reasons.append(
-            f"vectors are in {describe_store(*built_with)}, settings ask for {describe_store(*wanted)}"
-        )
-    if (manifest.chunk_chars, manifest.chunk_overlap) != (settings.chunk_chars, settings.chunk_overlap):
-        reasons.append("chunking settings changed")
-    if manifest.language_model != settings.language_model:
-        reasons.append(f"analysed with language model {manifest.language_model or 'none'}")
-    wanted = choose_index_type(manifest.count, manifest.dim, settings.index_type)
-    if settings.vector_store == "faiss" and manifest.index_type != wanted:
-        reasons.append(f"index type is {manifest.index_type}, settings ask for {wanted}")
-    current = {name: path for name, path, _ in source_files(settings)}
-    known = {**manifest.skipped, **manifest.sources}  # skipped files count as known until they change
-    added = sorted(set(current) - set(known))
-    removed = sorted(set(manifest.sources) - set(current))
-    changed = sorted(f for f in set(current) & set(known) if sha256_file(current[f]) != known[f])
-    for label, files in (("new", added), ("removed", removed), ("changed", changed)):
-        if files:
-            reasons.append(f"{label} files: {', '.join(files[:5])}{' …' if len(files) > 5 else ''}")
-    return reasons
-
-
-def describe_store(backend: str | None, url: str) -> str:
-    return f"{backend} at {url}" if url else f"{backend} in the index folder"

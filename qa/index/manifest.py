@@ -38,6 +38,13 @@ class Manifest:
     # Qdrant url and collection}; never an API key.
     vector_store: dict = dataclasses.field(default_factory=lambda: dict(DEFAULT_VECTOR_STORE))
     language_model: str = ""  # the spaCy pipeline that analysed the documents
+    # QA_MAX_FILE_MB the build read files under: changing it changes which files are indexed.
+    # None in builds from before it was recorded.
+    max_file_mb: float | None = None
+    # "folder": settings.docs_dir (and the uploads), kept up to date by build_index; "memory":
+    # qa.TextDocuments saved by Retriever.save, never updated from a folder.
+    origin: str = "folder"
+    metadata: dict[str, dict] = dataclasses.field(default_factory=dict)  # memory: name -> caller's fields
 
     @classmethod
     def from_dict(cls, data: object) -> Manifest:
@@ -53,6 +60,12 @@ class Manifest:
             manifest.vector_store.get("files", []), list
         ):
             raise IndexCorruptError("index manifest has a malformed vector_store: run `qa index`")
+        if not isinstance(manifest.metadata, dict) or not all(
+            isinstance(fields, dict) for fields in manifest.metadata.values()
+        ):
+            raise IndexCorruptError(
+                "index manifest has malformed document metadata: save the documents again (Retriever.save)"
+            )
         return manifest
 
     @property

@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Iterable
+from pathlib import Path
 
 from qa.answer.writing_systems import corpus_scripts
 from qa.config import Settings
-from qa.errors import IndexMissingError, IndexStaleError, InputError
-from qa.index.indexer import build_index, stale_reasons
-from qa.index.memory import TextDocument, build_memory_store
-from qa.index.planning import duration, plan_build
+from qa.errors import IndexStaleError, InputError
+from qa.index.memory import TextDocument, build_memory_store, load_memory_store, save_memory_store
+from qa.index.planning import ensure_index, require_index
 from qa.index.store import IndexStore
 from qa.inputs import check_k, clean_question
 from qa.records import Hit
@@ -60,21 +60,6 @@ def with_scores(hits: list[Hit], dense: list[Hit], bm25: list[Hit]) -> list[Hit]
     ]
 
 
-def _build_if_short(settings: Settings, embedder: Embedder, reasons: list[str], progress: bool) -> None:
-    """Build the index now, saying what it costs, or refuse when it would take long."""
-    plan = plan_build(settings)
-    why = "; ".join(reasons)
-    if plan.seconds > settings.auto_build_seconds:
-        error = IndexMissingError if reasons == ["no index yet"] else IndexStaleError
-        raise error(
-            f"the index needs building ({why}): {plan.describe()}, more than the "
-            f"{duration(settings.auto_build_seconds)} (QA_AUTO_BUILD_SECONDS) that ask and search build "
-            "for by themselves: run `qa index` (it shows progress)"
-        )
-    log.warning("building the index (%s): %s", why, plan.describe())
-    build_index(settings, embedder, progress=progress)
-
-
 class Retriever:
     """search(query, k) over one index; usable on its own, without any generator."""
 
@@ -101,25 +86,26 @@ class Retriever:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, embedder: Embedder | None = None, build: bool = True, progress: bool = False
+        cls,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        build: bool = False,
+        progress: bool = False,
+        max_build_seconds: float | None = None,
     ) -> Retriever:
-        """Load the index; when it is missing or stale, rebuild it (build=True) or raise.
+        """Load the index of settings.docs_dir from settings.index_dir.
 
-        A build is logged with what it embeds and an estimate of how long it takes, and refused
-        (pointing to `qa index`) when that is longer than settings.auto_build_seconds; build=False
-        never builds. Progress bars only with progress=True.
+        Never builds unless asked: a missing or stale index raises IndexMissingError/IndexStaleError
+        saying what is missing or stale and how to build it. build=True updates it first (only new
+        and changed files are embedded), logging what it embeds and how long that should take;
+        max_build_seconds refuses a build estimated longer, pointing to `qa index` (the CLI and the
+        web app pass QA_AUTO_BUILD_SECONDS). Progress bars only with progress=True.
         """
         embedder = embedder or SentenceTransformerEmbedder.from_settings(settings)
-        try:
-            reasons = stale_reasons(settings)
-        except IndexMissingError:
-            if not build:
-                raise
-            reasons = ["no index yet"]
-        if reasons:
-            if not build:
-                raise IndexStaleError(f"index is stale ({'; '.join(reasons)}): run `qa index`")
-            _build_if_short(settings, embedder, reasons, progress)
+        if build:
+            ensure_index(settings, embedder, max_build_seconds, progress)
+        else:
+            require_index(settings)
         store = IndexStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
         return cls(store, embedder, settings.retrieval, settings.max_question_chars, settings.dense_weight)
 
@@ -128,11 +114,33 @@ class Retriever:
         cls, documents: Iterable[TextDocument], embedder: Embedder, settings: Settings | None = None
     ) -> Retriever:
         """A retriever over documents given in memory (qa.TextDocument(name, text, metadata)); nothing
-        is written to disk. settings gives chunking and retrieval mode (default: the defaults)."""
+        is written to disk until save(). settings gives chunking and retrieval mode (default: defaults)."""
         settings = settings or Settings()
         store, metadata = build_memory_store(documents, embedder, settings)
         return cls(
             store, embedder, settings.retrieval, settings.max_question_chars, settings.dense_weight, metadata
+        )
+
+    def save(self, folder: str | Path) -> Path:
+        """Save an index of documents given in memory (from_documents) into `folder`, metadata
+        included, in the format of a folder index, written atomically; returns its build folder.
+        Saving again into the same folder replaces what it held. Retriever.load reads it back."""
+        return save_memory_store(self.store, Path(folder))
+
+    @classmethod
+    def load(cls, folder: str | Path, embedder: Embedder, settings: Settings | None = None) -> Retriever:
+        """The retriever saved into `folder` by save(): its documents, chunks, vectors and metadata
+        (so `where` filters work as before), checked like a folder index. embedder and
+        settings.language_model must be those it was built with; settings gives the retrieval mode."""
+        settings = settings or Settings()
+        store = load_memory_store(Path(folder), embedder, settings)
+        return cls(
+            store,
+            embedder,
+            settings.retrieval,
+            settings.max_question_chars,
+            settings.dense_weight,
+            store.manifest.metadata,
         )
 
     @property
