@@ -5,6 +5,7 @@ the page serves and shows progress while starting, and the answer is in view on 
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -15,7 +16,9 @@ from tests.web_page import (
     PHONE,
     ask,
     bot_messages,
+    chat_idle,
     click_when_free,
+    lagging_event_stream,
     last_answer_in_view,
     open_page,
     question_box,
@@ -203,12 +206,7 @@ def test_the_expected_controls_examples_stop_regenerate_theme_and_no_share(make_
         wait(browser).until(lambda d: "stopped" in bot_messages(d)[-1].text)
         wait(browser).until(lambda d: d.find_element(By.ID, "ask").is_displayed())
         generator.release.set()  # from now on it answers at once
-        # Regenerate: asked again, answered. Clicked from script: in about half the runs Gradio's
-        # progress overlay stays over the chat after a cancel (a Gradio race, see the report of
-        # issue 16), and a person's click would land on it.
-        retry = "#chat button[aria-label='Retry']"
-        wait(browser).until(lambda d: d.execute_script(f"return !!document.querySelector({retry!r})"))
-        browser.execute_script(f"document.querySelector({retry!r}).click()")
+        click_when_free(browser, "#chat button[aria-label='Retry']")  # regenerate: asked again, answered
         wait(browser, 120).until(lambda d: "723 million" in bot_messages(d)[-1].text)
         assert len(bot_messages(browser)) == 1
         box = browser.find_element(By.CSS_SELECTOR, "#question textarea")
@@ -226,3 +224,27 @@ def test_the_expected_controls_examples_stop_regenerate_theme_and_no_share(make_
         wait(browser).until(
             lambda d: d.execute_script("return document.body.classList.contains('dark')") != dark
         )
+
+
+@SIZES
+def test_stop_leaves_nothing_over_the_chat_when_the_event_stream_lags(make_pipeline, browser, size):
+    """Stop while an answer streams, on a page whose event stream lags behind its plain requests (as
+    under load): the chat and the question box stay usable, with no progress or error layer over them."""
+    from selenium.webdriver.common.by import By
+
+    generator = SlowStreamGenerator("Jiangxi recovered 723 million yuan in 2020 [1].")
+    with running_app(make_pipeline(generator=generator)) as url, lagging_event_stream(browser, 0.5):
+        open_page(browser, url, size)
+        question_box(browser).send_keys(JIANGXI)
+        wait(browser).until(lambda d: d.find_element(By.ID, "ask").is_enabled())
+        browser.find_element(By.ID, "ask").click()
+        wait(browser).until(lambda d: bot_messages(d) and "Jiangxi" in bot_messages(d)[-1].text)  # a draft
+        browser.find_element(By.ID, "stop").click()
+        wait(browser).until(lambda d: "stopped" in bot_messages(d)[-1].text)
+        wait(browser).until(lambda d: d.find_element(By.ID, "ask").is_displayed())
+        time.sleep(2)  # what the lagging stream still carries has arrived
+        assert chat_idle(browser), "a progress or error layer stays over the chat after Stop"
+        assert "Error" not in browser.find_element(By.ID, "question").text
+        generator.release.set()
+        browser.find_element(By.CSS_SELECTOR, "#chat button[aria-label='Retry']").click()  # a real click
+        wait(browser, 120).until(lambda d: "723 million" in bot_messages(d)[-1].text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 DESKTOP = (1280, 900)
 PHONE = (390, 844)
 
@@ -113,3 +115,60 @@ def text_of(browser, elem_id: str) -> str:
     from selenium.webdriver.common.by import By
 
     return browser.find_element(By.ID, elem_id).text
+
+
+# Delays every chunk of Gradio's event stream (/queue/data) by `lag` ms, in order, while plain requests
+# (/cancel, /reset, /run/predict) go at once: the event stream lagging behind them, as it does when
+# the server or the network is busy.
+_LAGGING_STREAM = """
+(() => {
+  const lag = %d;
+  const realFetch = window.fetch;
+  window.fetch = async function (input, init) {
+    const response = await realFetch.apply(this, arguments);
+    const url = typeof input === "string" ? input : input.url;
+    if (!url.includes("/queue/data") || !response.body) return response;
+    const reader = response.body.getReader();
+    const body = new ReadableStream({
+      start(controller) {
+        let chain = Promise.resolve();  // chunks leave in the order they came, each `lag` ms late
+        const later = (due, deliver) => {
+          const pause = () => new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+          chain = chain.then(pause).then(() => { try { deliver(); } catch (e) { /* reader gone */ } });
+        };
+        (async () => {
+          for (;;) {
+            let step;
+            try {
+              step = await reader.read();
+            } catch (e) {
+              later(performance.now(), () => controller.error(e));
+              return;
+            }
+            const deliver = () => (step.done ? controller.close() : controller.enqueue(step.value));
+            later(performance.now() + lag, deliver);
+            if (step.done) return;
+          }
+        })();
+      },
+      cancel(reason) { return reader.cancel(reason); },
+    });
+    const {status, statusText, headers} = response;
+    return new Response(body, {status, statusText, headers});
+  };
+})();
+"""
+
+
+@contextmanager
+def lagging_event_stream(browser, seconds: float):
+    """Pages loaded inside this block get Gradio's event stream `seconds` late (plain requests are
+    not delayed); the browser is shared by a module's tests, so the delay goes again on leaving."""
+    added = browser.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": _LAGGING_STREAM % round(seconds * 1000)}
+    )
+    try:
+        yield
+    finally:
+        removed = {"identifier": added["identifier"]}
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", removed)
