@@ -74,11 +74,12 @@ def last_answer_in_view(browser) -> bool:
     )
 
 
-def chat_idle(browser) -> bool:
-    """Whether no event is running on the chat (Gradio's progress overlay would take a click)."""
+def chat_idle(browser, elem_id: str = "chat") -> bool:
+    """Whether no event is running on the chat (or the element `elem_id`): Gradio's progress or
+    error layer would take a click."""
     from selenium.webdriver.common.by import By
 
-    trackers = browser.find_elements(By.CSS_SELECTOR, "#chat [data-testid='status-tracker']")
+    trackers = browser.find_elements(By.CSS_SELECTOR, f"#{elem_id} [data-testid='status-tracker']")
     return all("hide" in (t.get_attribute("class") or "").split() for t in trackers)
 
 
