@@ -23,6 +23,7 @@ from tests.web_page import (
     open_page,
     question_box,
     set_size,
+    stream_delivered,
     text_of,
     wait,
 )
@@ -235,6 +236,7 @@ def test_stop_leaves_nothing_over_the_chat_when_the_event_stream_lags(make_pipel
     generator = SlowStreamGenerator("Jiangxi recovered 723 million yuan in 2020 [1].")
     with running_app(make_pipeline(generator=generator)) as url, lagging_event_stream(browser, 0.5):
         open_page(browser, url, size)
+        wait(browser).until(stream_delivered)  # the page's own start-up events are over
         question_box(browser).send_keys(JIANGXI)
         wait(browser).until(lambda d: d.find_element(By.ID, "ask").is_enabled())
         browser.find_element(By.ID, "ask").click()
@@ -242,7 +244,8 @@ def test_stop_leaves_nothing_over_the_chat_when_the_event_stream_lags(make_pipel
         browser.find_element(By.ID, "stop").click()
         wait(browser).until(lambda d: "stopped" in bot_messages(d)[-1].text)
         wait(browser).until(lambda d: d.find_element(By.ID, "ask").is_displayed())
-        time.sleep(2)  # what the lagging stream still carries has arrived
+        wait(browser).until(stream_delivered)  # what the lagging stream still carried has arrived
+        time.sleep(0.5)
         for covered in ("chat", "question"):  # the answer's outputs
             assert chat_idle(browser, covered), f"a progress or error layer stays over #{covered} after Stop"
             assert "Error" not in text_of(browser, covered)

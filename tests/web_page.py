@@ -130,6 +130,7 @@ _LAGGING_STREAM = """
     const url = typeof input === "string" ? input : input.url;
     if (!url.includes("/queue/data") || !response.body) return response;
     const reader = response.body.getReader();
+    window.qaOpenStreams = (window.qaOpenStreams || 0) + 1;
     const body = new ReadableStream({
       start(controller) {
         let chain = Promise.resolve();  // chunks leave in the order they came, each `lag` ms late
@@ -143,10 +144,14 @@ _LAGGING_STREAM = """
             try {
               step = await reader.read();
             } catch (e) {
+              window.qaOpenStreams -= 1;
               later(performance.now(), () => controller.error(e));
               return;
             }
-            const deliver = () => (step.done ? controller.close() : controller.enqueue(step.value));
+            const deliver = () => {
+              if (step.done) window.qaOpenStreams -= 1;
+              step.done ? controller.close() : controller.enqueue(step.value);
+            };
             later(performance.now() + lag, deliver);
             if (step.done) return;
           }
@@ -164,7 +169,10 @@ _LAGGING_STREAM = """
 @contextmanager
 def lagging_event_stream(browser, seconds: float):
     """Pages loaded inside this block get Gradio's event stream `seconds` late (plain requests are
-    not delayed); the browser is shared by a module's tests, so the delay goes again on leaving."""
+    not delayed); the browser is shared by a module's tests, so the delay goes again on leaving.
+
+    Start an event only once `stream_delivered` (Gradio's page opens no new stream for an event
+    sent while the end of the last one is still on its way, and that event's messages never come)."""
     added = browser.execute_cdp_cmd(
         "Page.addScriptToEvaluateOnNewDocument", {"source": _LAGGING_STREAM % round(seconds * 1000)}
     )
@@ -173,3 +181,9 @@ def lagging_event_stream(browser, seconds: float):
     finally:
         removed = {"identifier": added["identifier"]}
         browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", removed)
+
+
+def stream_delivered(browser) -> bool:
+    """Whether the page has had an event stream and every one has delivered its end (see
+    `lagging_event_stream`)."""
+    return browser.execute_script("return window.qaOpenStreams === 0")
