@@ -9,7 +9,7 @@ import pytest
 
 from qa.app.chat import cleared, input_state, retry_handler
 from qa.app.library import Library
-from qa.app.render import render_answer, render_passages
+from qa.app.render import render_answer, render_passages, render_status
 from qa.app.titles import document_title
 from qa.errors import InputError, QAError
 from qa.records import Answer, Chunk, Citation, Hit
@@ -171,6 +171,14 @@ def test_start_up_reports_each_step_and_answers_once_ready(tmp_path, docs_copy):
     states = {s["name"]: s["state"] for s in library.status()["steps"]}
     assert library.ready() and states == {"embedding model": "done", "index": "done", "generator": "off"}
     assert "723 million" in library.pipeline.ask("What was Jiangxi's 2020 recovered fund amount?").text
+
+
+def test_the_start_up_panel_marks_the_page_starting_until_the_chat_can_answer():
+    steps = [{"name": "index", "state": "running", "detail": "", "done": 3, "total": 9}]
+    starting = render_status({"ready": False, "steps": steps})
+    assert "qa-starting" in starting and "example questions open" in starting  # examples off meanwhile
+    steps = [{"name": "generator", "state": "running", "detail": "", "done": 0, "total": 0}]
+    assert "qa-starting" not in render_status({"ready": True, "steps": steps})  # answers before the generator
 
 
 def test_a_failed_start_says_which_step_and_why(tmp_path):

@@ -144,6 +144,45 @@ def test_the_page_is_served_during_start_up_and_answers_once_ready(browser, size
         server.should_exit = True
 
 
+@SIZES
+def test_example_questions_are_disabled_until_the_chat_can_answer(browser, size, tmp_path, docs_copy):
+    from selenium.webdriver.common.by import By
+
+    from qa.app.http_api import start_in_thread
+    from qa.app.server import build_server
+
+    embedder = GatedEmbedder()
+    settings = fake_settings_for(tmp_path, docs_copy).replace(generate="when-needed")
+    library = Library(settings, embedder=embedder)
+    port = free_port()
+    server = start_in_thread(build_server(library, None, port), "127.0.0.1", port)
+    thread = library.start()
+    examples = "#chat button.example"
+    try:
+        _check_starting_page(browser, f"http://127.0.0.1:{port}/", size)
+        wait(browser).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, examples)) == 4)
+        wait(browser).until(
+            lambda d: not any(e.is_enabled() for e in d.find_elements(By.CSS_SELECTOR, examples))
+        )
+        first = browser.find_element(By.CSS_SELECTOR, examples)
+        assert "when the chat can answer" in first.get_attribute("title")  # says why
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", first)
+        first.click()  # a disabled button: nothing is sent
+        time.sleep(1.5)
+        assert not bot_messages(browser) and len(browser.find_elements(By.CSS_SELECTOR, examples)) == 4
+        embedder.release.set()
+        wait(browser, 120).until(
+            lambda d: all(e.is_enabled() for e in d.find_elements(By.CSS_SELECTOR, examples))
+        )
+        assert question_box(browser).is_enabled()
+        click_when_free(browser, examples)  # now it sends
+        wait(browser, 120).until(lambda d: bot_messages(d) and "723 million" in bot_messages(d)[-1].text)
+    finally:
+        embedder.release.set()
+        thread.join(60)
+        server.should_exit = True
+
+
 class GatedEmbedder(FakeEmbedder):
     """Loads only once the test sets `release`: a start-up as long as the test needs."""
 

@@ -149,7 +149,7 @@ def render_status(status: dict) -> str:
     lead = (
         "Ready: ask away."
         if status["ready"]
-        else "Starting: the question box opens when the chat can answer."
+        else "Starting: the question box and the example questions open when the chat can answer."
     )
     rows = []
     for s in status["steps"]:
@@ -158,4 +158,5 @@ def render_status(status: dict) -> str:
             bar = f'<progress max="{s["total"]}" value="{s["done"]}"></progress>'
         detail = f" — {html.escape(s['detail'])}" if s["detail"] else ""
         rows.append(f'<li class="qa-step-{s["state"]}">{ICONS[s["state"]]} {s["name"]}{detail} {bar}</li>')
-    return f'<div class="qa-status"><p>{lead}</p><ul>{"".join(rows)}</ul></div>'
+    starting = "" if status["ready"] else " qa-starting"  # the page's script keeps examples off meanwhile
+    return f'<div class="qa-status{starting}"><p>{lead}</p><ul>{"".join(rows)}</ul></div>'

@@ -227,7 +227,7 @@ def _example_text(data: gr.SelectData) -> str:
 
 def _wire_status(library: Library, demo: gr.Blocks, status: gr.HTML, p: dict) -> None:
     """Until every start-up step is over, the page polls the steps; the question box opens when
-    the chat can answer, and the document list fills in."""
+    the chat can answer (the example questions with it: page_assets.py), and the document list fills in."""
     timer = gr.Timer(1.0, active=not _started(library))
     outputs = [status, p["box"], timer, p["documents"], p["remove_choice"]]
 
