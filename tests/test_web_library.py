@@ -256,6 +256,12 @@ def test_the_speaker_is_found_in_a_sentence_across_cited_lines_and_never_for_an_
     assert answer_speaker(abstained, blank) is None
 
 
+def test_a_generated_answer_in_the_cited_words_is_attributed_too():
+    blank = load_nlp("blank:en")
+    written = answer("The night ferry costs 12 euros [1].", line=FERRY)
+    assert render_answer(written, None, blank).startswith("According to the harbour office: The night ferry")
+
+
 def test_an_answer_that_names_its_speaker_itself_gets_no_prefix():
     blank = load_nlp("blank:en")
     assert render_answer(answer(FERRY, line=FERRY), None, blank).startswith(

@@ -16,6 +16,7 @@ from qa.answer.attribution import speaker
 from qa.records import Answer, Citation
 
 BAR = 5  # blocks of a passage's relevance bar
+_MARKERS = re.compile(r"\s*\[\d+\]")  # the citation markers of a generated answer: "… 723 million yuan [1]."
 
 
 def render_answer(answer: Answer, titles: dict[str, str] | None = None, nlp=None) -> str:
@@ -54,8 +55,9 @@ def answer_speaker(answer: Answer, nlp) -> str | None:
     with spaCy's blank pipeline only "According to X, …" is found."""
     if answer.abstained:
         return None
-    lead = answer.short_answer or answer.text
-    quote = answer.text.removeprefix(f"{answer.short_answer}. ") if answer.short_answer else answer.text
+    text = _MARKERS.sub("", answer.text)  # a generated answer's "[1]" is no part of any line
+    lead = answer.short_answer or text
+    quote = text.removeprefix(f"{answer.short_answer}. ") if answer.short_answer else text
     for passage in _passages(_unique(answer.citations)):
         if not (_contains(passage, quote) or _contains(passage, lead)):
             continue
@@ -86,11 +88,11 @@ _OBJECT_CASE = {"he": "him", "she": "her", "they": "them"}
 _FIRST_PERSON = {"i", "we", "you"}  # "According to us" would read as the bot's own view
 
 
-def _named(speaker: str) -> str:
-    low = speaker.lower()
+def _named(who: str) -> str:
+    low = who.lower()
     if low in _FIRST_PERSON:
         return "the cited text"
-    return _OBJECT_CASE.get(low, speaker)
+    return _OBJECT_CASE.get(low, who)
 
 
 def _unique(citations: tuple[Citation, ...]) -> list[Citation]:
