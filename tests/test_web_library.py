@@ -9,9 +9,10 @@ import pytest
 
 from qa.app.chat import cleared, input_state, retry_handler
 from qa.app.library import Library
-from qa.app.render import render_answer, render_passages
+from qa.app.render import answer_speaker, render_answer, render_passages, render_status
 from qa.app.titles import document_title
 from qa.errors import InputError, QAError
+from qa.nlp import load_nlp
 from qa.records import Answer, Chunk, Citation, Hit
 from tests.conftest import JIANGXI_FILE, SEEDS, FakeEmbedder, fake_settings_for
 
@@ -197,6 +198,14 @@ def test_files_over_the_size_limit_are_listed_as_left_out(tmp_path, docs_copy):
     assert "over the" in reasons["big.txt"] and "raise QA_MAX_FILE_MB" in reasons["big.txt"]
 
 
+def test_the_start_up_panel_marks_the_page_starting_until_the_chat_can_answer():
+    steps = [{"name": "index", "state": "running", "detail": "", "done": 3, "total": 9}]
+    starting = render_status({"ready": False, "steps": steps})
+    assert "qa-starting" in starting and "example questions open" in starting  # examples off meanwhile
+    steps = [{"name": "generator", "state": "running", "detail": "", "done": 0, "total": 0}]
+    assert "qa-starting" not in render_status({"ready": True, "steps": steps})  # answers before the generator
+
+
 def test_a_failed_start_says_which_step_and_why(tmp_path):
     settings = fake_settings_for(tmp_path, tmp_path / "docs")
     (tmp_path / "docs").mkdir()
@@ -211,6 +220,7 @@ def test_a_failed_start_says_which_step_and_why(tmp_path):
 # --- what the chat shows ------------------------------------------------------------------------------
 
 LINE = "In 2020 the province recovered 723 million yuan in medical insurance funds."
+SPACY = "packaged:en_core_web_sm"  # the packaged parser (model tier)
 
 
 def answer(text: str, short: str = "", line: str = LINE) -> Answer:
@@ -242,6 +252,80 @@ def test_without_a_short_answer_the_sentence_is_not_repeated_by_its_source():
 def test_a_source_that_says_more_than_the_answer_is_quoted():
     shown = render_answer(answer("Jiangxi recovered 723 million yuan [1].", short=""))
     assert "Jiangxi recovered" in shown and "> In 2020 the province recovered" in shown
+
+
+FERRY = "According to the harbour office, the night ferry costs 12 euros."
+
+
+def test_a_short_answer_from_a_reported_statement_is_shown_as_its_speakers():
+    blank = load_nlp("blank:en")
+    shown = render_answer(answer(f"12 euros. {FERRY}", short="12 euros", line=FERRY), None, blank)
+    assert shown.startswith("According to the harbour office: **12 euros**")
+    assert shown.count("night ferry costs 12 euros") == 1  # the quote still once
+    plain = render_answer(answer(f"723 million yuan. {LINE}", short="723 million yuan"), None, blank)
+    assert plain.startswith("**723 million yuan**")  # a plain fact stays a plain fact
+    assert render_answer(answer(f"12 euros. {FERRY}", short="12 euros", line=FERRY)).startswith(
+        "**12"
+    )  # no nlp
+
+
+def test_the_speaker_is_found_in_a_sentence_across_cited_lines_and_never_for_an_abstention():
+    blank = load_nlp("blank:en")
+    first, second = "According to the harbour office,", "the night ferry costs 12 euros."
+    chunk = Chunk("a.txt#0", "a.txt", 1, 2, 0, 60, f"{first}\n{second}")
+    cited = (Citation("a.txt", 2, second), Citation("a.txt", 1, first))
+    shown = Answer("q?", f"12 euros. {second}", False, cited, (Hit(chunk, 1.0, 1),), short_answer="12 euros")
+    assert answer_speaker(shown, blank) == "the harbour office"
+    abstained = Answer("q?", "The articles don't say.", True, cited, (), method="abstained")
+    assert answer_speaker(abstained, blank) is None
+
+
+def test_a_generated_answer_in_the_cited_words_is_attributed_too():
+    blank = load_nlp("blank:en")
+    written = answer("The night ferry costs 12 euros [1].", line=FERRY)
+    assert render_answer(written, None, blank).startswith("According to the harbour office: The night ferry")
+
+
+def test_an_answer_that_names_its_speaker_itself_gets_no_prefix():
+    blank = load_nlp("blank:en")
+    assert render_answer(answer(FERRY, line=FERRY), None, blank).startswith(
+        "According to the harbour office,"
+    )
+    who = answer(f"the harbour office. {FERRY}", short="the harbour office", line=FERRY)
+    assert answer_speaker(who, blank) is None  # "Who sets the fare?": the answer is the speaker
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("line", "short", "lead"),
+    [
+        ("The new lighthouse will cost 3 million euros, she said.", "3 million euros", "According to her: "),
+        (
+            "We believe the new lighthouse will cost 3 million euros.",
+            "3 million euros",
+            "According to the cited",
+        ),
+        ("Captain Mira Holt thinks the pier will close in 2031.", "2031", "According to Captain Mira Holt: "),
+    ],
+)
+def test_reported_speakers_with_the_parser_and_pronouns_in_their_place(line, short, lead):
+    shown = render_answer(answer(f"{short}. {line}", short=short, line=line), None, load_nlp(SPACY))
+    assert shown.startswith(lead) and f"**{short}**" in shown
+
+
+@pytest.mark.model
+def test_the_chat_shows_a_reported_opinion_as_its_speakers(tmp_path, docs_copy):
+    from qa.app.chat import chat_handler
+    from tests.conftest import fake_pipeline
+
+    (docs_copy / "harbour.md").write_text(
+        "# Harbour notes\n\nCaptain Mira Holt believes that the old pier will close in 2031.\n"
+    )
+    settings = fake_settings_for(tmp_path, docs_copy).replace(generate="when-needed", language_model=SPACY)
+    respond = chat_handler(fake_pipeline(settings))
+    *_, (chat, history, _, _) = respond("When will the old pier close?", [], [])
+    assert chat[-1]["content"].startswith("According to Captain Mira Holt: **2031**")
+    assert history[-1][1].startswith("2031")  # what follow-ups read is the answer, as before
 
 
 def test_passages_show_rank_and_a_relevance_bar_not_raw_scores():

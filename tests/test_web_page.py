@@ -5,6 +5,7 @@ the page serves and shows progress while starting, and the answer is in view on 
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -15,11 +16,14 @@ from tests.web_page import (
     PHONE,
     ask,
     bot_messages,
+    chat_idle,
     click_when_free,
+    lagging_event_stream,
     last_answer_in_view,
     open_page,
     question_box,
     set_size,
+    stream_delivered,
     text_of,
     wait,
 )
@@ -140,6 +144,45 @@ def test_the_page_is_served_during_start_up_and_answers_once_ready(browser, size
         server.should_exit = True
 
 
+@SIZES
+def test_example_questions_are_disabled_until_the_chat_can_answer(browser, size, tmp_path, docs_copy):
+    from selenium.webdriver.common.by import By
+
+    from qa.app.http_api import start_in_thread
+    from qa.app.server import build_server
+
+    embedder = GatedEmbedder()
+    settings = fake_settings_for(tmp_path, docs_copy).replace(generate="when-needed")
+    library = Library(settings, embedder=embedder)
+    port = free_port()
+    server = start_in_thread(build_server(library, None, port), "127.0.0.1", port)
+    thread = library.start()
+    examples = "#chat button.example"
+    try:
+        _check_starting_page(browser, f"http://127.0.0.1:{port}/", size)
+        wait(browser).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, examples)) == 4)
+        wait(browser).until(
+            lambda d: not any(e.is_enabled() for e in d.find_elements(By.CSS_SELECTOR, examples))
+        )
+        first = browser.find_element(By.CSS_SELECTOR, examples)
+        assert "when the chat can answer" in first.get_attribute("title")  # says why
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", first)
+        first.click()  # a disabled button: nothing is sent
+        time.sleep(1.5)
+        assert not bot_messages(browser) and len(browser.find_elements(By.CSS_SELECTOR, examples)) == 4
+        embedder.release.set()
+        wait(browser, 120).until(
+            lambda d: all(e.is_enabled() for e in d.find_elements(By.CSS_SELECTOR, examples))
+        )
+        assert question_box(browser).is_enabled()
+        click_when_free(browser, examples)  # now it sends
+        wait(browser, 120).until(lambda d: bot_messages(d) and "723 million" in bot_messages(d)[-1].text)
+    finally:
+        embedder.release.set()
+        thread.join(60)
+        server.should_exit = True
+
+
 class GatedEmbedder(FakeEmbedder):
     """Loads only once the test sets `release`: a start-up as long as the test needs."""
 
@@ -203,12 +246,7 @@ def test_the_expected_controls_examples_stop_regenerate_theme_and_no_share(make_
         wait(browser).until(lambda d: "stopped" in bot_messages(d)[-1].text)
         wait(browser).until(lambda d: d.find_element(By.ID, "ask").is_displayed())
         generator.release.set()  # from now on it answers at once
-        # Regenerate: asked again, answered. Clicked from script: in about half the runs Gradio's
-        # progress overlay stays over the chat after a cancel (a Gradio race, see the report of
-        # issue 16), and a person's click would land on it.
-        retry = "#chat button[aria-label='Retry']"
-        wait(browser).until(lambda d: d.execute_script(f"return !!document.querySelector({retry!r})"))
-        browser.execute_script(f"document.querySelector({retry!r}).click()")
+        click_when_free(browser, "#chat button[aria-label='Retry']")  # regenerate: asked again, answered
         wait(browser, 120).until(lambda d: "723 million" in bot_messages(d)[-1].text)
         assert len(bot_messages(browser)) == 1
         box = browser.find_element(By.CSS_SELECTOR, "#question textarea")
@@ -226,3 +264,30 @@ def test_the_expected_controls_examples_stop_regenerate_theme_and_no_share(make_
         wait(browser).until(
             lambda d: d.execute_script("return document.body.classList.contains('dark')") != dark
         )
+
+
+@SIZES
+def test_stop_leaves_nothing_over_the_chat_when_the_event_stream_lags(make_pipeline, browser, size):
+    """Stop while an answer streams, on a page whose event stream lags behind its plain requests (as
+    under load): the chat and the question box stay usable, with no progress or error layer over them."""
+    from selenium.webdriver.common.by import By
+
+    generator = SlowStreamGenerator("Jiangxi recovered 723 million yuan in 2020 [1].")
+    with running_app(make_pipeline(generator=generator)) as url, lagging_event_stream(browser, 0.5):
+        open_page(browser, url, size)
+        wait(browser).until(stream_delivered)  # the page's own start-up events are over
+        question_box(browser).send_keys(JIANGXI)
+        wait(browser).until(lambda d: d.find_element(By.ID, "ask").is_enabled())
+        browser.find_element(By.ID, "ask").click()
+        wait(browser).until(lambda d: bot_messages(d) and "Jiangxi" in bot_messages(d)[-1].text)  # a draft
+        browser.find_element(By.ID, "stop").click()
+        wait(browser).until(lambda d: "stopped" in bot_messages(d)[-1].text)
+        wait(browser).until(lambda d: d.find_element(By.ID, "ask").is_displayed())
+        wait(browser).until(stream_delivered)  # what the lagging stream still carried has arrived
+        time.sleep(0.5)
+        for covered in ("chat", "question"):  # the answer's outputs
+            assert chat_idle(browser, covered), f"a progress or error layer stays over #{covered} after Stop"
+            assert "Error" not in text_of(browser, covered)
+        generator.release.set()
+        browser.find_element(By.CSS_SELECTOR, "#chat button[aria-label='Retry']").click()  # a real click
+        wait(browser, 120).until(lambda d: "723 million" in bot_messages(d)[-1].text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 DESKTOP = (1280, 900)
 PHONE = (390, 844)
 
@@ -72,11 +74,12 @@ def last_answer_in_view(browser) -> bool:
     )
 
 
-def chat_idle(browser) -> bool:
-    """Whether no event is running on the chat (Gradio's progress overlay would take a click)."""
+def chat_idle(browser, elem_id: str = "chat") -> bool:
+    """Whether no event is running on the chat (or the element `elem_id`): Gradio's progress or
+    error layer would take a click."""
     from selenium.webdriver.common.by import By
 
-    trackers = browser.find_elements(By.CSS_SELECTOR, "#chat [data-testid='status-tracker']")
+    trackers = browser.find_elements(By.CSS_SELECTOR, f"#{elem_id} [data-testid='status-tracker']")
     return all("hide" in (t.get_attribute("class") or "").split() for t in trackers)
 
 
@@ -113,3 +116,74 @@ def text_of(browser, elem_id: str) -> str:
     from selenium.webdriver.common.by import By
 
     return browser.find_element(By.ID, elem_id).text
+
+
+# Delays every chunk of Gradio's event stream (/queue/data) by `lag` ms, in order, while plain requests
+# (/cancel, /reset, /run/predict) go at once: the event stream lagging behind them, as it does when
+# the server or the network is busy.
+_LAGGING_STREAM = """
+(() => {
+  const lag = %d;
+  const realFetch = window.fetch;
+  window.fetch = async function (input, init) {
+    const response = await realFetch.apply(this, arguments);
+    const url = typeof input === "string" ? input : input.url;
+    if (!url.includes("/queue/data") || !response.body) return response;
+    const reader = response.body.getReader();
+    window.qaOpenStreams = (window.qaOpenStreams || 0) + 1;
+    const body = new ReadableStream({
+      start(controller) {
+        let chain = Promise.resolve();  // chunks leave in the order they came, each `lag` ms late
+        const later = (due, deliver) => {
+          const pause = () => new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+          chain = chain.then(pause).then(() => { try { deliver(); } catch (e) { /* reader gone */ } });
+        };
+        (async () => {
+          for (;;) {
+            let step;
+            try {
+              step = await reader.read();
+            } catch (e) {
+              window.qaOpenStreams -= 1;
+              later(performance.now(), () => controller.error(e));
+              return;
+            }
+            const deliver = () => {
+              if (step.done) window.qaOpenStreams -= 1;
+              step.done ? controller.close() : controller.enqueue(step.value);
+            };
+            later(performance.now() + lag, deliver);
+            if (step.done) return;
+          }
+        })();
+      },
+      cancel(reason) { return reader.cancel(reason); },
+    });
+    const {status, statusText, headers} = response;
+    return new Response(body, {status, statusText, headers});
+  };
+})();
+"""
+
+
+@contextmanager
+def lagging_event_stream(browser, seconds: float):
+    """Pages loaded inside this block get Gradio's event stream `seconds` late (plain requests are
+    not delayed); the browser is shared by a module's tests, so the delay goes again on leaving.
+
+    Start an event only once `stream_delivered` (Gradio's page opens no new stream for an event
+    sent while the end of the last one is still on its way, and that event's messages never come)."""
+    added = browser.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": _LAGGING_STREAM % round(seconds * 1000)}
+    )
+    try:
+        yield
+    finally:
+        removed = {"identifier": added["identifier"]}
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", removed)
+
+
+def stream_delivered(browser) -> bool:
+    """Whether the page has had an event stream and every one has delivered its end (see
+    `lagging_event_stream`)."""
+    return browser.execute_script("return window.qaOpenStreams === 0")

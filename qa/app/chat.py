@@ -1,4 +1,4 @@
-"""The chat's event handlers: answer (streaming), regenerate, stop, clear.
+"""The chat's event handlers: answer (streaming, until stopped), regenerate, clear.
 
 The conversation history used for follow-ups is a gr.State of [question, answer, chat index]
 turns; every way of clearing the chat empties it, and regenerating drops the turns it replaces.
@@ -15,7 +15,9 @@ import gradio as gr
 from qa.answer.pipeline import Pipeline
 from qa.app.library import Library, titles
 from qa.app.render import render_answer, render_passages
+from qa.app.stopping import StopRequests, until_stopped
 from qa.errors import QAError
+from qa.nlp import load_nlp
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +36,22 @@ def live(source: Pipeline | Library) -> Callable[[], Pipeline]:
     return lambda: source
 
 
-def chat_handler(source: Pipeline | Library):
+def chat_handler(source: Pipeline | Library, stops: StopRequests | None = None):
     """The chat's answer handler: streams (chat, history, passages, box) updates for one message.
 
+    `token` names the answer in `stops`: once Stop sets its flag, the answer ends at once, the
+    half-written text kept and marked (see qa/app/stopping.py for why this is not Gradio's cancel).
     A failure stays inside its own conversation: a user error (QAError) or an unexpected one is
     shown in that chat's last bubble, the history is left as it was, and the server goes on.
     """
     pipeline_now = live(source)
+    stops = stops or StopRequests()
 
-    def respond(message: str, chat: list, history: list):
+    def respond(message: str, chat: list, history: list, token: str | None = None):
         chat, history = list(chat or []), list(history or [])
+        stop = stops.flag(token)
         if not (message or "").strip():  # Enter in an empty box: nothing to ask, nothing to show
+            stops.forget(token)
             yield chat, history, gr.update(), message or ""
             return
         chat.append({"role": "user", "content": html.escape(message)})
@@ -52,21 +59,23 @@ def chat_handler(source: Pipeline | Library):
         yield chat, history, gr.update(), ""
         try:
             pipeline = pipeline_now()
-            draft = ""
+            draft, answered = "", False
             turns = [(h[0], h[1]) for h in history]
-            for event in pipeline.stream(message, turns):
+            for event in until_stopped(pipeline.stream(message, turns), stop):
                 if event.kind == "token":
                     draft += event.text
                     chat[-1] = {"role": "assistant", "content": html.escape(draft) + " …"}
                     yield chat, history, gr.update(), ""
                 else:
-                    answer = event.answer
-                    shown = render_answer(answer, titles(pipeline.retriever.store))
+                    answered, answer = True, event.answer
+                    shown = render_answer(answer, titles(pipeline.retriever.store), language(pipeline))
                     chat[-1] = {"role": "assistant", "content": shown}
                     history.append(
                         [answer.standalone_question or answer.question, answer.text, len(chat) - 2]
                     )
                     yield chat, history, render_passages(answer), ""
+            if stop.is_set() and not answered:
+                yield stopped(chat), history, gr.update(), ""
         except QAError as e:
             chat[-1] = {"role": "assistant", "content": f"⚠️ {html.escape(str(e))}"}
             yield chat, history, gr.update(), message
@@ -74,14 +83,26 @@ def chat_handler(source: Pipeline | Library):
             log.exception("chat request failed")
             chat[-1] = {"role": "assistant", "content": f"⚠️ {FAILED}"}
             yield chat, history, gr.update(), message
+        finally:
+            stops.forget(token)
 
     return respond
+
+
+def language(pipeline: Pipeline):
+    """The spaCy pipeline the answers were analysed with (loaded once per process), which shows who
+    an answer's sentence reports; None, and answers shown unattributed, if it cannot be loaded."""
+    try:
+        return load_nlp(pipeline.settings.language_model)
+    except QAError as e:
+        log.warning("answers are shown without their speakers: %s", e)
+        return None
 
 
 def retry_handler(respond):
     """Regenerate: ask the last question again, replacing its answer and forgetting that turn."""
 
-    def retry(chat: list, history: list):
+    def retry(chat: list, history: list, token: str | None = None):
         chat, history = list(chat or []), list(history or [])
         users = [i for i, m in enumerate(chat) if m.get("role") == "user"]
         if not users:
@@ -90,7 +111,7 @@ def retry_handler(respond):
         last = users[-1]
         message = html.unescape(message_text(chat[last]))
         kept = [h for h in history if len(h) < 3 or h[2] < last]
-        yield from respond(message, chat[:last], kept)
+        yield from respond(message, chat[:last], kept, token)
 
     return retry
 
@@ -110,7 +131,7 @@ def cleared():
 
 
 def stopped(chat: list):
-    """Stop: the half-written answer stays, marked, and is not remembered for follow-ups."""
+    """A stopped answer: the half-written text stays, marked, and is not remembered for follow-ups."""
     chat = list(chat or [])
     if chat and chat[-1].get("role") == "assistant":
         text = message_text(chat[-1]).removesuffix(" …").removesuffix("…")

@@ -1,8 +1,9 @@
 """The chat page's own CSS and script (passed to Gradio's launch / mount as css= and head=).
 
 The script does what Gradio has no event for: a click on a citation link in a chat message opens
-that line in the source panel, and after an answer the top of the answer is scrolled into view
-(on a phone the end of a long answer used to be all that showed).
+that line in the source panel, after an answer the top of the answer is scrolled into view
+(on a phone the end of a long answer used to be all that showed), and the example questions are
+disabled while the chat is starting.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ CSS = """
 .qa-status progress { width: 160px; vertical-align: middle; }
 .qa-step-failed { color: #c0392b; }
 #chat .example, #chat button.example { white-space: normal !important; }
+#chat button.example:disabled { opacity: 0.45; cursor: not-allowed; }
 #chat .example-content, #chat .example-text, #chat .example span { white-space: normal !important;
   overflow: visible !important; text-overflow: clip !important; -webkit-line-clamp: unset !important; }
 """
@@ -89,6 +91,19 @@ HEAD = """
       if (list) list.scrollTop += mark.getBoundingClientRect().top - list.getBoundingClientRect().top - 40;
     }
   };
+
+  // While the chat cannot answer yet (the start-up panel is marked .qa-starting), the example
+  // questions show but are disabled, as the question box is: a click would only be told to wait.
+  // Gradio re-renders the chat freely, so every change to the page is checked (two look-ups).
+  const syncExamples = () => {
+    const starting = !!document.querySelector("#status .qa-starting");
+    for (const example of document.querySelectorAll("#chat button.example")) {
+      if (example.disabled === starting) continue;
+      example.disabled = starting;
+      example.title = starting ? "Opens when the chat can answer" : "";
+    }
+  };
+  new MutationObserver(syncExamples).observe(document.documentElement, {childList: true, subtree: true});
 
   window.qaToggleTheme = () => {
     document.body.classList.toggle("dark");

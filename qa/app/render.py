@@ -2,7 +2,8 @@
 escaped here, so nothing in an article can run in the page.
 
 Citations are links "#cite=<file>:<line>"; the page's script (page_assets.py) turns a click on one
-into a request for the lines around it, shown by `render_source`.
+into a request for the lines around it, shown by `render_source`. An answer taken from someone's
+reported opinion or words is shown as theirs ("According to …:"), never as the bot's own.
 """
 
 from __future__ import annotations
@@ -11,24 +12,31 @@ import html
 import re
 from urllib.parse import quote
 
+from qa.answer.attribution import speaker
 from qa.records import Answer, Citation
 
 BAR = 5  # blocks of a passage's relevance bar
+_MARKERS = re.compile(r"\s*\[\d+\]")  # the citation markers of a generated answer: "… 723 million yuan [1]."
 
 
-def render_answer(answer: Answer, titles: dict[str, str] | None = None) -> str:
+def render_answer(answer: Answer, titles: dict[str, str] | None = None, nlp=None) -> str:
     """Markdown of an answer: the short answer first when there is one, then each cited line once
-    (never a sentence the answer already gave), each with a link to open it in its document."""
+    (never a sentence the answer already gave), each with a link to open it in its document.
+
+    With `nlp` (a spaCy pipeline), an answer taken from a sentence that reports someone's opinion or
+    words is shown as theirs: "According to Mayor Ruiz: **40 million euros**" (`answer_speaker`)."""
     titles = titles or {}
     cited = _unique(answer.citations)
+    who = answer_speaker(answer, nlp) if nlp is not None else None
+    lead = f"According to {_escape(_named(who))}: " if who else ""
     if answer.short_answer:
-        parts = [f"**{_escape(answer.short_answer)}**"]
+        parts = [f"{lead}**{_escape(answer.short_answer)}**"]
         # the text leads with the short answer, then its quote: show the quote once, as a cited line
         quote = answer.text.removeprefix(f"{answer.short_answer}. ")
         if not any(_contains(c.text, quote) for c in cited):  # generated wording: say it too
             parts.append(_escape(quote))
     else:
-        parts = [_escape(answer.text)]
+        parts = [lead + _escape(answer.text)]
     for c in cited:
         link = _cite_link(c, titles)
         if answer.short_answer or not _repeats(answer.text, c.text):
@@ -36,6 +44,55 @@ def render_answer(answer: Answer, titles: dict[str, str] | None = None) -> str:
         else:
             parts.append(f"— {link}")
     return "\n\n".join(parts)
+
+
+def answer_speaker(answer: Answer, nlp) -> str | None:
+    """Who the sentence behind an answer reports, when the answer (its short answer, or its text) is
+    taken from a sentence of the cited lines that reports someone's opinion or words, and does not
+    name them itself; None otherwise (an abstention, generated wording no cited sentence holds).
+
+    `nlp` parses the cited lines (consecutive lines joined, so a sentence across lines is whole):
+    with spaCy's blank pipeline only "According to X, …" is found."""
+    if answer.abstained:
+        return None
+    text = _MARKERS.sub("", answer.text)  # a generated answer's "[1]" is no part of any line
+    lead = answer.short_answer or text
+    quote = text.removeprefix(f"{answer.short_answer}. ") if answer.short_answer else text
+    for passage in _passages(_unique(answer.citations)):
+        if not (_contains(passage, quote) or _contains(passage, lead)):
+            continue
+        sentences = list(nlp(passage).sents)
+        sentence = next((s for s in sentences if _contains(s.text, quote)), None) or next(
+            (s for s in sentences if _contains(s.text, lead)), None
+        )
+        if sentence is None:
+            continue
+        who = speaker(sentence.text, sentence, answer=lead)
+        return who if who and not _contains(lead, who) else None
+    return None
+
+
+def _passages(cited: list[Citation]) -> list[str]:
+    """The cited lines, consecutive lines of a file joined into one text (in line order)."""
+    runs: list[list[Citation]] = []
+    for c in sorted(cited, key=lambda c: (c.file, c.line)):
+        if runs and runs[-1][-1].file == c.file and runs[-1][-1].line + 1 == c.line:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return [" ".join(c.text.strip() for c in run) for run in runs]
+
+
+# A pronoun speaker said in the sentence's own person: "he believes" -> "According to him".
+_OBJECT_CASE = {"he": "him", "she": "her", "they": "them"}
+_FIRST_PERSON = {"i", "we", "you"}  # "According to us" would read as the bot's own view
+
+
+def _named(who: str) -> str:
+    low = who.lower()
+    if low in _FIRST_PERSON:
+        return "the cited text"
+    return _OBJECT_CASE.get(low, who)
 
 
 def _unique(citations: tuple[Citation, ...]) -> list[Citation]:
@@ -149,7 +206,7 @@ def render_status(status: dict) -> str:
     lead = (
         "Ready: ask away."
         if status["ready"]
-        else "Starting: the question box opens when the chat can answer."
+        else "Starting: the question box and the example questions open when the chat can answer."
     )
     rows = []
     for s in status["steps"]:
@@ -158,4 +215,5 @@ def render_status(status: dict) -> str:
             bar = f'<progress max="{s["total"]}" value="{s["done"]}"></progress>'
         detail = f" — {html.escape(s['detail'])}" if s["detail"] else ""
         rows.append(f'<li class="qa-step-{s["state"]}">{ICONS[s["state"]]} {s["name"]}{detail} {bar}</li>')
-    return f'<div class="qa-status"><p>{lead}</p><ul>{"".join(rows)}</ul></div>'
+    starting = "" if status["ready"] else " qa-starting"  # the page's script keeps examples off meanwhile
+    return f'<div class="qa-status{starting}"><p>{lead}</p><ul>{"".join(rows)}</ul></div>'

@@ -23,12 +23,12 @@ from qa.app.chat import (  # noqa: E402
     cleared,
     input_state,
     retry_handler,
-    stopped,
 )
 from qa.app.gradio_queue import calm_queue  # noqa: E402
 from qa.app.library import Library  # noqa: E402
 from qa.app.page_assets import PAGE_ASSETS  # noqa: E402
 from qa.app.render import render_answer, render_passages, render_source, render_status  # noqa: E402
+from qa.app.stopping import StopRequests  # noqa: E402
 from qa.app.web_documents import choices, documents_column, documents_html, wire_documents  # noqa: E402
 from qa.errors import InputError, QAError  # noqa: E402
 
@@ -97,7 +97,7 @@ def build_app(source: Pipeline | Library) -> gr.Blocks:
 def _chat_column(library: Library) -> dict:
     ready = library.ready()
     limit = library.settings.max_question_chars
-    parts = {"history": gr.State([])}
+    parts = {"history": gr.State([]), "answer": gr.State(None)}  # answer: the token of the one being asked
     parts["chat"] = gr.Chatbot(
         show_label=False,  # the label floated over the messages when they scrolled
         height=460,
@@ -134,19 +134,30 @@ def _chat_column(library: Library) -> dict:
 
 def _wire_chat(library: Library, p: dict) -> None:
     limit = library.settings.max_question_chars
-    respond, io = chat_handler(library), [p["chat"], p["history"], p["passages"], p["box"]]
-    answer_events = []
+    stops = StopRequests()
+    respond, io = chat_handler(library, stops), [p["chat"], p["history"], p["passages"], p["box"]]
+    asked = [p["box"], p["chat"], p["history"], p["answer"]]
     for trigger in (p["send"].click, p["box"].submit):
-        answer_events.append(_answer_chain(trigger, respond, [p["box"], p["chat"], p["history"]], io, p))
+        _answer_chain(trigger, respond, asked, io, p, stops)
     example = p["chat"].example_select(_example_text, None, p["box"], api_visibility="private")
-    answer_events.append(_answer_chain(example.then, respond, [p["box"], p["chat"], p["history"]], io, p))
-    retry = p["chat"].retry
-    answer_events.append(_answer_chain(retry, retry_handler(respond), [p["chat"], p["history"]], io, p))
-    # The cancel itself is the browser's (as gr.ChatInterface does it); marking the half answer
-    # runs after it, so the two never race over the chat.
-    p["stop"].click(None, None, None, cancels=answer_events, api_visibility="private").then(
-        stopped, p["chat"], p["chat"], show_progress="hidden", api_visibility="private"
-    ).then(lambda: (gr.update(visible=False), gr.update(visible=True)), None, [p["stop"], p["send"]])
+    _answer_chain(example.then, respond, asked, io, p, stops)
+    retry = retry_handler(respond)
+    _answer_chain(p["chat"].retry, retry, [p["chat"], p["history"], p["answer"]], io, p, stops)
+
+    def stop(token: str | None):
+        stops.stop(token)
+        return gr.update(value="Stopping…", interactive=False)
+
+    # Stop sets the answer's flag and the answer ends itself (qa/app/stopping.py says why this is
+    # not Gradio's `cancels=`); queue-free, so it never waits behind the answer it stops.
+    p["stop"].click(
+        stop,
+        p["answer"],
+        p["stop"],
+        queue=False,
+        show_progress="hidden",
+        api_visibility="private",
+    )
     reset = [p["chat"], p["history"], p["passages"], p["source"]]
     p["clear"].click(cleared, None, reset, api_visibility="private")
     p["chat"].clear(cleared, None, reset, api_visibility="private")  # the chat's own trash icon
@@ -170,12 +181,17 @@ def _wire_chat(library: Library, p: dict) -> None:
     ).then(None, js="() => window.qaShowSource && window.qaShowSource()")
 
 
-def _answer_chain(trigger, fn, inputs, outputs, p):
-    """Show Stop, answer (streaming), hide Stop and bring the answer's top into view."""
+def _answer_chain(trigger, fn, inputs, outputs, p, stops: StopRequests):
+    """Show Stop and name the answer (so Stop can reach it), answer (streaming), hide Stop and bring
+    the answer's top into view."""
+
+    def begin():
+        return gr.update(visible=True, value="Stop", interactive=True), gr.update(visible=False), stops.new()
+
     started = trigger(
-        lambda: (gr.update(visible=True), gr.update(visible=False)),
+        begin,
         None,
-        [p["stop"], p["send"]],
+        [p["stop"], p["send"], p["answer"]],
         queue=False,
         api_visibility="private",
     )
@@ -211,7 +227,7 @@ def _example_text(data: gr.SelectData) -> str:
 
 def _wire_status(library: Library, demo: gr.Blocks, status: gr.HTML, p: dict) -> None:
     """Until every start-up step is over, the page polls the steps; the question box opens when
-    the chat can answer, and the document list fills in."""
+    the chat can answer (the example questions with it: page_assets.py), and the document list fills in."""
     timer = gr.Timer(1.0, active=not _started(library))
     outputs = [status, p["box"], timer, p["documents"], p["remove_choice"]]
 

@@ -1,0 +1,158 @@
+"""Who a sentence reports: the speaker of an opinion or a statement, so that an answer taken from the
+sentence is shown as theirs ("According to Mayor Ruiz: 40 million euros"), not as a plain fact.
+
+A sentence reports someone when
+- its main verb is a reporting or cognition verb (`REPORTING`: say, believe, think, argue, …;
+  `PHRASAL`: point out) with a clause for what is reported and a nominal subject: "Mayor Ruiz
+  believes that the bridge will cost 40 million euros.", "The bridge will cost 40 million euros,
+  Mayor Ruiz said.", '"…," said Tom Bell.';
+- or it opens with "According to X," or ends with ", according to X.": "According to the ministry,
+  inflation reached 4.2 percent." ("Fares rise according to demand" reports no one.)
+
+Reporting verbs are read from spaCy's dependency parse (the packaged en_core_web_sm has one). A Doc
+without a parse (spaCy's blank pipeline, `blank:en`) has only tokens: then only "According to X" is
+found.
+
+Not handled: a reporting verb in a subordinate clause ("Prices rose, which the minister said was a
+record"), passives without an agent ("It is believed that …": no speaker to name), and a speaker
+named in an earlier sentence ("He said …" gives "he"). A subject that is "it", "this" or "there" is
+no speaker.
+"""
+
+from __future__ import annotations
+
+from qa.nlp import load_nlp
+
+# Lemmas of verbs that report what someone says, thinks or expects. spaCy has no class for them.
+REPORTING = frozenset(
+    """
+    acknowledge add admit announce argue assert believe claim comment conclude confirm consider contend
+    declare deny doubt emphasise emphasize estimate expect explain fear feel forecast guess hope imagine
+    insist maintain note observe predict propose reckon recommend remark report reveal say speculate
+    state stress suggest suppose suspect tell think urge warn write
+    """.split()
+)
+PHRASAL = frozenset({("point", "out"), ("find", "out")})  # (lemma, particle): "pointed out that …"
+NOT_SPEAKERS = frozenset({"it", "this", "that", "there", "which", "what", "these", "those"})
+SPEAKER_TAGS = frozenset({"PROPN", "NOUN", "PRON"})
+LEFT_OUT = frozenset({"appos", "relcl", "acl"})  # asides in a speaker's phrase: ", a historian at …"
+REPORTED = frozenset({"ccomp", "parataxis"})  # the verb's clause: what is said, thought, expected
+CLOSING_MARKS = frozenset({",", '"', "”", "’", "'"})
+
+
+def speaker(text: str, doc=None, answer: str = "") -> str | None:
+    """The speaker phrase of a sentence that reports an opinion or a statement, else None.
+
+    `doc` is the sentence parsed by spaCy (a Doc or a Span; without it the text is only tokenized).
+    `answer`, when given, is the part of the sentence an answer was taken from: when it lies in the
+    speaker's own words ("Who believes …?" answered "Mayor Ruiz"), the answer is about the speaker,
+    not what they said, and None is returned.
+
+    >>> speaker("According to the harbour office, the ferry sails at 9.")
+    'the harbour office'
+    >>> speaker("The ferry sails at 9.") is None
+    True
+    """
+    if doc is None:
+        doc = load_nlp("blank:en")(text)
+    found = _reporting_verb(doc) if _parsed(doc) else None
+    found = found or _according_to(doc)
+    if found is None:
+        return None
+    phrase, whole = found
+    if answer and _norm(answer) in _norm(whole):
+        return None
+    return phrase or None
+
+
+def _parsed(doc) -> bool:
+    tokens = list(doc)
+    return bool(tokens) and any(t.dep_ for t in tokens)
+
+
+def _reporting_verb(doc):
+    """(speaker, the subject's whole phrase) of a main reporting verb with a nominal subject."""
+    for verb in doc:
+        if not _reports(verb):
+            continue
+        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        if subject is None or not _speaker_like(subject):
+            continue
+        main = verb.dep_ == "ROOT" and (
+            any(c.dep_ in REPORTED for c in verb.children) or _closing(verb, subject)
+        )
+        aside = verb.dep_ == "parataxis" and verb.head.dep_ == "ROOT"  # "Prices, he said, will rise."
+        if main or aside:
+            return _phrase(subject), _text(list(subject.subtree))
+    return None
+
+
+def _closing(verb, subject) -> bool:
+    """'…, she said.' or '…," said Tom Bell.': the verb and its subject close the sentence, after a
+    comma or a quotation mark (the parser does not always make what comes before their clause)."""
+    start = min(subject.left_edge.i, verb.i)
+    return start > verb.sent.start and verb.doc[start - 1].text in CLOSING_MARKS
+
+
+def _reports(verb) -> bool:
+    if verb.pos_ not in ("VERB", "AUX"):
+        return False
+    lemma = verb.lemma_.lower()
+    return lemma in REPORTING or any((lemma, c.lower_) in PHRASAL for c in verb.children if c.dep_ == "prt")
+
+
+def _speaker_like(token) -> bool:
+    return token.pos_ in SPEAKER_TAGS and token.lower_ not in NOT_SPEAKERS
+
+
+def _according_to(doc):
+    """(speaker, their whole phrase) of "According to X, …" or "…, according to X.": X from the
+    parse, or the words up to the next punctuation. Elsewhere "according to" is no attribution
+    ("sold according to demand")."""
+    tokens = [t for t in doc if not t.is_space]
+    for i, token in enumerate(tokens[:-2]):
+        if token.lower_ != "according" or tokens[i + 1].lower_ != "to":
+            continue
+        opens = all(t.is_punct for t in tokens[:i])  # "According to X, …" (perhaps after a quote)
+        set_off = i > 0 and tokens[i - 1].text == ","  # "…, according to X."
+        if not (opens or set_off):
+            continue
+        words = []
+        for t in tokens[i + 2 :]:
+            if t.is_punct:
+                break
+            words.append(t)
+        ends = tokens[i + 2 + len(words)].text if i + 2 + len(words) < len(tokens) else ""
+        if not words or (opens and ends != ","):
+            continue
+        objects = [c for c in tokens[i + 1].children if c.dep_ == "pobj"] if _parsed(doc) else []
+        if objects:
+            return _phrase(objects[0]), _text(list(objects[0].subtree))
+        return _text(words), _text(words)
+    return None
+
+
+def _phrase(head) -> str:
+    """The head's phrase without its asides (appositions, relative clauses): "Professor Lin Wei, a
+    historian at Fudan University," -> "Professor Lin Wei"."""
+    asides = [t for t in head.subtree if t.dep_ in LEFT_OUT]
+    dropped = {t.i for aside in asides for t in aside.subtree}
+    return _text([t for t in head.subtree if t.i not in dropped])
+
+
+def _text(tokens) -> str:
+    """The tokens' text without punctuation at either end, a sentence-initial word lower-cased when
+    it is not part of a name ("The union" -> "the union", "Analysts" -> "analysts", but "Captain
+    Mira Holt" stays)."""
+    words = [t.text for t in tokens]
+    first = tokens[0] if tokens else None
+    named = any(t.pos_ == "PROPN" for t in tokens)
+    common = ("DET",) if named else ("DET", "NOUN", "PRON", "ADJ")
+    if first is not None and first.is_sent_start and first.pos_ in common and words[0] != "I":
+        words[0] = words[0].lower()
+    text = "".join(w + t.whitespace_ for w, t in zip(words, tokens, strict=True))
+    return text.strip(" ,;:.\"'“”‘’()")
+
+
+def _norm(text: str) -> str:
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
