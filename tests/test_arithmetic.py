@@ -30,3 +30,9 @@ def test_a_generated_difference_is_kept_labelled_and_cites_both_lines():
 def test_an_underivable_number_is_still_dropped():
     claim = "Employees are reimbursed 15 percentage points more than residents [1]."
     assert verify_answer(claim, TWO_LINES, {}) == []
+
+
+def test_a_version_number_is_no_figure_and_breaks_nothing():
+    assert figures("libffi 1.0.8 and 3.4 and 12%") == ["3.4", "12%"]
+    lines = [unit("Version 1.0.8 added 3 calls.", 1), unit("Version 1.0.9 added 5 calls.", 2)]
+    assert verify_answer("Version 1.0.10 added calls [1].", lines, {}) == []

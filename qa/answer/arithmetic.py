@@ -24,7 +24,20 @@ def figures(text: str) -> list[str]:
     >>> figures("In 2023 about 80% and 70%, 16,687 institutions")
     ['80%', '70%', '16,687']
     """
-    return [f for f in _FIGURE.findall(text) if not _YEARLIKE.fullmatch(f)]
+    return [f for f in _FIGURE.findall(text) if not _YEARLIKE.fullmatch(f) and is_number(f)]
+
+
+def is_number(figure: str) -> bool:
+    """Whether a figure reads as one number: "1.0.8" is a version, not a figure.
+
+    >>> is_number("16,687"), is_number("80%"), is_number("1.0.8")
+    (True, True, False)
+    """
+    try:
+        value(figure)
+    except ValueError:
+        return False
+    return True
 
 
 Working = tuple[str, str, str, tuple[Evidence, ...]]  # a, "+" or "-", b, the units stating a and b

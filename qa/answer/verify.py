@@ -10,7 +10,7 @@ import re
 from collections.abc import Container
 from dataclasses import dataclass
 
-from qa.answer.arithmetic import explain, figures, value
+from qa.answer.arithmetic import explain, figures, is_number, value
 from qa.answer.evidence import YEAR, Evidence, acronyms, key_terms, paragraph_of
 from qa.answer.extractive import (
     REPORTING,
@@ -123,6 +123,8 @@ def derive(text: str, evidence: list[Evidence], line_text: dict[tuple[str, int],
     if len(unknown) != 1:
         return None
     number = unknown.pop()
+    if not is_number(number):
+        return None
     working = explain(value(number), [(f, e) for e in units for f in figures(e.text)])
     if working is None:
         return None
