@@ -4,10 +4,10 @@
   verification.
 - ``evidence``: the few sentences of the hits that best answer the question.
 - ``question``: what the question asks for (spaCy): the kind of answer, its entity types, names, terms.
-- ``gate``: which evidence may answer: a unit that contradicts the question never does; the others get a
-  learned, calibrated P(answer) whose best value is the answer's support.
-- ``verify``: the keyword check the gate replaced (kept as its ablation), abstention wording, and
+- ``verify``: which evidence may answer (the keyword check, the default), abstention wording, and
   checking generated text against cited lines (``arithmetic``: a derived sum or difference).
+- ``gate``: the learned alternative (switch ``keyword-gate`` off): a unit that contradicts the question
+  never answers; the others get a calibrated P(answer) whose best value is the answer's support.
 - ``strategies``: ways of answering from the quoted lines (``extractive`` span, ``short_answer``,
   the trained ``reader``); ``compound``: two-part questions.
 - ``prompting``: the generator's prompts; ``conversation``: follow-ups rewritten with the history;
