@@ -10,6 +10,8 @@
   never answers; the others get a calibrated P(answer) whose best value is the answer's support.
 - ``strategies``: ways of answering from the quoted lines (``extractive`` span, ``short_answer``,
   the trained ``reader``); ``compound``: two-part questions.
+- ``citing``: the citations of an answer and the words of an abstention; ``attribution``: who an
+  answering sentence reports (the chat shows "According to X").
 - ``prompting``: the generator's prompts; ``conversation``: follow-ups rewritten with the history;
   ``writing_systems``: the scripts (Latin, Han, ...) of a question and of the corpus.
 """

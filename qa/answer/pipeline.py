@@ -6,9 +6,10 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
+from qa.answer.citing import abstain_text, citation, cite
 from qa.answer.compound import resolve, split_question
 from qa.answer.conversation import standalone
 from qa.answer.evidence import Evidence, select_evidence
@@ -33,10 +34,9 @@ from qa.errors import QAError
 from qa.generation.factory import make_generator
 from qa.generation.protocol import Generator as TextGenerator
 from qa.ingest.analysis import SentenceIndex, span_of
-from qa.ingest.chunking import MAX_SENTENCE_CHARS
 from qa.inputs import clean_history, clean_question
 from qa.nlp import load_nlp
-from qa.records import Answer, Citation, Hit
+from qa.records import Answer, Hit
 from qa.retrieval.embedding import CachedEmbedder
 from qa.retrieval.retriever import Retriever
 
@@ -373,45 +373,6 @@ class Pipeline:
             support=support,
         )
         return Event("answer", text, answer)
-
-
-PageOf = Callable[[str, int], tuple[int, int] | None]  # (file, line) -> (page, line on page) in a PDF
-
-
-def _no_pages(file: str, line: int) -> None:
-    return None
-
-
-def citation(file: str, line: int, text: str, page_of: PageOf = _no_pages) -> Citation:
-    page, page_line = page_of(file, line) or (None, None)
-    return Citation(file, line, text, page, page_line)
-
-
-def cite(
-    evidence: list[Evidence], lines: dict[tuple[str, int], str], page_of: PageOf = _no_pages
-) -> tuple[Citation, ...]:
-    """One citation per distinct cited line, in order of first use.
-
-    A line too long to quote (a huge single-line file) is quoted by its cited sentence instead.
-    """
-    seen = {}
-    for e in evidence:
-        for number in e.lines:  # a sentence over a line break cites every line it is on
-            if (e.file, number) not in seen:
-                line = lines.get((e.file, number), e.text)
-                quote = line if len(line) <= MAX_SENTENCE_CHARS else e.text
-                seen[e.file, number] = citation(e.file, number, quote, page_of)
-    return tuple(seen.values())
-
-
-def abstain_text(reason: str, evidence: list[Evidence], page_of: PageOf = _no_pages) -> str:
-    text = f"The articles don't say: {reason}."
-    if evidence:
-        best = evidence[0]
-        where = page_of(best.file, best.line)
-        line = f"page {where[0]}, line {where[1]}" if where else f"line {best.line}"
-        text += f' The closest they come is "{best.text}" ({best.file}, {line}).'
-    return text
 
 
 def ms(since: float) -> float:

@@ -148,6 +148,27 @@ def _read_parts(
     return parts, skipped, skipped_paths
 
 
+def _embed_new(parts: list, embedder: Embedder, progress: bool) -> tuple[list, list[str]]:
+    """Embed the chunks of the new and changed files (those without vectors) in one batch; returns
+    those files and the texts embedded."""
+    fresh = [p for p in parts if p.vectors is None]
+    texts = [c.text for p in fresh for c in p.chunks]
+    log.info("embedding %d chunks from %d new or changed files", len(texts), len(fresh))
+    if texts:
+        vectors = embedder.embed(texts, progress=progress)
+        offset = 0
+        for p in fresh:
+            p.vectors, offset = vectors[offset : offset + len(p.chunks)], offset + len(p.chunks)
+    return fresh, texts
+
+
+def _index_type(settings: Settings, count: int, dim: int) -> str:
+    """Qdrant indexes by its own HNSW; the FAISS index type depends on the corpus size."""
+    if settings.vector_store != "faiss":
+        return "flat"
+    return choose_index_type(count, dim, settings.index_type)
+
+
 def build_index(
     settings: Settings, embedder: Embedder, progress: bool = False, full: bool = False
 ) -> BuildReport:
@@ -171,25 +192,12 @@ def build_index(
         log.info("skipped %s: %s", s.file, s.reason)
     if not parts:
         raise CorpusError(no_documents_message(settings.docs_dir))
-    fresh = [p for p in parts if p.vectors is None]
-    texts = [c.text for p in fresh for c in p.chunks]
-    log.info("embedding %d chunks from %d new or changed files", len(texts), len(fresh))
-    if texts:
-        vectors = embedder.embed(texts, progress=progress)
-        offset = 0
-        for p in fresh:
-            p.vectors, offset = vectors[offset : offset + len(p.chunks)], offset + len(p.chunks)
+    fresh, texts = _embed_new(parts, embedder, progress)
     chunks = [c for p in parts for c in p.chunks]
     all_vectors = np.concatenate([p.vectors for p in parts]).astype(np.float32, copy=False)
     if all_vectors.ndim != 2 or all_vectors.shape[0] != len(chunks):
         raise AssertionError(f"{all_vectors.shape} vectors for {len(chunks)} chunks")
-    # Qdrant indexes by its own HNSW; the FAISS index type depends on the corpus size.
-    faiss_backend = settings.vector_store == "faiss"
-    index_type = (
-        choose_index_type(len(chunks), int(all_vectors.shape[1]), settings.index_type)
-        if faiss_backend
-        else "flat"
-    )
+    index_type = _index_type(settings, len(chunks), int(all_vectors.shape[1]))
     manifest = new_manifest(
         settings,
         embedder.name,
@@ -200,7 +208,7 @@ def build_index(
     )
     lines = {key: text for p in parts for key, text in p.lines.items()}
     pages = {p.file: p.page_starts for p in parts if p.page_starts}
-    if faiss_backend:  # IVF trains on the vectors, so it is built from all of them
+    if settings.vector_store == "faiss":  # IVF trains on the vectors, so it is built from all of them
         index = FaissVectors(build_faiss(all_vectors, index_type))
     else:
         index = new_vectors(manifest.dim, settings.vector_store, settings.qdrant_url, settings.qdrant_api_key)
