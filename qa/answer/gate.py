@@ -16,10 +16,10 @@ import math
 from collections.abc import Callable, Container
 from pathlib import Path
 
-from qa.answer.evidence import YEAR, Evidence, acronyms
+from qa.answer.evidence import YEAR, Evidence, acronyms, coverage
 from qa.answer.logistic import Logistic, load_weights
 from qa.answer.question import NAME_LABELS, QuestionAnalysis
-from qa.answer.verify import POINTING, POINTING_WORDS, close, contrasts, is_quoted_speech
+from qa.answer.verify import POINTING, POINTING_WORDS, contrasts, is_quoted_speech, loosely_in
 from qa.retrieval.lexical import tokenize
 
 WEIGHTS = Path(__file__).with_name("gate_weights.json")
@@ -38,11 +38,10 @@ def load_gate(path: str = str(WEIGHTS), sha256: str | None = None) -> Logistic:
 
 
 def matched_share(names: frozenset[str], tokens: set[str] | frozenset[str]) -> float:
-    """Share of the names found among the tokens, loosely (see close); 1.0 without names."""
+    """Share of the names found among the tokens, loosely (see verify.loosely_in); 1.0 without names."""
     if not names:
         return 1.0
-    found = sum(1 for n in names if n in tokens or any(close(n, t) for t in tokens if t[:1] == n[:1]))
-    return found / len(names)
+    return sum(1 for n in names if loosely_in(n, tokens)) / len(names)
 
 
 def contradicts(
@@ -57,7 +56,7 @@ def contradicts(
     missing, or the unit states the opposite of an asked word ("inpatient" for "outpatient").
 
     A name the corpus uses (`vocabulary`) must be there as it is: "Shanxi" is not "Shaanxi". One it
-    never uses is a misspelling or another form, and matches loosely (see close).
+    never uses is a misspelling or another form, and matches loosely (see verify.loosely_in).
     A name must be in the unit itself, unless the unit points back ("he", "it", "this", …),
     names nothing of its own, or is a clause or quotation whose subject is elsewhere: then in its
     paragraph, or, when the paragraph names nothing either, anywhere in its document.
@@ -102,8 +101,8 @@ def _states_a_figure(parse, text: str, q_tokens: set[str]) -> bool:
     )
 
 
-def _found(name: str, tokens: set[str] | frozenset[str], loose: bool = True) -> bool:
-    return name in tokens or (loose and any(close(name, t) for t in tokens if t[:1] == name[:1]))
+def _found(name: str, tokens: set[str] | frozenset[str], loose: bool) -> bool:
+    return loosely_in(name, tokens) if loose else name in tokens
 
 
 def _borrows_subject(unit: Evidence, parse) -> bool:
@@ -148,8 +147,8 @@ def unit_features(
     first_words = {w.strip('",.').lower() for w in unit.text.split()[:POINTING_WORDS]}
     f = {
         "bias": 1.0,
-        "own_coverage": _coverage(q_tokens, own, idf),
-        "paragraph_coverage": _coverage(q_tokens, paragraph, idf),
+        "own_coverage": coverage(q_tokens, own, idf),
+        "paragraph_coverage": coverage(q_tokens, paragraph, idf),
         "lemma_coverage": len(question.terms & lemmas) / len(question.terms) if question.terms else 0.0,
         "similarity": unit.similarity,
         "relative_score": unit.score / best_score if best_score > 0 else 0.0,
@@ -173,12 +172,6 @@ def unit_features(
         "log_length": math.log1p(len(own)),
     }
     return f
-
-
-def _coverage(terms: list[str], tokens: set[str], idf: dict[str, float]) -> float:
-    weights = {t: idf.get(t, 1.0) for t in terms}
-    total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0
 
 
 def _new_typed(question: QuestionAnalysis, parse, q_tokens: set[str]) -> bool:

@@ -145,4 +145,5 @@ def load_reader(path: str = str(WEIGHTS), sha256: str | None = None) -> Reader:
 
 
 def fit(rows: list[dict[str, float]], labels: list[int], l2: float = 1.0, steps: int = 400) -> Reader:
-    return Reader(*fit_logistic(rows, labels, l2, steps).to_json().values())
+    model = fit_logistic(rows, labels, l2, steps)
+    return Reader(model.weights, model.mean, model.scale)

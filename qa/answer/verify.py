@@ -7,7 +7,7 @@ every capitalised name in it occurs on a cited line, and most of its words do.
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
 from qa.answer.arithmetic import explain, figures, is_number, value
@@ -186,7 +186,7 @@ def unit_mismatch(
         names -= set(tokenize(previous)) | acronyms(previous)
     # A name the corpus never uses is a misspelling or another form of one it does ("Shirly",
     # "American"): it matches loosely. One it uses must be there as it is: "Shanxi" is not "Shaanxi".
-    missing |= {n for n in names if n in vocabulary or not any(close(n, t) for t in scope if t[:1] == n[:1])}
+    missing |= {n for n in names if n in vocabulary or not loosely_in(n, scope)}
     missing |= terms["numbers"] - line_tokens
     asked_words = terms.get("words", set()) - unit_tokens  # an "outpatient" question against "inpatient"
     missing |= {t for t in asked_words if any(contrasts(t, u) for u in unit_tokens)}
@@ -262,6 +262,15 @@ def _one_edit(a: str, b: str) -> bool:
     if len(a) == len(b):
         return a[i + 1 :] == b[i + 1 :]
     return a[i:] == b[i + 1 :]
+
+
+def loosely_in(name: str, tokens: Container[str] | Iterable[str]) -> bool:
+    """Whether the name is among the tokens, or one close to it (see close) that starts alike.
+
+    >>> loosely_in("shirly", {"shirley", "oswego"}), loosely_in("iran", {"iraq"})
+    (True, False)
+    """
+    return name in tokens or any(close(name, t) for t in tokens if t[:1] == name[:1])
 
 
 def points_back(unit: str) -> bool:
