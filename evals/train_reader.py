@@ -12,37 +12,18 @@ also says how well the evidence supports any answer.
 
 from __future__ import annotations
 
-import argparse
-import json
-import re
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
-import qa
+from evals.training import parse_args, squad_pipeline, training_items, write_weights
 from qa.answer.evidence import select_evidence
 from qa.answer.question import analyse_question
 from qa.answer.reader import WEIGHTS, fit, unit_candidates
 from qa.evaluation.metrics import token_f1
-from qa.hashing import sha256_file
 
-ROOT = Path(__file__).resolve().parent.parent
-SQUAD = ROOT.parent / "shared" / "corpora" / "squad-dev"
-DEV_ARTICLES = (
-    "Computational_complexity_theory.txt",
-    "Force.txt",
-    "French_and_Indian_War.txt",
-    "Immune_system.txt",
-    "Islamism.txt",
-)
 POSITIVE_F1 = 0.5
-
-
-def training_items() -> list[dict]:
-    held = {json.loads(line)["id"] for line in (ROOT / "evals/gold/squad.dev.jsonl").open()}
-    items = [json.loads(line) for line in (SQUAD / "gold.jsonl").open()]
-    return [i for i in items if i["sources"][0]["file"] in DEV_ARTICLES and i["id"] not in held]
 
 
 def examples(pipeline, items: list[dict]) -> tuple[list[dict], list[int]]:
@@ -72,26 +53,12 @@ def examples(pipeline, items: list[dict]) -> tuple[list[dict], list[int]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument(
-        "--index", default=".qa-cache/eval-index/squad-train", help="index folder for the articles"
-    )
-    ap.add_argument("--l2", type=float, default=1.0)
-    args = ap.parse_args(argv)
-    settings = qa.load_settings(docs_dir=str(SQUAD / "docs"), index_dir=args.index, generator_model="none")
-    retriever = qa.Retriever.from_settings(settings, build=True, progress=True)  # builds the index if needed
-    pipeline = qa.Pipeline(settings, retriever=retriever)
+    args = parse_args(__doc__, argv)
+    pipeline = squad_pipeline(args.index)
     items = training_items()
     rows, labels = examples(pipeline, items)
     print(f"{len(items)} questions, {len(rows)} candidates, {sum(labels)} positive", file=sys.stderr)
-    reader = fit(rows, labels, l2=args.l2)
-    WEIGHTS.write_text(json.dumps(reader.to_json(), indent=0, sort_keys=True) + "\n")
-    digest = sha256_file(WEIGHTS)
-    source = Path(sys.modules["qa.answer.reader"].__file__)
-    text = re.sub(r'^WEIGHTS_SHA256 = ".*"', f'WEIGHTS_SHA256 = "{digest}"', source.read_text(), flags=re.M)
-    source.write_text(text)
-    top = sorted(reader.weights.items(), key=lambda kv: -abs(kv[1]))[:15]
-    print("weights written:", WEIGHTS, digest, "\nlargest:", *(f"{k} {v:+.2f}" for k, v in top), sep="\n")
+    write_weights(fit(rows, labels, l2=args.l2), WEIGHTS, Path(sys.modules["qa.answer.reader"].__file__), 15)
     return 0
 
 
