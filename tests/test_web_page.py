@@ -4,6 +4,7 @@ the page serves and shows progress while starting, and the answer is in view on 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -122,8 +123,10 @@ def test_the_answer_is_in_view_after_it_comes(make_pipeline, browser, size):
             wait(browser, 10).until(last_answer_in_view)
 
 
-@SIZES
-def test_the_page_is_served_during_start_up_and_answers_once_ready(browser, size, tmp_path, docs_copy):
+@contextlib.contextmanager
+def _starting_app(tmp_path, docs_copy):
+    """A served app whose start-up waits at the index build until the embedder is released:
+    yields (page url, embedder)."""
     from qa.app.http_api import start_in_thread
     from qa.app.server import build_server
 
@@ -134,10 +137,7 @@ def test_the_page_is_served_during_start_up_and_answers_once_ready(browser, size
     server = start_in_thread(build_server(library, None, port), "127.0.0.1", port)
     thread = library.start()
     try:
-        _check_starting_page(browser, f"http://127.0.0.1:{port}/", size)
-        embedder.release.set()
-        wait(browser, 120).until(lambda d: question_box(d).is_enabled())  # opens by itself, no reload
-        assert "723 million" in ask(browser, JIANGXI)
+        yield f"http://127.0.0.1:{port}/", embedder
     finally:
         embedder.release.set()
         thread.join(60)
@@ -145,21 +145,21 @@ def test_the_page_is_served_during_start_up_and_answers_once_ready(browser, size
 
 
 @SIZES
+def test_the_page_is_served_during_start_up_and_answers_once_ready(browser, size, tmp_path, docs_copy):
+    with _starting_app(tmp_path, docs_copy) as (url, embedder):
+        _check_starting_page(browser, url, size)
+        embedder.release.set()
+        wait(browser, 120).until(lambda d: question_box(d).is_enabled())  # opens by itself, no reload
+        assert "723 million" in ask(browser, JIANGXI)
+
+
+@SIZES
 def test_example_questions_are_disabled_until_the_chat_can_answer(browser, size, tmp_path, docs_copy):
     from selenium.webdriver.common.by import By
 
-    from qa.app.http_api import start_in_thread
-    from qa.app.server import build_server
-
-    embedder = GatedEmbedder()
-    settings = fake_settings_for(tmp_path, docs_copy).replace(generate="when-needed")
-    library = Library(settings, embedder=embedder)
-    port = free_port()
-    server = start_in_thread(build_server(library, None, port), "127.0.0.1", port)
-    thread = library.start()
     examples = "#chat button.example"
-    try:
-        _check_starting_page(browser, f"http://127.0.0.1:{port}/", size)
+    with _starting_app(tmp_path, docs_copy) as (url, embedder):
+        _check_starting_page(browser, url, size)
         wait(browser).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, examples)) == 4)
         wait(browser).until(
             lambda d: not any(e.is_enabled() for e in d.find_elements(By.CSS_SELECTOR, examples))
@@ -177,10 +177,6 @@ def test_example_questions_are_disabled_until_the_chat_can_answer(browser, size,
         assert question_box(browser).is_enabled()
         click_when_free(browser, examples)  # now it sends
         wait(browser, 120).until(lambda d: bot_messages(d) and "723 million" in bot_messages(d)[-1].text)
-    finally:
-        embedder.release.set()
-        thread.join(60)
-        server.should_exit = True
 
 
 class GatedEmbedder(FakeEmbedder):
