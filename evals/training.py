@@ -34,14 +34,14 @@ def training_items() -> list[dict]:
     return [i for i in items if i["sources"][0]["file"] in DEV_ARTICLES and i["id"] not in held]
 
 
-def parse_args(description: str, argv: list[str] | None) -> argparse.Namespace:
+def parse_args(description: str, argv: list[str] | None, l2: float = 1.0) -> argparse.Namespace:
     ap = argparse.ArgumentParser(
         description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument(
         "--index", default=".qa-cache/eval-index/squad-train", help="index folder for the articles"
     )
-    ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--l2", type=float, default=l2, help=f"L2 penalty of the weights (default {l2})")
     return ap.parse_args(argv)
 
 

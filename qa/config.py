@@ -74,10 +74,6 @@ class Settings:
     # Abstain when the best answering sentence's support (qa/answer/support.py) is below this.
     # Chosen on the dev halves of the gold sets (evals/REPORT.md, the trade-off curve).
     min_support: float = 0.0
-    # The trained reader (qa/answer/reader.py) picks the short answer among the evidence's phrases.
-    # Off: on the dev halves it measured below the rules (SQuAD short-answer F1 0.314 against 0.333,
-    # containment 0.693 against 0.710; seeds F1 0.601 against 0.632).
-    reader: bool = False
     # 0 = all cores for torch, all but one for llama.cpp (evals/BACKENDS.md), two for ONNX questions
     threads: int = 0
     # auto picks by corpus size: flat (exact) up to ~50k chunks, then IVF (see qa/index/faiss_index.py).
@@ -139,10 +135,6 @@ class Settings:
 
 def _convert(field: dataclasses.Field, raw: str):
     kind = field.type if isinstance(field.type, type) else str(field.type)
-    if kind in (bool, "bool"):
-        if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
-            raise InputError(f"QA_{field.name.upper()} must be true or false, not {raw!r}")
-        return raw.lower() in ("true", "1", "yes")
     if kind in (float, "float"):
         try:
             return float(raw)

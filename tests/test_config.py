@@ -121,16 +121,3 @@ def test_a_bad_generate_choice_is_an_input_error():
     with pytest.raises(InputError, match="generate must be one of when-needed, always, not 'sometimes'"):
         Settings(generate="sometimes")
     assert Settings().generate == "when-needed"
-
-
-def test_a_true_or_false_setting_reads_its_variable(monkeypatch):
-    from qa.config import load_settings
-    from qa.errors import InputError
-
-    monkeypatch.setenv("QA_READER", "false")
-    assert load_settings().reader is False
-    monkeypatch.setenv("QA_READER", "TRUE")
-    assert load_settings().reader is True
-    monkeypatch.setenv("QA_READER", "maybe")
-    with pytest.raises(InputError, match="true or false"):
-        load_settings()

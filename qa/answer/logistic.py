@@ -23,12 +23,15 @@ class Logistic:
     def __init__(self, weights: dict[str, float], mean: dict[str, float], scale: dict[str, float]):
         self.weights, self.mean, self.scale = weights, mean, scale
 
-    def probability(self, features: dict[str, float]) -> float:
-        z = sum(
+    def score(self, features: dict[str, float]) -> float:
+        """w · standardised features (the log-odds)."""
+        return sum(
             self.weights.get(k, 0.0) * (v - self.mean.get(k, 0.0)) / self.scale.get(k, 1.0)
             for k, v in features.items()
         )
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def probability(self, features: dict[str, float]) -> float:
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, self.score(features)))))
 
     def to_json(self) -> dict:
         return {"weights": self.weights, "mean": self.mean, "scale": self.scale}
@@ -51,30 +54,67 @@ def fit(rows: list[dict[str, float]], labels: list[int], l2: float = 1.0, steps:
 
     Every row needs a "bias" feature of 1.0; it is left unstandardised.
     """
+    names, xs, mean, scale = _standardised(rows)
+    y = np.asarray(labels, dtype=np.float64)
+
+    def gradient(w):
+        p = 1 / (1 + np.exp(-np.clip(xs @ w, -30, 30)))
+        return xs.T @ (p - y) / len(y)
+
+    return _model(names, _adam(gradient, len(names), l2, len(y), steps), mean, scale)
+
+
+def fit_listwise(
+    groups: list[list[dict[str, float]]], targets: list[list[float]], l2: float = 1.0, steps: int = 400
+) -> Logistic:
+    """A linear score trained so that a softmax over each group (one question's candidates) puts
+    its probability on the group's targets (weights summing to 1 over the right candidates)."""
+    rows = [r for g in groups for r in g]
+    names, xs, mean, scale = _standardised(rows)
+    bounds = np.cumsum([0] + [len(g) for g in groups])
+    t = np.asarray([v for g in targets for v in g], dtype=np.float64)
+    group_of = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+
+    def gradient(w):
+        z = xs @ w
+        top = np.maximum.reduceat(z, bounds[:-1])
+        e = np.exp(z - top[group_of])
+        p = e / np.add.reduceat(e, bounds[:-1])[group_of]
+        return xs.T @ (p - t) / len(groups)
+
+    return _model(names, _adam(gradient, len(names), l2, len(groups), steps), mean, scale)
+
+
+def _standardised(rows: list[dict[str, float]]):
     names = sorted({k for r in rows for k in r})
     index = {k: i for i, k in enumerate(names)}
     x = np.zeros((len(rows), len(names)), dtype=np.float64)
     for r, row in enumerate(rows):
         for k, v in row.items():
             x[r, index[k]] = v
-    y = np.asarray(labels, dtype=np.float64)
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     mean[index["bias"]], scale[index["bias"]] = 0.0, 1.0
     scale[scale < 1e-6] = 1.0
-    xs = (x - mean) / scale
-    w = np.zeros(len(names))
+    return names, (x - mean) / scale, mean, scale
+
+
+def _adam(gradient, size: int, l2: float, n: int, steps: int) -> np.ndarray:
+    w = np.zeros(size)
     m = np.zeros_like(w)
     v = np.zeros_like(w)
     for step in range(1, steps + 1):
-        p = 1 / (1 + np.exp(-np.clip(xs @ w, -30, 30)))
-        grad = xs.T @ (p - y) / len(y) + l2 * w / len(y)
+        grad = gradient(w) + l2 * w / n
         m = 0.9 * m + 0.1 * grad
         v = 0.999 * v + 0.001 * grad**2
         w -= 0.05 * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+    return w
+
+
+def _model(names: list[str], w: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> Logistic:
     keep = np.abs(w) > 1e-6
     return Logistic(
-        {k: float(w[i]) for k, i in index.items() if keep[i]},
-        {k: float(mean[i]) for k, i in index.items() if keep[i]},
-        {k: float(scale[i]) for k, i in index.items() if keep[i]},
+        {k: float(w[i]) for i, k in enumerate(names) if keep[i]},
+        {k: float(mean[i]) for i, k in enumerate(names) if keep[i]},
+        {k: float(scale[i]) for i, k in enumerate(names) if keep[i]},
     )

@@ -19,6 +19,7 @@ from qa.answer.question import analyse_question
 from qa.answer.reader import load_reader
 from qa.answer.strategies import (
     KEYWORD_GATE,
+    READER,
     SHORT_ANSWER,
     Context,
     Draft,
@@ -281,7 +282,7 @@ class Pipeline:
             reader=load_reader,
             generate=self.settings.generate,
             short_answers=SHORT_ANSWER not in self._disabled,
-            use_reader=self.settings.reader,
+            use_reader=READER not in self._disabled,
             gate_support=gate_support,
         )
 

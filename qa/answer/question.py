@@ -60,6 +60,10 @@ class QuestionAnalysis:
     # Names of people, places, bodies and things (proper nouns and named entities), as the
     # lexical tokens of qa.retrieval.lexical.tokenize: a sentence about something else cannot answer.
     names: frozenset[str] = frozenset()
+    # The question word's part in the sentence: its phrase's dependency label ("nsubj" for "who
+    # wrote", "dobj" for "what did they build") and the lemma of the word it attaches to ("build").
+    wh_role: str = ""
+    wh_head: str = ""
 
     @property
     def wants_phrase(self) -> bool:
@@ -82,7 +86,25 @@ def analyse_question(question: str, nlp) -> QuestionAnalysis:
         for t in tokens
         if not (t.is_stop or t.is_punct or t.lower_ in QUESTION_WORDS) and any(c.isalnum() for c in t.text)
     )
-    return QuestionAnalysis(question, kind, KIND_LABELS[kind], terms, focus, _names(doc, tokens))
+    role, head = _wh_role(tokens)
+    return QuestionAnalysis(question, kind, KIND_LABELS[kind], terms, focus, _names(doc, tokens), role, head)
+
+
+def _wh_role(tokens) -> tuple[str, str]:
+    """(dependency label, head lemma) of the question word's phrase; ("", "") without a parse.
+    "What protein does it make?": "what" modifies "protein", the object of "make": ("dobj", "make")."""
+    wh = next((t for t in tokens if t.lower_ in QUESTION_WORDS), None)
+    if wh is None or not wh.dep_:
+        return "", ""
+    phrase = wh
+    if wh.lower_ == "how" and wh.head.pos_ in ("ADJ", "ADV") and wh.head.dep_ == "amod":
+        phrase = wh.head.head  # "how many stages"
+    elif wh.dep_ in ("det", "poss"):
+        phrase = wh.head  # "what protein", "whose book"
+    role, head = phrase.dep_, phrase.head
+    if head.dep_ == "prep" and head.head is not head:  # "in what year", "for which company"
+        head = head.head
+    return role, (head.lemma_ or head.text).lower() if head is not phrase else ""
 
 
 # Entity labels that name something; dates, times and figures are values, not names

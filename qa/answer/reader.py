@@ -1,12 +1,14 @@
-"""A small learned reader: which phrase of the evidence sentences answers the question.
+"""A small learned reader: which phrase of the quoted sentence answers the question.
 
-Every named entity and noun chunk of the best few evidence sentences is a candidate. Each is
-described by general features (its entity type against the kind of answer the question wants,
-its distance from the question's words in the sentence, its syntactic role, whether it repeats
-the question, the sentence's evidence score, ...) and scored by a logistic regression trained on
-part of the development corpus (evals/train_reader.py; weights in reader_weights.json, checked by
-sha256). The best candidate's probability is the answer's support: questions the evidence does
-not answer get low ones, which is what abstention cuts.
+Every named entity, noun chunk and short syntactic constituent (a word's subtree) of the
+sentence is a candidate. Each is described by general features: its entity type and part of
+speech against the kind of answer the question wants, its syntactic role against the role of
+the question word ("who" as a subject wants a subject), whether the word that governs it is one
+the question asks about, its distance from the question's words, whether it repeats them. A
+linear model scores them and a softmax over the sentence's candidates gives each a probability
+(listwise: trained to put the answer first among its rivals, evals/train_reader.py; weights in
+reader_weights.json, checked by sha256). The best candidate's probability says how sure the
+reader is; below `MIN_PROBABILITY` the sentence answers without a short phrase.
 """
 
 from __future__ import annotations
@@ -16,134 +18,162 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.answer.logistic import Logistic, load_weights
-from qa.answer.logistic import fit as fit_logistic
 from qa.answer.question import QuestionAnalysis
 
 WEIGHTS = Path(__file__).with_name("reader_weights.json")
 # set by evals/train_reader.py when it writes the weights
-WEIGHTS_SHA256 = "4666383dc350f086ce2bed4214002ca0b590f6c9cb31ae50798211c0e2a459ce"
+WEIGHTS_SHA256 = "73fc75cf6a2476846d8b7561ba1477c93e0f8e5aac1d3fa30a79f1d0d663a775"
 MAX_PHRASE_TOKENS = 12
-READ_UNITS = 4  # evidence units whose phrases are candidates
-_ROLES = (
-    "nsubj",
-    "nsubjpass",
-    "dobj",
-    "pobj",
-    "attr",
-    "appos",
-    "conj",
-    "compound",
-    "ROOT",
-    "npadvmod",
-    "dative",
+MIN_PROBABILITY = 0.0  # chosen on the training pool's held-out fold (evals/train_reader.py)
+_ROLES = frozenset(
+    "nsubj nsubjpass dobj pobj attr appos conj compound ROOT npadvmod dative amod nmod poss acl relcl "
+    "advcl xcomp ccomp pcomp nummod quantmod oprd agent".split()
 )
-_SKIP = ("the", "a", "an", "of", "and", "'s")
+_SKIP = frozenset(("the", "a", "an", "of", "and", "'s", "or"))
+_TRIM_START = frozenset(("DET", "CCONJ", "PUNCT", "ADP", "SCONJ", "PART"))
+_TRIM_END = frozenset(("PUNCT", "CCONJ", "ADP", "DET", "SCONJ", "PART"))
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A phrase of one evidence sentence: character offsets in the sentence text, its features."""
+    """A phrase of the sentence: character offsets in the sentence text, its text and features."""
 
-    unit: int  # index of the evidence unit it is in
     start: int
     end: int
     text: str
     features: dict[str, float]
 
 
-def candidates(question: QuestionAnalysis, sentence, unit: int, unit_score: float) -> list[Candidate]:
-    """Every entity and noun chunk of a parsed sentence (a spaCy Span or Doc), with its features."""
-    spans = {}
-    for ent in sentence.ents:
-        spans[(ent.start, ent.end)] = (ent, ent.label_)
-    doc = sentence.doc if hasattr(sentence, "doc") else sentence
-    if doc.has_annotation("DEP"):
-        for chunk in doc.noun_chunks:
-            if chunk.start >= sentence.start and chunk.end <= sentence.end and chunk.root.pos_ != "PRON":
-                spans.setdefault((chunk.start, chunk.end), (chunk, "NP"))
-    matched = [t.i for t in sentence if _lemma(t) in question.terms or t.lower_ in question.terms]
+def candidates(question: QuestionAnalysis, sentence) -> list[Candidate]:
+    """Every entity, noun chunk and short constituent of a parsed sentence (a spaCy Span), with
+    its features; phrases made only of the question's own words are left out."""
+    spans = _spans(sentence)
+    matched = [t.i for t in sentence if _asked(t, question)]
     base = sentence.start_char
     out = []
-    for _, (span, label) in sorted(spans.items()):
+    for (start, end), kind in sorted(spans.items()):
+        span = sentence.doc[start:end]
         words = [t for t in span if not (t.is_punct or t.lower_ in _SKIP)]
         if not words or len(span) > MAX_PHRASE_TOKENS:
             continue
-        features = _features(question, span, label, words, matched, unit, unit_score)
-        out.append(Candidate(unit, span.start_char - base, span.end_char - base, _trim(span.text), features))
+        features = _features(question, span, kind, words, matched, sentence)
+        out.append(Candidate(span.start_char - base, span.end_char - base, span.text, features))
     return out
 
 
-def unit_candidates(question: QuestionAnalysis, units, parse) -> list[Candidate]:
-    """Candidates of the first READ_UNITS evidence units; `parse(unit)` gives a unit's spaCy Span."""
-    found = []
-    for n, unit in enumerate(units[:READ_UNITS]):
-        found.extend(candidates(question, parse(unit), n, unit.score))
-    return found
+def _spans(sentence) -> dict[tuple[int, int], str]:
+    """(start, end) token offsets in the doc -> the kind of phrase: "ENT:<label>", "NP" or "TREE"."""
+    doc = sentence.doc
+    inside = range(sentence.start, sentence.end + 1)
+    spans: dict[tuple[int, int], str] = {}
+    for ent in sentence.ents:
+        spans[_trimmed(doc, ent.start, ent.end)] = f"ENT:{ent.label_}"
+    if doc.has_annotation("DEP"):
+        for chunk in doc.noun_chunks:
+            if chunk.start in inside and chunk.end in inside and chunk.root.pos_ != "PRON":
+                spans.setdefault(_trimmed(doc, chunk.start, chunk.end), "NP")
+        for token in sentence:
+            if token.is_punct or token.pos_ in ("DET", "ADP", "CCONJ", "AUX", "PRON", "PART"):
+                continue
+            start, end = token.left_edge.i, token.right_edge.i + 1
+            if start in inside and end in inside and end - start <= MAX_PHRASE_TOKENS:
+                spans.setdefault(_trimmed(doc, start, end), "TREE")
+    return {k: v for k, v in spans.items() if k[0] < k[1]}
 
 
-def _features(question, span, label, words, matched, unit, unit_score) -> dict[str, float]:
-    asked = sum(1 for t in words if _lemma(t) in question.terms or t.lower_ in question.terms)
+def _trimmed(doc, start: int, end: int) -> tuple[int, int]:
+    """A phrase without leading articles/prepositions and trailing punctuation."""
+    while start < end and (doc[start].pos_ in _TRIM_START or doc[start].is_punct):
+        start += 1
+    while end > start and (doc[end - 1].pos_ in _TRIM_END or doc[end - 1].is_punct):
+        end -= 1
+    return start, end
+
+
+def _features(question: QuestionAnalysis, span, kind, words, matched, sentence) -> dict[str, float]:
+    asked = sum(1 for t in words if _asked(t, question))
     outside = [i for i in matched if not span.start <= i < span.end]
-    distance = min((abs(i - span.start) if i < span.start else i - span.end + 1 for i in outside), default=30)
+    before = [span.start - i for i in outside if i < span.start]
+    after = [i - span.end + 1 for i in outside if i >= span.end]
+    distance = min(before + after, default=30)
     root = span.root
     role = root.dep_ if root.dep_ in _ROLES else "other"
+    label = kind.split(":", 1)[-1] if kind.startswith("ENT:") else kind
+    answer = question.answer_kind
+    head = root.head
+    governed = head.i != root.i and not span.start <= head.i < span.end and _asked(head, question)
     f = {
         "bias": 1.0,
-        f"kind={question.answer_kind}|label={label}": 1.0,
         f"label={label}": 1.0,
+        f"kind={answer}|label={label}": 1.0,
+        f"kind={answer}|pos={root.pos_}": 1.0,
         f"role={role}": 1.0,
-        f"kind={question.answer_kind}|role={role}": 1.0,
+        f"kind={answer}|role={role}": 1.0,
+        f"wh={question.wh_role}|role={role}": 1.0,
+        "wanted_label": float(label in question.labels),
         "asked_share": asked / len(words),
         "asked_all": float(asked == len(words)),
         "asked_none": float(asked == 0),
         "log_distance": math.log1p(distance),
+        "near_before": float(any(d <= 3 for d in before)),
+        "near_after": float(any(d <= 3 for d in after)),
+        "matches_before": min(len(before), 6) / 6,
+        "matches_after": min(len(after), 6) / 6,
         "no_match": float(not outside),
-        "after_match": float(any(i < span.start for i in outside)),
-        "head_asked": float(
-            _lemma(root.head) in question.terms and root.head.i not in range(span.start, span.end)
-        ),
+        "governed_by_asked": float(governed),
+        "governed_by_wh_head": float(bool(question.wh_head) and _lemma(head) == question.wh_head),
+        f"governed|role={role}": float(governed),
         "focus_in": float(bool(question.focus) and any(_lemma(t) == question.focus for t in span)),
-        "focus_head": float(bool(question.focus) and _lemma(root) == question.focus),
-        f"length={min(len(words), 5)}": 1.0,
+        "focus_root": float(bool(question.focus) and _lemma(root) == question.focus),
+        "focus_before": float(
+            bool(question.focus) and span.start > 0 and _lemma(span.doc[span.start - 1]) == question.focus
+        ),
+        f"length={min(len(words), 6)}": 1.0,
+        f"kind={answer}|length={min(len(words), 4)}": 1.0,
         "has_digit": float(any(c.isdigit() for c in span.text)),
         "capitalised": float(span.text[:1].isupper()),
-        "unit_score": unit_score,
-        f"unit_rank={min(unit, 3)}": 1.0,
-        "sentence_matches": min(len(set(matched)), 8) / 8,
+        "has_comma": float(any(t.text == "," for t in span)),
+        "has_verb": float(any(t.pos_ == "VERB" for t in span)),
+        "sentence_start": float(span.start == sentence.start),
+        "in_parentheses": float(span.start > 0 and span.doc[span.start - 1].text == "("),
     }
     return f
+
+
+def _asked(token, question: QuestionAnalysis) -> bool:
+    return _lemma(token) in question.terms or token.lower_ in question.terms
 
 
 def _lemma(token) -> str:
     return (token.lemma_ or token.text).lower()
 
 
-def _trim(text: str) -> str:
-    text = text.strip().strip(",;:")
-    for lead in ("the ", "The ", "a ", "A ", "an ", "An "):
-        if text.startswith(lead) and len(text) > len(lead):
-            return text[len(lead) :]
-    return text
+def _text(text: str) -> str:
+    return text.strip().strip(",;:")
 
 
 class Reader(Logistic):
-    """Logistic regression over candidate features: P(candidate is the answer)."""
+    """A linear score per candidate; a softmax over one sentence's candidates gives P(answer)."""
 
     def best(self, found: list[Candidate]) -> tuple[Candidate, float] | None:
-        """The most probable candidate and its probability; None without candidates."""
+        """The most probable candidate and its probability among `found`; None without candidates."""
         if not found:
             return None
-        scored = [(self.probability(c.features), -c.unit, c) for c in found]
-        p, _, best = max(scored, key=lambda x: (x[0], x[1]))
-        return best, p
+        scores = [self.score(c.features) for c in found]
+        top = max(scores)
+        total = sum(math.exp(s - top) for s in scores)
+        n = scores.index(top)
+        return found[n], 1.0 / total
+
+    def pick(self, question: QuestionAnalysis, sentence) -> tuple[str, float]:
+        """The short answer in a parsed sentence and its probability; ("", 0.0) when none is sure enough."""
+        best = self.best(candidates(question, sentence)) if question.wants_phrase else None
+        if best is None or best[1] < MIN_PROBABILITY:
+            return "", 0.0
+        return _text(best[0].text), best[1]
 
 
 def load_reader(path: str = str(WEIGHTS), sha256: str | None = None) -> Reader:
     """The trained reader; its weights file is checked against the sha256 it was written with."""
     expected = WEIGHTS_SHA256 if sha256 is None else sha256
     return Reader(*load_weights(path, expected, "evals.train_reader"))
-
-
-def fit(rows: list[dict[str, float]], labels: list[int], l2: float = 1.0, steps: int = 400) -> Reader:
-    model = fit_logistic(rows, labels, l2, steps)
-    return Reader(model.weights, model.mean, model.scale)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from qa.answer.evidence import Evidence
 from qa.answer.extractive import extract_answer
 from qa.answer.question import QuestionAnalysis
-from qa.answer.reader import Reader, unit_candidates
+from qa.answer.reader import Reader
 from qa.answer.short_answer import short_answer
 from qa.answer.verify import informative
 from qa.errors import InputError
@@ -52,7 +52,7 @@ class Context:
     sentences: SentenceIndex
     generate: str = "when-needed"
     short_answers: bool = True  # False when the "short-answer" switch is off
-    use_reader: bool = False  # Settings.reader
+    use_reader: bool = True  # False when the "reader" switch is off: the rules pick the short answer
     gate_support: float | None = None  # the learned gate's best P(answer); None with the keyword gate
 
 
@@ -74,23 +74,15 @@ def _span_draft(c: Context, answering: list[Evidence]) -> Draft | None:
     span, unit = quoted_span(c, answering)
     if not informative(span, c.query):
         return None
-    short = short_answer(c.analysis(), c.parse(unit)) if c.short_answers else ""
+    short = _short(c, unit) if c.short_answers else ""
     return Draft(f"{short}. {span}" if short else span, (unit,), short_answer=short)
 
 
-def _read(c: Context) -> Draft | None:
-    """The phrase the trained reader finds most likely to answer, with its sentence as the quote."""
-    analysis = c.analysis()
-    if c.generate != "when-needed" or not analysis.wants_phrase:
-        return None
-    best = c.reader().best(unit_candidates(analysis, c.answering, c.parse))
-    if best is None:
-        return None
-    found, probability = best
-    unit = c.answering[found.unit]
-    span = extract_answer(c.query, unit, idf=c.idf)
-    quote = span if found.text in span else unit.text
-    return Draft(f"{found.text}. {quote}", (unit,), short_answer=found.text, support=probability)
+def _short(c: Context, unit: Evidence) -> str:
+    """The short answer in the unit: the trained reader's pick, or the rules' (qa/answer/short_answer.py)."""
+    if c.use_reader:
+        return c.reader().pick(c.analysis(), c.parse(unit))[0]
+    return short_answer(c.analysis(), c.parse(unit))
 
 
 @dataclass(frozen=True)
@@ -107,12 +99,6 @@ def _answering(c: Context) -> bool:
 
 STRATEGIES: tuple[Strategy, ...] = (
     Strategy(
-        "reader",
-        lambda c: c.use_reader and bool(c.answering),
-        _read,
-        "the phrase a trained reader scores most likely to answer (qa/answer/reader.py), and its sentence",
-    ),
-    Strategy(
         "quoted-span",
         _answering,
         lambda c: _span_draft(c, c.answering),
@@ -121,10 +107,13 @@ STRATEGIES: tuple[Strategy, ...] = (
 )
 # Not a strategy of its own: the short phrase that leads a quoted answer ("723 million yuan. …").
 SHORT_ANSWER = "short-answer"
+# Nor this: on (the default), the trained reader (qa/answer/reader.py) picks that short phrase;
+# off, the rules of qa/answer/short_answer.py do.
+READER = "reader"
 # Not a strategy either: which units may answer. On (the default), the keyword check of
 # verify.answering_units decides; off, the learned gate (qa/answer/gate.py) does.
 KEYWORD_GATE = "keyword-gate"
-STRATEGY_NAMES: tuple[str, ...] = (*(s.name for s in STRATEGIES), SHORT_ANSWER, KEYWORD_GATE)
+STRATEGY_NAMES: tuple[str, ...] = (*(s.name for s in STRATEGIES), SHORT_ANSWER, READER, KEYWORD_GATE)
 
 
 def disabled(setting: str) -> frozenset[str]:
