@@ -270,6 +270,15 @@ def browser():
     drv.quit()
 
 
+def read_docs(root: Path) -> list:
+    """The Documents of a folder's readable files, read one by one as the indexer reads them
+    (qa.ingest.corpus.list_sources and read_document); files that cannot be used are left out."""
+    from qa.ingest.corpus import Document, list_sources, read_document
+
+    found = [read_document(path, Path(root)) for path in list_sources(Path(root))]
+    return [d for d in found if isinstance(d, Document)]
+
+
 def chunked(docs, chunk_chars: int = 700, overlap: int = 1, language_model: str = "blank:en"):
     """(chunks, SentenceIndex) of Documents, as the indexer makes them; spaCy's rule-based sentences
     by default, so no model is loaded."""

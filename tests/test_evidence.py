@@ -19,11 +19,11 @@ from qa.config import Settings
 from qa.index.indexer import build_index
 from qa.index.store import IndexStore
 from qa.ingest.analysis import SentenceIndex
-from qa.ingest.corpus import Document, load_corpus
+from qa.ingest.corpus import Document
 from qa.nlp import load_nlp
 from qa.records import Chunk, Hit
 from qa.retrieval.retriever import Retriever
-from tests.conftest import chunked
+from tests.conftest import chunked, read_docs
 
 JIANGXI_FILE = "001_5c3b6ceae2eb49f9.txt"
 
@@ -94,7 +94,7 @@ def test_short_sentences_with_semicolons_are_kept_whole():
 
 
 def test_every_unit_of_the_seed_articles_lies_on_the_lines_it_names(docs_copy: Path):
-    docs = {d.file: d for d in load_corpus(docs_copy)[0]}
+    docs = {d.file: d for d in read_docs(docs_copy)}
     chunks, sentences = chunked(list(docs.values()))
     for c in chunks:
         for line, last, _, _, unit, _ in units(Hit(c, 1.0, 1), sentences):

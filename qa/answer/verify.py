@@ -353,19 +353,6 @@ def _mismatch(terms, e: Evidence, line_text, generic, documents, vocabulary=froz
     return unit_mismatch(terms, e.text, line, document, generic, previous, vocabulary)
 
 
-def should_abstain(
-    question: str,
-    evidence: list[Evidence],
-    line_text: dict[tuple[str, int], str],
-    generic: frozenset[str] = frozenset(),
-    documents: dict[str, frozenset[str]] | None = None,
-) -> str:
-    """Why the evidence does not answer the question, or "" when some unit may (see answering_units)."""
-    if evidence and answering_units(question, evidence, line_text, generic, documents):
-        return ""
-    return abstain_reason(question, evidence, line_text, generic, documents)
-
-
 MIN_NAMED_CHARS = 3  # shorter unmatched terms are not named in an abstention
 
 
