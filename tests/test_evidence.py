@@ -10,7 +10,6 @@ import pytest
 from qa.answer.evidence import (
     LONG_SENTENCE_CHARS,
     coverage,
-    key_terms,
     paragraph_units,
     select_evidence,
     units,
@@ -108,22 +107,7 @@ def test_a_markdown_heading_is_its_own_unit():
     assert found == [(1, "# Funding"), (3, "The fund rose to 5 yuan.")]
 
 
-# --- key_terms and coverage --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("question", "years", "numbers", "names"),
-    [
-        ("What was Jiangxi's 2030 fund of 5 million?", {"2030"}, {"5"}, {"jiangxi"}),
-        ("How many institutions did Jiangxi handle in 2020?", {"2020"}, set(), {"jiangxi"}),
-        ("Jiangxi recovered how much?", set(), set(), set()),  # the first word is never a name
-        ("What is the rate in Hebei and Jiangsu, about 95%?", set(), {"95%"}, {"hebei", "jiangsu"}),
-        ("How many were handled: 16,687?", set(), {"16687"}, set()),
-        ("What did Long Guoying propose?", set(), set(), {"long", "guoy"}),  # stemmed like any token
-    ],
-)
-def test_key_terms(question, years, numbers, names):
-    assert key_terms(question) == {"years": years, "numbers": numbers, "names": names}
+# --- coverage ----------------------------------------------------------------------------------------
 
 
 def test_coverage_is_the_idf_weighted_share_of_question_terms():
