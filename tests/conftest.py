@@ -52,6 +52,18 @@ class FakeEmbedder:
         return out
 
 
+class GatedEmbedder(FakeEmbedder):
+    """Loads only once the test sets `release`: a start-up that takes as long as the test needs."""
+
+    def __init__(self, seconds: float = 120):
+        super().__init__()
+        self.release = threading.Event()
+        self.seconds = seconds  # how long warm_up waits before the test fails
+
+    def warm_up(self):
+        assert self.release.wait(self.seconds), "the test never let the embedder load"
+
+
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
