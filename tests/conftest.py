@@ -52,6 +52,18 @@ class FakeEmbedder:
         return out
 
 
+class GatedEmbedder(FakeEmbedder):
+    """Loads only once the test sets `release`: a start-up that takes as long as the test needs."""
+
+    def __init__(self, seconds: float = 120):
+        super().__init__()
+        self.release = threading.Event()
+        self.seconds = seconds  # how long warm_up waits before the test fails
+
+    def warm_up(self):
+        assert self.release.wait(self.seconds), "the test never let the embedder load"
+
+
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
@@ -268,6 +280,15 @@ def browser():
     drv = webdriver.Chrome(service=Service(paths[1]), options=options)
     yield drv
     drv.quit()
+
+
+def read_docs(root: Path) -> list:
+    """The Documents of a folder's readable files, read one by one as the indexer reads them
+    (qa.ingest.corpus.list_sources and read_document); files that cannot be used are left out."""
+    from qa.ingest.corpus import Document, list_sources, read_document
+
+    found = [read_document(path, Path(root)) for path in list_sources(Path(root))]
+    return [d for d in found if isinstance(d, Document)]
 
 
 def chunked(docs, chunk_chars: int = 700, overlap: int = 1, language_model: str = "blank:en"):

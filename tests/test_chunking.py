@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from qa.ingest.analysis import parse_paragraphs
 from qa.ingest.chunking import MAX_SENTENCE_CHARS, chunk_document, sentence_spans
-from qa.ingest.corpus import Document, load_corpus
+from qa.ingest.corpus import Document
 from qa.nlp import load_nlp
 from qa.records import Chunk
+from tests.conftest import read_docs
 
 
 def chunks_of(doc: Document, chunk_chars: int = 700, overlap: int = 1) -> list[Chunk]:
@@ -166,7 +167,7 @@ def test_overlap_repeats_sentences_between_neighbouring_chunks():
 
 @pytest.fixture
 def seed_docs(docs_copy: Path) -> list[Document]:
-    return load_corpus(docs_copy)[0]
+    return read_docs(docs_copy)
 
 
 def test_jiangxi_line_1_is_the_start_of_a_chunk_with_the_amount(seed_docs):

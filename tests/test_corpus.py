@@ -10,7 +10,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.errors import CorpusError
-from qa.ingest.corpus import ENCODINGS, Document, Skipped, decode, load_corpus, looks_binary, read_document
+from qa.index.indexer import build_index
+from qa.index.store import IndexStore
+from qa.ingest.corpus import (
+    ENCODINGS,
+    Document,
+    Skipped,
+    decode,
+    looks_binary,
+    read_document,
+    unsupported_files,
+)
+from tests.conftest import FakeEmbedder, fake_settings_for, read_docs
 
 CHINESE = "江西省医疗保障局追回医保基金7.23亿元。"
 
@@ -108,27 +119,36 @@ def test_read_document_returns_text_hash_and_relative_posix_name(tmp_path: Path)
     assert doc.sha256 == hashlib.sha256(raw).hexdigest()  # of the bytes on disk, not the decoded text
 
 
-# --- load_corpus -------------------------------------------------------------------------------------
+# --- reading a folder, as build_index does -----------------------------------------------------------
 
 
-def test_load_corpus_reads_visible_supported_files_and_says_why_others_are_left_out(tmp_path: Path):
-    (tmp_path / "b.txt").write_text("Bee.")
-    (tmp_path / "a.md").write_text("# Title\n\nAy.")
-    (tmp_path / "C.MD").write_text("Upper-case suffix.")
-    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4 not an article")
-    (tmp_path / "data.json").write_text('{"a": 1}')
-    (tmp_path / "b.txt~").write_text("editor backup")
-    (tmp_path / ".hidden.txt").write_text("Hidden file.")
-    (tmp_path / ".git").mkdir()
-    (tmp_path / ".git" / "x.txt").write_text("Hidden folder.")
-    (tmp_path / "deep" / "er").mkdir(parents=True)
-    (tmp_path / "deep" / "er" / "d.txt").write_text("Nested.")
-    (tmp_path / "empty.txt").write_text("")
+def _build(tmp_path: Path, docs: Path):
+    """build_index over `docs` (fake embedder, no models): its report and the sources it indexed."""
+    settings = fake_settings_for(tmp_path, docs)
+    report = build_index(settings, FakeEmbedder(), progress=False)
+    return report, sorted(IndexStore.load(settings.index_dir).manifest.sources)
 
-    docs, skipped = load_corpus(tmp_path)
 
-    assert [d.file for d in docs] == ["C.MD", "a.md", "b.txt", "deep/er/d.txt"]
-    reasons = {s.file: s.reason for s in skipped}
+def test_an_index_holds_visible_supported_files_and_says_why_others_are_left_out(tmp_path: Path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "b.txt").write_text("Bee.")
+    (docs / "a.md").write_text("# Title\n\nAy.")
+    (docs / "C.MD").write_text("Upper-case suffix.")
+    (docs / "notes.pdf").write_bytes(b"%PDF-1.4 not an article")
+    (docs / "data.json").write_text('{"a": 1}')
+    (docs / "b.txt~").write_text("editor backup")
+    (docs / ".hidden.txt").write_text("Hidden file.")
+    (docs / ".git").mkdir()
+    (docs / ".git" / "x.txt").write_text("Hidden folder.")
+    (docs / "deep" / "er").mkdir(parents=True)
+    (docs / "deep" / "er" / "d.txt").write_text("Nested.")
+    (docs / "empty.txt").write_text("")
+
+    report, sources = _build(tmp_path, docs)
+
+    assert sources == ["C.MD", "a.md", "b.txt", "deep/er/d.txt"]
+    reasons = {s.file: s.reason for s in report.skipped}
     assert set(reasons) == {"empty.txt", "notes.pdf", "data.json", "b.txt~"}  # hidden files stay silent
     assert reasons["empty.txt"] == "empty file"
     assert reasons["notes.pdf"].startswith("unreadable PDF")
@@ -136,24 +156,24 @@ def test_load_corpus_reads_visible_supported_files_and_says_why_others_are_left_
     assert reasons["b.txt~"] == "unsupported file type .txt~"
 
 
-def test_load_corpus_reads_the_seed_articles(docs_copy: Path):
-    docs, skipped = load_corpus(docs_copy)
-    assert len(docs) == 5 and skipped == []
+def test_the_seed_articles_read_as_utf8_with_plain_line_ends(docs_copy: Path):
+    docs = read_docs(docs_copy)
+    assert len(docs) == 5 and unsupported_files(docs_copy) == []
     assert all(d.encoding == "utf-8" and "\r" not in d.text for d in docs)
     jiangxi = next(d for d in docs if d.file == "001_5c3b6ceae2eb49f9.txt")
     assert "723 million yuan" in jiangxi.line(1)
 
 
-def test_load_corpus_raises_for_a_missing_folder(tmp_path: Path):
+def test_building_from_a_missing_folder_says_so(tmp_path: Path):
     with pytest.raises(CorpusError, match="does not exist"):
-        load_corpus(tmp_path / "nowhere")
+        _build(tmp_path, tmp_path / "nowhere")
 
 
-def test_load_corpus_raises_for_a_file_instead_of_a_folder(tmp_path: Path):
+def test_building_from_a_file_instead_of_a_folder_fails(tmp_path: Path):
     path = tmp_path / "a.txt"
     path.write_text("Not a folder.")
     with pytest.raises(CorpusError):
-        load_corpus(path)
+        _build(tmp_path, path)
 
 
 @pytest.mark.parametrize(
@@ -165,11 +185,13 @@ def test_load_corpus_raises_for_a_file_instead_of_a_folder(tmp_path: Path):
         {".hidden.txt": b"Only a hidden article."},
     ],
 )
-def test_load_corpus_raises_when_no_file_is_usable(tmp_path: Path, files):
+def test_building_fails_when_no_file_is_usable(tmp_path: Path, files):
+    docs = tmp_path / "docs"
+    docs.mkdir()
     for name, raw in files.items():
-        (tmp_path / name).write_bytes(raw)
+        (docs / name).write_bytes(raw)
     with pytest.raises(CorpusError, match="no readable"):
-        load_corpus(tmp_path)
+        _build(tmp_path, docs)
 
 
 # --- Document lines ----------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ import pytest
 from qa.answer.evidence import (
     LONG_SENTENCE_CHARS,
     coverage,
-    key_terms,
     paragraph_units,
     select_evidence,
     units,
@@ -19,11 +18,11 @@ from qa.config import Settings
 from qa.index.indexer import build_index
 from qa.index.store import IndexStore
 from qa.ingest.analysis import SentenceIndex
-from qa.ingest.corpus import Document, load_corpus
+from qa.ingest.corpus import Document
 from qa.nlp import load_nlp
 from qa.records import Chunk, Hit
 from qa.retrieval.retriever import Retriever
-from tests.conftest import chunked
+from tests.conftest import chunked, read_docs
 
 JIANGXI_FILE = "001_5c3b6ceae2eb49f9.txt"
 
@@ -94,7 +93,7 @@ def test_short_sentences_with_semicolons_are_kept_whole():
 
 
 def test_every_unit_of_the_seed_articles_lies_on_the_lines_it_names(docs_copy: Path):
-    docs = {d.file: d for d in load_corpus(docs_copy)[0]}
+    docs = {d.file: d for d in read_docs(docs_copy)}
     chunks, sentences = chunked(list(docs.values()))
     for c in chunks:
         for line, last, _, _, unit, _ in units(Hit(c, 1.0, 1), sentences):
@@ -108,22 +107,7 @@ def test_a_markdown_heading_is_its_own_unit():
     assert found == [(1, "# Funding"), (3, "The fund rose to 5 yuan.")]
 
 
-# --- key_terms and coverage --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("question", "years", "numbers", "names"),
-    [
-        ("What was Jiangxi's 2030 fund of 5 million?", {"2030"}, {"5"}, {"jiangxi"}),
-        ("How many institutions did Jiangxi handle in 2020?", {"2020"}, set(), {"jiangxi"}),
-        ("Jiangxi recovered how much?", set(), set(), set()),  # the first word is never a name
-        ("What is the rate in Hebei and Jiangsu, about 95%?", set(), {"95%"}, {"hebei", "jiangsu"}),
-        ("How many were handled: 16,687?", set(), {"16687"}, set()),
-        ("What did Long Guoying propose?", set(), set(), {"long", "guoy"}),  # stemmed like any token
-    ],
-)
-def test_key_terms(question, years, numbers, names):
-    assert key_terms(question) == {"years": years, "numbers": numbers, "names": names}
+# --- coverage ----------------------------------------------------------------------------------------
 
 
 def test_coverage_is_the_idf_weighted_share_of_question_terms():

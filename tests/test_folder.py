@@ -9,9 +9,9 @@ import pytest
 
 from qa.index.freshness import stale_reasons
 from qa.index.indexer import build_index
-from qa.ingest.corpus import list_sources, load_corpus, read_document, unsupported_files
+from qa.ingest.corpus import list_sources, read_document, unsupported_files
 from qa.ingest.folder import Skipped, scan_folder
-from tests.conftest import fake_settings_for
+from tests.conftest import fake_settings_for, read_docs
 
 SECRET = "root:x:0:0:the secret outside the folder"
 
@@ -48,7 +48,7 @@ def test_a_link_to_a_file_outside_the_folder_is_not_read(tmp_path):
     (docs / "a.txt").write_text("An article.\n")
     (docs / "passwd.txt").symlink_to(outside)
 
-    docs_read, skipped = load_corpus(docs)
+    docs_read, skipped = read_docs(docs), unsupported_files(docs)
 
     assert [d.file for d in docs_read] == ["a.txt"]
     reasons = {s.file: s.reason for s in skipped}
@@ -62,7 +62,7 @@ def test_a_link_to_a_file_inside_the_folder_is_followed(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "a.txt").write_text("The real article.\n")
     (tmp_path / "alias.txt").symlink_to("sub/a.txt")
-    docs, skipped = load_corpus(tmp_path)
+    docs, skipped = read_docs(tmp_path), unsupported_files(tmp_path)
     assert [d.file for d in docs] == ["alias.txt", "sub/a.txt"] and skipped == []
 
 

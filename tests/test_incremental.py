@@ -158,25 +158,31 @@ def test_damaged_stored_embeddings_are_not_reused(built):
     assert report.reused_files == 0 and len(embedder.texts) == report.chunks
 
 
-def test_stored_embeddings_are_never_unpickled(built):
-    """An object array (which np.load could only read by unpickling) is refused even with a valid checksum."""
-    build = current_build(built.index_dir)
-    buffer = io.BytesIO()
-    np.save(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    (build / EMBEDDINGS).write_bytes(buffer.getvalue())
+def replace_embeddings(settings: Settings, raw: bytes) -> None:
+    """Put `raw` in the live build's embeddings file, with its checksum in the manifest: only the
+    content can be wrong."""
+    build = current_build(settings.index_dir)
+    (build / EMBEDDINGS).write_bytes(raw)
     manifest = json.loads((build / "manifest.json").read_text())
     manifest["files"][EMBEDDINGS] = sha256_file(build / EMBEDDINGS)
     (build / "manifest.json").write_text(json.dumps(manifest))
+
+
+def npy(array: np.ndarray, allow_pickle: bool = False) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=allow_pickle)
+    return buffer.getvalue()
+
+
+def test_stored_embeddings_are_never_unpickled(built):
+    """An object array (which np.load could only read by unpickling) is refused even with a valid checksum."""
+    replace_embeddings(built, npy(np.array([{"a": 1}], dtype=object), allow_pickle=True))
     with pytest.raises(IndexCorruptError, match="cannot read"):
         read_embeddings(built.index_dir)
 
 
 def test_stored_embeddings_of_the_wrong_shape_are_refused(built):
-    build = current_build(built.index_dir)
-    np.save(build / EMBEDDINGS, np.zeros((3, 7), dtype=np.float32), allow_pickle=False)
-    manifest = json.loads((build / "manifest.json").read_text())
-    manifest["files"][EMBEDDINGS] = sha256_file(build / EMBEDDINGS)
-    (build / "manifest.json").write_text(json.dumps(manifest))
+    replace_embeddings(built, npy(np.zeros((3, 7), dtype=np.float32)))
     with pytest.raises(IndexCorruptError, match="float32"):
         read_embeddings(built.index_dir)
 

@@ -10,10 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.ingest.corpus import load_corpus
 from qa.records import Chunk
 from qa.retrieval.lexical import BM25, STOPWORDS, stem, tokenize
-from tests.conftest import chunked
+from tests.conftest import chunked, read_docs
 
 
 def chunk(n: int, text: str) -> Chunk:
@@ -110,7 +109,7 @@ def test_thousands_separators_match_across_query_and_text():
 
 
 def test_bm25_finds_the_jiangxi_amount_in_the_seed_articles(docs_copy: Path):
-    chunks, _ = chunked(load_corpus(docs_copy)[0])
+    chunks, _ = chunked(read_docs(docs_copy))
     top = BM25(chunks).search("723 million yuan", 1)[0].chunk
     assert (top.file, top.first_line) == ("001_5c3b6ceae2eb49f9.txt", 1)
 

@@ -105,14 +105,20 @@ def json_documents(text: str) -> list:
     return docs
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_curl_examples_run(server_url):
-    script = next(b for b in blocks("bash") if "curl" in b).replace(SERVER, server_url)
+def run_bash_example(marker: str, server_url: str) -> str:
+    """The output of the README's first bash block holding `marker`, run against the test server."""
+    script = next(b for b in blocks("bash") if marker in b).replace(SERVER, server_url)
     out = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120
     )
     assert out.returncode == 0, out.stderr
-    search, ask, follow_up = json_documents(out.stdout)
+    return out.stdout
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_curl_examples_run(server_url):
+    out = run_bash_example("curl", server_url)
+    search, ask, follow_up = json_documents(out)
     assert [p["rank"] for p in search] == [1, 2, 3]
     assert "723 million" in ask["answer"] and ask["citations"]
     assert "2030" in follow_up["standalone_question"]
@@ -120,12 +126,7 @@ def test_curl_examples_run(server_url):
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_streaming_and_health_curl_examples_run(server_url):
-    script = next(b for b in blocks("bash") if "/api/ask/stream" in b).replace(SERVER, server_url)
-    out = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120
-    )
-    assert out.returncode == 0, out.stderr
-    stream, health = out.stdout.rsplit("\n\n", 1)
+    stream, health = run_bash_example("/api/ask/stream", server_url).rsplit("\n\n", 1)
     assert stream.splitlines()[-2] == "event: answer" and "723 million" in stream.splitlines()[-1]
     assert json.loads(health)["status"] == "ready"
 

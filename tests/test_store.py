@@ -20,10 +20,9 @@ from qa.index import build_files, builds
 from qa.index.freshness import stale_reasons
 from qa.index.indexer import build_index
 from qa.index.store import FORMAT_VERSION, RECORD_FILES, IndexStore, current_build
-from qa.ingest.corpus import load_corpus
 from qa.records import Hit
 from qa.retrieval.retriever import Retriever
-from tests.conftest import FakeEmbedder, chunked
+from tests.conftest import FakeEmbedder, chunked, read_docs
 
 FILES = ("vectors.faiss", *RECORD_FILES)  # the files of a build with the default FAISS backend
 
@@ -50,7 +49,7 @@ def test_build_then_load_round_trips_chunks_lines_and_manifest(fake_settings, fa
     report = build_index(fake_settings, fake_embedder, progress=False)
     store = IndexStore.load(fake_settings.index_dir)
 
-    docs, _ = load_corpus(fake_settings.docs_dir)
+    docs = read_docs(fake_settings.docs_dir)
     assert store.chunks == chunked(docs, fake_settings.chunk_chars, fake_settings.chunk_overlap)[0]
     assert set(store.analysis) == {d.file for d in docs}
     assert store.lines == {

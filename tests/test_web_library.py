@@ -3,8 +3,6 @@ lines, and what the chat shows of an answer."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from qa.app.chat import cleared, input_state, retry_handler
@@ -14,7 +12,7 @@ from qa.app.titles import document_title
 from qa.errors import InputError, QAError
 from qa.nlp import load_nlp
 from qa.records import Answer, Chunk, Citation, Hit
-from tests.conftest import JIANGXI_FILE, SEEDS, FakeEmbedder, fake_settings_for
+from tests.conftest import JIANGXI_FILE, SEEDS, FakeEmbedder, GatedEmbedder, fake_settings_for
 
 NOTE = b"# Harbin clinic notice\n\nThe Harbin clinic fee for 2024 was set at 47 yuan per visit.\n"
 QUESTION = "What was the Harbin clinic fee for 2024?"
@@ -146,19 +144,8 @@ def test_uploads_are_off_when_their_folder_is_inside_the_documents_folder(make_p
 # --- start-up ----------------------------------------------------------------------------------------
 
 
-class GatedEmbedder(FakeEmbedder):
-    """Loads only when the test sets `release`: a start-up that takes as long as the test wants."""
-
-    def __init__(self):
-        super().__init__()
-        self.release = threading.Event()
-
-    def warm_up(self):
-        assert self.release.wait(60), "the test never let the embedder load"
-
-
 def test_start_up_reports_each_step_and_answers_once_ready(tmp_path, docs_copy):
-    embedder = GatedEmbedder()
+    embedder = GatedEmbedder(seconds=60)
     library = Library(
         fake_settings_for(tmp_path, docs_copy).replace(generate="when-needed"), embedder=embedder
     )

@@ -11,7 +11,13 @@ import time
 import pytest
 
 from qa.app.library import Library
-from tests.conftest import JIANGXI_FILE, FakeEmbedder, fake_settings_for, free_port, running_app
+from tests.conftest import (
+    JIANGXI_FILE,
+    GatedEmbedder,
+    fake_settings_for,
+    free_port,
+    running_app,
+)
 from tests.web_page import (
     DESKTOP,
     PHONE,
@@ -177,17 +183,6 @@ def test_example_questions_are_disabled_until_the_chat_can_answer(browser, size,
         assert question_box(browser).is_enabled()
         click_when_free(browser, examples)  # now it sends
         wait(browser, 120).until(lambda d: bot_messages(d) and "723 million" in bot_messages(d)[-1].text)
-
-
-class GatedEmbedder(FakeEmbedder):
-    """Loads only once the test sets `release`: a start-up as long as the test needs."""
-
-    def __init__(self):
-        super().__init__()
-        self.release = threading.Event()
-
-    def warm_up(self):
-        assert self.release.wait(120), "the test never let the embedder load"
 
 
 def _check_starting_page(browser, url, size):

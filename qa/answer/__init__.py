@@ -3,7 +3,9 @@
 - ``pipeline``: ``Pipeline.ask``/``stream``: retrieval -> evidence -> answer ->
   verification.
 - ``evidence``: the few sentences of the hits that best answer the question.
-- ``question``: what the question asks for (spaCy): the kind of answer, its entity types, names, terms.
+- ``question``: what the question asks for (spaCy): the kind of answer, its entity types, names, terms;
+  and, for the keyword rules, what its wording asks (key terms, coarse kind, a list) with the one
+  month list, number-word table and year pattern.
 - ``verify``: which evidence may answer (the keyword check, the default), abstention wording, and
   checking generated text against cited lines (``arithmetic``: a derived sum or difference).
 - ``gate``: the learned alternative (switch ``keyword-gate`` off): a unit that contradicts the question

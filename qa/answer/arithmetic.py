@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 from qa.answer.evidence import Evidence
+from qa.answer.question import YEAR
 
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*%?")
-_YEARLIKE = re.compile(r"(?:19|20)\d\d")
 
 
 def value(figure: str) -> float:
@@ -24,7 +24,7 @@ def figures(text: str) -> list[str]:
     >>> figures("In 2023 about 80% and 70%, 16,687 institutions")
     ['80%', '70%', '16,687']
     """
-    return [f for f in _FIGURE.findall(text) if not _YEARLIKE.fullmatch(f) and is_number(f)]
+    return [f for f in _FIGURE.findall(text) if not YEAR.fullmatch(f) and is_number(f)]
 
 
 def is_number(figure: str) -> bool:

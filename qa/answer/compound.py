@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 
-from qa.answer.evidence import key_terms
+from qa.answer.question import QUESTION_WORDS, key_terms
 from qa.retrieval.lexical import tokenize
 
 _WH = r"(?:what|which|who|whom|when|where|why|how|does|do|did|is|are|was|were)\b"
 # ", and how much …" / "; which …": a second question starts after the comma or semicolon
 _SECOND = re.compile(rf"(?:,\s*and|;\s*(?:and\s+)?)\s+(?={_WH})", re.I)
-_ASKS = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
 _BACK_REFERENCE = re.compile(r"\b(?:that|this|the same)\s+([a-z]+)\b", re.I)
 _MID_SENTENCE_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+\b")
 MIN_PART_WORDS = 4
@@ -32,7 +31,8 @@ def split_question(question: str) -> list[str]:
     pieces = _SECOND.split(question.strip(), maxsplit=1)
     if len(pieces) != 2 or any(len(p.split()) < MIN_PART_WORDS for p in pieces):
         return [question]
-    if not _ASKS.search(pieces[0]):  # "The report calls for X; which provinces list it?" asks once
+    asks = QUESTION_WORDS & set(re.findall(r"\w+", pieces[0].lower()))
+    if not asks:  # "The report calls for X; which provinces list it?" asks once
         return [question]
     first, second = (p.strip().rstrip("?.").strip() for p in pieces)
     return [f"{first}?", f"{second}?"]

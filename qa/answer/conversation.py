@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from qa.answer.evidence import YEAR
+from qa.answer.question import YEAR
 
 _LEAD = re.compile(r"^(?:and|but|also|so|what about|how about|and what about)\b[\s,]*", re.I)
 _POINTING = re.compile(r"\b(?:that|this|it|its|they|them|their|those|these|there|he|she|his|her)\b", re.I)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa.answer.question import asks_reason
 from qa.ingest.analysis import SentenceIndex
 from qa.records import Hit
 from qa.retrieval.embedding import Embedder
@@ -21,7 +22,6 @@ log = logging.getLogger(__name__)
 
 LONG_SENTENCE_CHARS = 220  # longer sentences are cut at semicolons into clauses
 LEXICAL_WEIGHT = 0.6  # the rest is embedding similarity; names and numbers are lexical
-YEAR = re.compile(r"\b(?:19|20)\d\d\b")  # a four-digit year, 1900-2099
 # Text that speaks to the assistant rather than about the world. Documents are data: such a
 # sentence is never evidence, so it never reaches the prompt or an extractive answer.
 _ADDRESSED_TO_MODEL = re.compile(
@@ -29,17 +29,7 @@ _ADDRESSED_TO_MODEL = re.compile(
     r"|\b(system prompt|you are now|as an ai|answer every question|respond only with|reply only with)\b",
     re.I,
 )
-_QUESTION_WORDS = frozenset(
-    "what which who whom whose when where why how is are was were do does did".split()
-)
-# Words that open sentences and clauses; capitalised there, they name nothing.
-_OPENERS = frozenset(
-    """according after although besides during following however meanwhile moreover since therefore
-    thus while first second third finally furthermore additionally also among based through""".split()
-)
 _CONNECTORS = frozenset({"of", "the", "and", "for"})
-# A "why" question is answered by a sentence that gives a reason, whatever its other words.
-_WHY = re.compile(r"^\W*why\b|\bwhat (?:is|are|was|were) the (?:main )?reasons?\b", re.I)
 _CAUSAL = re.compile(r"\b(because|reasons?|due to|as a result|caused by|owing to)\b", re.I)
 CAUSE_BONUS = 0.15
 
@@ -113,22 +103,6 @@ def paragraph_units(hits: list[Hit], file: str, line: int, sentences: SentenceIn
     return [found[start] for start in sorted(found) if found[start].context in held]
 
 
-def key_terms(question: str) -> dict[str, set[str]]:
-    """Years, other numbers and capitalised names in a question, as tokens.
-
-    >>> sorted(key_terms("What was Jiangxi's 2030 fund of 5 million?")["years"])
-    ['2030']
-    """
-    tokens = re.findall(r"[A-Za-z][\w'-]*|\d[\d,.]*%?", question)
-    names = set()
-    for word in tokens[1:]:  # a question's first word is capitalised whatever it is
-        if word[0].isupper() and word.lower() not in _QUESTION_WORDS and word.lower() not in _OPENERS:
-            names.update(tokenize(word))
-    years = set(YEAR.findall(question))
-    numbers = {t for t in tokenize(question) if t[0].isdigit()} - years
-    return {"years": years, "numbers": numbers, "names": names}
-
-
 def acronyms(text: str) -> set[str]:
     """Initials of every run of capitalised words ("of" and "the" may sit inside a run), lower-cased.
 
@@ -178,7 +152,7 @@ def select_evidence(
     if not candidates:
         return []
     q_terms = tokenize(question)
-    why = bool(_WHY.search(question))
+    why = asks_reason(question)  # answered by a sentence that gives a reason, whatever its other words
     dense = np.zeros(len(candidates), dtype=np.float32)
     if embedder is not None:
         vectors = embedder.embed([question] + [c[5] for c in candidates])

@@ -10,51 +10,14 @@ from __future__ import annotations
 
 import re
 
-from qa.answer.evidence import Evidence, key_terms
+from qa.answer.evidence import Evidence
+from qa.answer.question import MONTHS, NUMBER_WORDS, YEAR_DIGITS, answer_kind, is_list_question, key_terms
 from qa.retrieval.lexical import tokenize
 
-_NUMBER_Q = re.compile(
-    r"\b(how (much|many|long)|by how|amount|number of|figure"
-    r"|what (percentage|percent|share|rate|ratio|amount|standard|proportion|number))\b",
-    re.I,
-)
-# "What is the 2024 financing standard?", "At what rate …": a figure, wherever the word sits.
-_FIGURE_Q = re.compile(
-    r"^\W*(what|at what|by what|how)\b.*\b(percentage|percent|ratio|rate|standard|amount)s?\b", re.I
-)
-_PERCENT_Q = re.compile(r"\b(percentage|percent|ratio|rate)\b", re.I)
 _PERCENT = re.compile(r"\d\s*%|\bper ?cent\b", re.I)
-_WORD_NUMBERS = frozenset(
-    tokenize(
-        "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty hundred thousand"
-    )
-)
 # The day in "March 6" or "July 29" dates a story; it answers no "how many".
-_DAY = re.compile(
-    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+(\d{1,2})\b"
-)
-_NAME_Q = re.compile(
-    r"\b(who|whom|whose|which (province|provinces|agencies|agency|institute|organi[sz]ation|city)"
-    r"|where|what (institute|organi[sz]ation))\b",
-    re.I,
-)
-# "When was it issued?" asks a date; "… emphasize when reviewing 2023" does not.
-_DATE_Q = re.compile(
-    r"^\W*when\b|\bwhen (?:did|was|were|is|are|will|does|do|has|had)\b"
-    r"|\b(what (date|year|month|day)|which year)\b",
-    re.I,
-)
-_DATE = re.compile(
-    r"\b(January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|(?:19|20)\d\d)\b"
-)
-# "Which provinces …", "What three suggestions …", "Name some …": the answer is an enumeration.
-_LIST_Q = re.compile(
-    r"\b(which|what)\s+(?:\w+\s+){0,2}?(?!(?:is|was|has|does|this|its|status|process)\b)[a-z]{3,}s\b"
-    r"(?!\s+(?:to|the|a|an|its|their)\b)"  # "Which province plans to …" asks for one
-    r"|\bname (?:some|the)\b",
-    re.I,
-)
+_DAY = re.compile(rf"\b(?:{'|'.join(MONTHS)})\s+(\d{{1,2}})\b")
+_DATE = re.compile(rf"\b({'|'.join(MONTHS)}|{YEAR_DIGITS})\b")
 LIST_MAX_WORDS = 60
 _CLAUSE = re.compile(r"(?<=[,;:])\s+|\s+(?=and\s)|\s+(?=\()|(?<=\))\s+")  # also around "(Reporter X)"
 NAME_WEIGHT = 0.5
@@ -62,58 +25,6 @@ NAME_WEIGHT = 0.5
 REPORTING = frozenset(tokenize("said says say stated noted pointed out added believes according told"))
 LEAD_IN_MAX_WORDS = 60
 COMPLETING_CLAUSE_WORDS = 12  # the question's names pick a clause only where its other words do not
-
-
-def answer_kind(question: str) -> str:
-    """What kind of answer a question asks for: "number", "name", "date" or "".
-
-    >>> [answer_kind(q) for q in ["How many were there?", "Who said it?", "When was it issued?", "Why?"]]
-    ['number', 'name', 'date', '']
-    """
-    for kind, pattern in (("date", _DATE_Q), ("number", _NUMBER_Q), ("name", _NAME_Q), ("number", _FIGURE_Q)):
-        if pattern.search(question):
-            return kind
-    return ""
-
-
-def wants_percentage(question: str) -> bool:
-    """
-    >>> wants_percentage("By what percentage did it fall?"), wants_percentage("How much did it cost?")
-    (True, False)
-    """
-    return answer_kind(question) == "number" and bool(_PERCENT_Q.search(question))
-
-
-def is_list_question(question: str) -> bool:
-    """
-    >>> questions = ["Which provinces raised it?", "What was the amount?", "What does it say?"]
-    >>> [is_list_question(q) for q in questions]
-    [True, False, False]
-    """
-    return bool(_LIST_Q.search(question))
-
-
-def counts_asked_noun(question: str, text: str) -> bool:
-    """Whether the text counts what a "how many <noun>" question asks about ("14 provinces").
-
-    >>> counts_asked_noun("How many provinces plan it?", "14 provinces plan to promote it")
-    True
-    >>> counts_asked_noun("How many provinces plan it?", "the three medicines, in many provinces")
-    False
-    """
-    m = re.search(r"\bhow many\s+([a-z]+)", question, re.I)
-    if not m:
-        return False
-    noun = tokenize(m.group(1))
-    if not noun:
-        return False
-    for count in re.finditer(r"(\d[\d,.]*|[A-Za-z]+)\s+(?:[a-z-]+\s+){0,2}?([a-z]+)", text):
-        number = count.group(1).lower()
-        if (number[0].isdigit() or tokenize(number) and tokenize(number)[0] in _WORD_NUMBERS) and (
-            tokenize(count.group(2)) == noun
-        ):
-            return True
-    return False
 
 
 def has_percentage(text: str) -> bool:
@@ -132,7 +43,7 @@ def new_answer_tokens(kind: str, span: str, question_tokens: set[str]) -> int:
     """
     if kind == "number":
         days = set(_DAY.findall(span))
-        found = {t for t in tokenize(span) if (t[0].isdigit() and t not in days) or t in _WORD_NUMBERS}
+        found = {t for t in tokenize(span) if (t[0].isdigit() and t not in days) or t in NUMBER_WORDS}
     elif kind == "name":
         found = key_terms("x " + span)["names"]
     elif kind == "date":

@@ -16,9 +16,9 @@ import math
 from collections.abc import Callable, Container
 from pathlib import Path
 
-from qa.answer.evidence import YEAR, Evidence, acronyms, coverage
+from qa.answer.evidence import Evidence, acronyms, coverage
 from qa.answer.logistic import Logistic, load_weights
-from qa.answer.question import NAME_LABELS, QuestionAnalysis
+from qa.answer.question import NAME_LABELS, YEAR, QuestionAnalysis
 from qa.answer.verify import POINTING, POINTING_WORDS, contrasts, is_quoted_speech, loosely_in
 from qa.retrieval.lexical import tokenize
 

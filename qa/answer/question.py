@@ -4,10 +4,16 @@ be that answer, and the content words an answering sentence should share.
 The kind comes from the question words (who, when, where, how many, ...) and, for "what/which
 X", from the noun X. Only generic English question vocabulary is listed here: nothing about any
 corpus. Analysed once per question and passed down to every answer strategy.
+
+The keyword rules (the keyword check in verify.py and the extractive span) read the question's
+wording instead: its key terms (years, numbers, names), the coarse kind of answer it asks for
+("number", "name", "date"), whether it asks for a list. Those rules and the tables they share
+(months, number words, the year pattern) live here too, in the second half of the module.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from qa.retrieval.lexical import tokenize
@@ -181,3 +187,133 @@ def _focus(tokens, i: int) -> str:
         if t.pos_ in ("VERB", "AUX", "ADP") and t.lower_ not in ("is", "was", "are", "were"):
             break
     return ""
+
+
+# --- The keyword rules: the question's wording, and the tables they share -------------------------
+
+MONTHS = tuple(
+    "January February March April May June July August September October November December".split()
+)
+MONTH_NAMES = frozenset(m.lower() for m in MONTHS)  # as lexical tokens
+YEAR_DIGITS = r"(?:19|20)\d\d"  # a four-digit year, 1900-2099
+YEAR = re.compile(rf"\b{YEAR_DIGITS}\b")
+# Numbers written as words, as lexical tokens: "ten aspects" counts, like "10 aspects".
+NUMBER_WORDS = frozenset(
+    tokenize(
+        "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty hundred thousand"
+    )
+)
+
+_NUMBER_Q = re.compile(
+    r"\b(how (much|many|long)|by how|amount|number of|figure"
+    r"|what (percentage|percent|share|rate|ratio|amount|standard|proportion|number))\b",
+    re.I,
+)
+# "What is the 2024 financing standard?", "At what rate …": a figure, wherever the word sits.
+_FIGURE_Q = re.compile(
+    r"^\W*(what|at what|by what|how)\b.*\b(percentage|percent|ratio|rate|standard|amount)s?\b", re.I
+)
+_PERCENT_Q = re.compile(r"\b(percentage|percent|ratio|rate)\b", re.I)
+_NAME_Q = re.compile(
+    r"\b(who|whom|whose|which (province|provinces|agencies|agency|institute|organi[sz]ation|city)"
+    r"|where|what (institute|organi[sz]ation))\b",
+    re.I,
+)
+# "When was it issued?" asks a date; "… emphasize when reviewing 2023" does not.
+_DATE_Q = re.compile(
+    r"^\W*when\b|\bwhen (?:did|was|were|is|are|will|does|do|has|had)\b"
+    r"|\b(what (date|year|month|day)|which year)\b",
+    re.I,
+)
+_REASON_Q = re.compile(r"^\W*why\b|\bwhat (?:is|are|was|were) the (?:main )?reasons?\b", re.I)
+# "Which provinces …", "What three suggestions …", "Name some …": the answer is an enumeration.
+_LIST_Q = re.compile(
+    r"\b(which|what)\s+(?:\w+\s+){0,2}?(?!(?:is|was|has|does|this|its|status|process)\b)[a-z]{3,}s\b"
+    r"(?!\s+(?:to|the|a|an|its|their)\b)"  # "Which province plans to …" asks for one
+    r"|\bname (?:some|the)\b",
+    re.I,
+)
+# Capitalised, these name nothing: question words and auxiliaries, and words that open clauses.
+_NOT_NAMES = QUESTION_WORDS | frozenset("is are was were do does did".split())
+_OPENERS = frozenset(
+    """according after although besides during following however meanwhile moreover since therefore
+    thus while first second third finally furthermore additionally also among based through""".split()
+)
+
+
+def key_terms(question: str) -> dict[str, set[str]]:
+    """Years, other numbers and capitalised names in a question, as tokens.
+
+    >>> sorted(key_terms("What was Jiangxi's 2030 fund of 5 million?")["years"])
+    ['2030']
+    """
+    tokens = re.findall(r"[A-Za-z][\w'-]*|\d[\d,.]*%?", question)
+    names = set()
+    for word in tokens[1:]:  # a question's first word is capitalised whatever it is
+        if word[0].isupper() and word.lower() not in _NOT_NAMES and word.lower() not in _OPENERS:
+            names.update(tokenize(word))
+    years = set(YEAR.findall(question))
+    numbers = {t for t in tokenize(question) if t[0].isdigit()} - years
+    return {"years": years, "numbers": numbers, "names": names}
+
+
+def answer_kind(question: str) -> str:
+    """What kind of answer the wording asks for: "number", "name", "date" or "" (the keyword rules'
+    coarse kind; QuestionAnalysis.answer_kind is the parse's finer one).
+
+    >>> [answer_kind(q) for q in ["How many were there?", "Who said it?", "When was it issued?", "Why?"]]
+    ['number', 'name', 'date', '']
+    """
+    for kind, pattern in (("date", _DATE_Q), ("number", _NUMBER_Q), ("name", _NAME_Q), ("number", _FIGURE_Q)):
+        if pattern.search(question):
+            return kind
+    return ""
+
+
+def wants_percentage(question: str) -> bool:
+    """
+    >>> wants_percentage("By what percentage did it fall?"), wants_percentage("How much did it cost?")
+    (True, False)
+    """
+    return answer_kind(question) == "number" and bool(_PERCENT_Q.search(question))
+
+
+def asks_reason(question: str) -> bool:
+    """Whether the wording asks why.
+
+    >>> asks_reason("Why did it fall?"), asks_reason("What are the main reasons?"), asks_reason("Who?")
+    (True, True, False)
+    """
+    return bool(_REASON_Q.search(question))
+
+
+def is_list_question(question: str) -> bool:
+    """
+    >>> questions = ["Which provinces raised it?", "What was the amount?", "What does it say?"]
+    >>> [is_list_question(q) for q in questions]
+    [True, False, False]
+    """
+    return bool(_LIST_Q.search(question))
+
+
+def counts_asked_noun(question: str, text: str) -> bool:
+    """Whether the text counts what a "how many <noun>" question asks about ("14 provinces").
+
+    >>> counts_asked_noun("How many provinces plan it?", "14 provinces plan to promote it")
+    True
+    >>> counts_asked_noun("How many provinces plan it?", "the three medicines, in many provinces")
+    False
+    """
+    m = re.search(r"\bhow many\s+([a-z]+)", question, re.I)
+    if not m:
+        return False
+    noun = tokenize(m.group(1))
+    if not noun:
+        return False
+    for count in re.finditer(r"(\d[\d,.]*|[A-Za-z]+)\s+(?:[a-z-]+\s+){0,2}?([a-z]+)", text):
+        number = count.group(1).lower()
+        if (number[0].isdigit() or tokenize(number) and tokenize(number)[0] in NUMBER_WORDS) and (
+            tokenize(count.group(2)) == noun
+        ):
+            return True
+    return False

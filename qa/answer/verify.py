@@ -11,14 +11,14 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
 from qa.answer.arithmetic import explain, figures, is_number, value
-from qa.answer.evidence import YEAR, Evidence, acronyms, key_terms, paragraph_of
-from qa.answer.extractive import (
-    REPORTING,
+from qa.answer.evidence import Evidence, acronyms, paragraph_of
+from qa.answer.extractive import REPORTING, has_percentage, leaves_quote_open, new_answer_tokens
+from qa.answer.question import (
+    MONTH_NAMES,
+    YEAR,
     answer_kind,
     counts_asked_noun,
-    has_percentage,
-    leaves_quote_open,
-    new_answer_tokens,
+    key_terms,
     wants_percentage,
 )
 from qa.retrieval.lexical import tokenize
@@ -230,9 +230,6 @@ _POINTS_BACK = re.compile(
 POINTING_WORDS = 10  # "On January 21, 2021, it will be issued": the subject comes early
 POINTING = frozenset("he she it they this these his her its their".split())
 MIN_FUZZY_CHARS = 4  # shorter names must match exactly
-_MONTHS = frozenset(
-    "january february march april may june july august september october november december".split()
-)
 
 
 def close(a: str, b: str) -> bool:
@@ -298,7 +295,7 @@ def is_quoted_speech(unit: str) -> bool:
 
 def names_somebody(text: str, generic: frozenset[str] = frozenset()) -> bool:
     """Whether a text names a person, place or body of its own (a dateline's month does not count)."""
-    return bool(key_terms("x " + text)["names"] - generic - _MONTHS)
+    return bool(key_terms("x " + text)["names"] - generic - MONTH_NAMES)
 
 
 def question_terms(question: str, generic: frozenset[str]) -> dict[str, set[str]]:
@@ -351,19 +348,6 @@ def _mismatch(terms, e: Evidence, line_text, generic, documents, vocabulary=froz
     previous = next(earlier, "")
     document = (documents or {}).get(e.file, frozenset())
     return unit_mismatch(terms, e.text, line, document, generic, previous, vocabulary)
-
-
-def should_abstain(
-    question: str,
-    evidence: list[Evidence],
-    line_text: dict[tuple[str, int], str],
-    generic: frozenset[str] = frozenset(),
-    documents: dict[str, frozenset[str]] | None = None,
-) -> str:
-    """Why the evidence does not answer the question, or "" when some unit may (see answering_units)."""
-    if evidence and answering_units(question, evidence, line_text, generic, documents):
-        return ""
-    return abstain_reason(question, evidence, line_text, generic, documents)
 
 
 MIN_NAMED_CHARS = 3  # shorter unmatched terms are not named in an abstention

@@ -6,18 +6,14 @@ import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from qa.errors import ModelError
 from qa.generation.models import generator_path
 from qa.generation.prefix_cache import PrefixCache
-from qa.generation.protocol import Messages
+from qa.generation.protocol import LocalGenerator, Messages
 from qa.progress import quiet_loading
 
 log = logging.getLogger(__name__)
-
-if TYPE_CHECKING:
-    pass
 
 
 def cpu_has_bf16() -> bool:
@@ -29,7 +25,7 @@ def cpu_has_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-class TransformersGenerator:
+class TransformersGenerator(LocalGenerator):
     """Greedy decoding with a transformers model; one generation at a time per model."""
 
     def __init__(
@@ -41,6 +37,7 @@ class TransformersGenerator:
         max_new_tokens: int = 48,
         reuse_prefix: bool = True,
     ):
+        super().__init__()
         self.name = model
         self.cache_dir = Path(cache_dir)
         self.dtype = ("bfloat16" if cpu_has_bf16() else "float32") if dtype == "auto" else dtype
@@ -54,7 +51,6 @@ class TransformersGenerator:
         self._stop_at_line_end = None  # StoppingCriteriaList, built with the tokenizer
         self._lock = threading.Lock()  # two generate() calls on 2 cores only slow each other down
         self._torch_threads = 1  # set when the model loads
-        self._load_lock = threading.Lock()
         self._path: str | None = None  # the prepared model folder
 
     def prepare(self) -> str:
@@ -69,10 +65,9 @@ class TransformersGenerator:
         self._path = generator_path(self.name, self.cache_dir)
         return self._path
 
-    def warm_up(self) -> None:
-        with self._load_lock:  # the chat may load in the background while a question asks for it
-            if self._model is None:
-                self._load(self._path or self.prepare())
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
 
     def _load(self, path: str) -> None:
         import torch
@@ -137,6 +132,3 @@ class TransformersGenerator:
         thread.join()
         if errors:
             raise ModelError(f"generation failed: {errors[0]}") from errors[0]
-
-    def generate(self, messages: Messages) -> str:
-        return "".join(self.stream(messages))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from qa.errors import ModelError
 from qa.generation.models import gguf_path
-from qa.generation.protocol import Messages
+from qa.generation.protocol import LocalGenerator, Messages
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def default_threads(cores: int | None = None) -> int:
     return max(1, cores - 1)
 
 
-class LlamaCppGenerator:
+class LlamaCppGenerator(LocalGenerator):
     """Greedy decoding with llama.cpp on a GGUF file; one generation at a time per model.
 
     Prompt prefix reuse is llama.cpp's own: the context keeps the keys and values of the previous
@@ -64,6 +64,7 @@ class LlamaCppGenerator:
         max_new_tokens: int = 48,
         reuse_prefix: bool = True,
     ):
+        super().__init__()
         self.name = model
         self.cache_dir = Path(cache_dir)
         self.threads = threads or default_threads()
@@ -72,7 +73,6 @@ class LlamaCppGenerator:
         self.reuse_prefix = reuse_prefix
         self._llama = None
         self._lock = threading.Lock()  # a llama.cpp context serves one sequence at a time
-        self._load_lock = threading.Lock()
         self._path: Path | None = None  # the prepared GGUF file
 
     def prepare(self) -> Path:
@@ -83,10 +83,9 @@ class LlamaCppGenerator:
         self._path = gguf_path(self.name, self.cache_dir)
         return self._path
 
-    def warm_up(self) -> None:
-        with self._load_lock:  # the chat may load in the background while a question asks for it
-            if self._llama is None:
-                self._load(self._path or self.prepare())
+    @property
+    def loaded(self) -> bool:
+        return self._llama is not None
 
     def _load(self, path: Path) -> None:
         from llama_cpp import Llama
@@ -126,6 +125,3 @@ class LlamaCppGenerator:
                         yield piece
             except ValueError as e:  # e.g. the prompt does not fit the context window
                 raise ModelError(f"generation failed: {e}") from e
-
-    def generate(self, messages: Messages) -> str:
-        return "".join(self.stream(messages))

@@ -112,15 +112,3 @@ def build_index(vectors: np.ndarray, index_type: str) -> faiss.Index:
     index.add(vectors)
     log.info("built a %s FAISS index over %d vectors", index_type, n)
     return index
-
-
-def index_kind(index: faiss.Index) -> str:
-    """The type name of a built or loaded index, e.g. "ivf"."""
-    index = faiss.downcast_index(index)
-    if isinstance(index, faiss.IndexHNSW):
-        return "hnsw"
-    if isinstance(index, faiss.IndexIVFScalarQuantizer):
-        return "ivfsq8"
-    if isinstance(index, faiss.IndexIVF):
-        return "ivf"
-    return "flat"

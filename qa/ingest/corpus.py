@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.errors import CorpusError
 from qa.ingest.folder import Skipped, inside, scan_folder
 from qa.ingest.html_text import html_to_text
 from qa.ingest.pdf_text import UnreadablePdf, join_pages, pdf_pages
@@ -224,21 +223,6 @@ def unsupported_files(root: Path) -> list[Skipped]:
         if p.suffix.lower() not in EXTENSIONS
     ]
     return sorted(other + list(scan.skipped), key=lambda s: s.file)
-
-
-def load_corpus(root: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[Document], list[Skipped]]:
-    """Read every article under root; files that cannot be used are returned as Skipped."""
-    root = Path(root)
-    docs: list[Document] = []
-    skipped: list[Skipped] = []
-    for path in list_sources(root):
-        result = read_document(path, root, max_bytes)
-        (docs if isinstance(result, Document) else skipped).append(result)
-    for s in skipped:
-        log.warning("skipped %s: %s", s.file, s.reason)
-    if not docs:
-        raise CorpusError(no_documents_message(root))
-    return docs, skipped + unsupported_files(root)
 
 
 def no_documents_message(root: Path) -> str:
