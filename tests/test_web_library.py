@@ -91,6 +91,15 @@ def test_an_added_file_is_answered_from_and_cited_at_once_and_can_be_removed(lib
     )
 
 
+def test_an_upload_updates_the_index_incrementally_with_progress(library):
+    reports = []  # (chunks embedded so far, chunks to embed): what the page's bar shows
+    library.add([("harbin.md", NOTE)], lambda done, total: reports.append((done, total)))
+    chunks = len(library.pipeline.retriever.store.chunks)
+    assert reports and reports[-1][0] == reports[-1][1]  # the bar ends full
+    assert all(total == reports[0][1] for _, total in reports) and reports[0][1] < chunks  # only the new file
+    assert [done for done, _ in reports] == sorted(done for done, _ in reports)
+
+
 @pytest.mark.parametrize(
     ("name", "raw", "reason"),
     [
