@@ -153,6 +153,32 @@ works VERB ccomp 5 work
     assert speaker(alone.text, alone) == "she"
 
 
+def test_a_pronoun_whose_paragraph_names_no_one_is_found_in_the_paragraphs_before(blank):
+    named = parsed(blank, SPOKE)  # "Mayor Okoro spoke ."
+    nobody = parsed(
+        blank, "The DET det 1 the\ntide NOUN nsubj 2 tide\nrose VERB ROOT 2 rise\n. PUNCT punct 2 ."
+    )
+    said = parsed(blank, SAID)  # "She said it works ."
+    assert speaker(said.text, said[:], earlier=[nobody, named]) == "Mayor Okoro"  # nearest that names one
+    assert speaker(said.text, said[:], earlier=[nobody]) == "she"
+    assert speaker(said.text, said[:]) == "she"
+
+
+SPOKE = """
+Mayor PROPN compound 1 Mayor
+Okoro PROPN nsubj 2 Okoro
+spoke VERB ROOT 2 speak
+. PUNCT punct 2 .
+"""
+SAID = """
+She PRON nsubj 1 she
+said VERB ROOT 1 say
+it PRON nsubj 3 it
+works VERB ccomp 1 work
+. PUNCT punct 1 .
+"""
+
+
 # --- with the packaged parser ----------------------------------------------------------------------------
 
 
@@ -251,3 +277,21 @@ def test_an_answer_from_a_line_after_its_speakers_name_is_theirs(tmp_path):
     answer = fake_pipeline(settings).ask("When will the Vell tunnel open?")
     assert answer.short_answer == "2029" and answer.speaker == "Mayor Ana Ruiz"
     assert answer.to_dict()["speaker"] == "Mayor Ana Ruiz"
+
+
+@pytest.mark.model
+def test_a_quote_paragraph_after_its_speakers_paragraph_is_theirs(tmp_path):
+    from tests.conftest import fake_pipeline, fake_settings_for
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "tunnel.md").write_text(
+        "# Tunnel notes\n\nMayor Ana Ruiz visited the Vell tunnel works on Tuesday.\n\n"
+        "The council has paid for the first half.\n\n"
+        '"The Vell tunnel will open to traffic in 2029," she said.\n'
+    )
+    settings = fake_settings_for(tmp_path, docs).replace(
+        generate="when-needed", language_model="packaged:en_core_web_sm"
+    )
+    answer = fake_pipeline(settings).ask("When will the Vell tunnel open to traffic?")
+    assert answer.short_answer == "2029" and answer.speaker == "Mayor Ana Ruiz"

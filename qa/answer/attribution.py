@@ -15,9 +15,11 @@ found.
 
 A speaker who is "he" or "she" is the person named nearest before them in the paragraph
 (`antecedent`): 'Mayor Ana Ruiz backs the tunnel. "It cuts travel times," she added.' gives "Mayor
-Ana Ruiz". A named person is a PERSON entity, or a subject the parser tags as a proper noun that is
-no other kind of entity (the small parser misses many names: "Zhang said …"); subjects are
-preferred, as "he" usually continues the subject. With no one named before, "she" stays.
+Ana Ruiz". When the paragraph names no one before them (news: a paragraph of quote ending '…," she
+said.'), the nearest of the LOOK_BACK paragraphs before it that names someone does. A named person
+is a PERSON entity, or a subject the parser tags as a proper noun that is no other kind of entity
+(the small parser misses many names: "Zhang said …"); subjects are preferred, as "he" usually
+continues the subject. With no one named before, "she" stays.
 
 `answer_speaker` applies this to an answer: the sentence of a cited unit that holds the answer, read
 from the parse stored at index time (qa/ingest/analysis.py), so the whole paragraph is at hand.
@@ -31,6 +33,7 @@ nor a proper noun. A subject that is "it", "this" or "there" is no speaker.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 
 from qa.nlp import load_nlp
 
@@ -51,6 +54,8 @@ REPORTED = frozenset({"ccomp", "parataxis"})  # the verb's clause: what is said,
 CLOSING_MARKS = frozenset({",", '"', "”", "’", "'"})
 PERSONAL = frozenset({"he", "she", "him", "her"})  # resolved to the person named before them
 SUBJECTS = frozenset({"nsubj", "nsubjpass"})
+LOOK_BACK = 3  # paragraphs before a "she" searched for the person, when her own paragraph names no one
+Earlier = Callable[[object, int], Sequence]  # (a stored paragraph Doc, n) -> up to n paragraphs before it
 # How a speaker is named in "According to …": a pronoun in the object case, and the first and second
 # person as "the cited text" ("According to us" would read as the bot's own view).
 _OBJECT_CASE = {"he": "him", "she": "her", "they": "them"}
@@ -58,13 +63,14 @@ _FIRST_PERSON = frozenset({"i", "we", "you", "me", "us"})
 _MARKERS = re.compile(r"\s*\[\d+\]")  # the citation markers of a generated answer: "… 723 million yuan [1]."
 
 
-def speaker(text: str, doc=None, answer: str = "") -> str | None:
+def speaker(text: str, doc=None, answer: str = "", earlier: Sequence = ()) -> str | None:
     """The speaker phrase of a sentence that reports an opinion or a statement, else None.
 
     `doc` is the sentence parsed by spaCy (a Doc or a Span; without it the text is only tokenized).
     `answer`, when given, is the part of the sentence an answer was taken from: when it lies in the
     speaker's own words ("Who believes …?" answered "Mayor Ruiz"), the answer is about the speaker,
-    not what they said, and None is returned.
+    not what they said, and None is returned. `earlier`: the paragraphs before the sentence's own
+    (spaCy Docs, nearest first), where a "he"/"she" is looked for when its paragraph names no one.
 
     >>> speaker("According to the harbour office, the ferry sails at 9.")
     'the harbour office'
@@ -79,31 +85,41 @@ def speaker(text: str, doc=None, answer: str = "") -> str | None:
         return None
     phrase, whole, head = found
     if head is not None and head.lower_ in PERSONAL:
-        phrase = antecedent(head) or phrase
+        phrase = antecedent(head, earlier) or phrase
     if answer and (_norm(answer) in _norm(whole) or _norm(answer) in _norm(phrase)):
         return None
     return phrase or None
 
 
-def antecedent(pronoun) -> str | None:
+def antecedent(pronoun, earlier: Sequence = ()) -> str | None:
     """The person a "he"/"she" token stands for: the nearest one named before it in its Doc (the
-    paragraph, for a stored parse), a subject preferred; None when no one is.
+    paragraph, for a stored parse), a subject preferred; when it names no one, the nearest of the
+    `earlier` paragraphs (Docs, nearest first) that does; None when none does.
 
     Named: a PERSON entity, or a proper-noun subject that is no entity (of another kind: a place, an
     organisation). A subject is named with its titles ("Mayor Ana Ruiz"), as `speaker` names it."""
+    for doc, end in [(pronoun.doc, pronoun.i), *((d, len(d)) for d in earlier)]:
+        named = _named_before(doc, end)
+        if named:
+            return named
+    return None
+
+
+def _named_before(doc, end: int) -> str | None:
+    """The person named last in doc[:end], a subject preferred (see `antecedent`)."""
     named = []  # (is a subject, where it ends, how it is named)
-    for ent in pronoun.doc.ents:
-        if ent.label_ == "PERSON" and ent.end <= pronoun.i:
+    for ent in doc.ents:
+        if ent.label_ == "PERSON" and ent.end <= end:
             subject = ent.root.dep_ in SUBJECTS
             named.append((subject, ent.end, _phrase(ent.root) if subject else ent.text))
-    for token in pronoun.doc[: pronoun.i]:
+    for token in doc[:end]:
         if token.dep_ in SUBJECTS and token.pos_ == "PROPN" and not token.ent_type_:
             named.append((True, token.i + 1, _phrase(token)))
     subjects = [n for n in named if n[0]] or named
     return max(subjects, key=lambda n: n[1])[2] if subjects else None
 
 
-def answer_speaker(text: str, short_answer: str, sentences: list) -> str:
+def answer_speaker(text: str, short_answer: str, sentences: list, earlier: Earlier | None = None) -> str:
     """Who the sentence behind an answer reports, or "" when the answer is stated as fact.
 
     `text` and `short_answer` are the answer's ("12 euros. According to …" and "12 euros");
@@ -111,6 +127,9 @@ def answer_speaker(text: str, short_answer: str, sentences: list) -> str:
     finds its person in the paragraph). The first that holds the answer's quote (or its short answer)
     names the speaker, unless the answer itself names them ("Who sets the fare?" -> "the harbour
     office") or is about the speaker's own phrase. Generated wording no sentence holds gets "".
+    `earlier(paragraph, n)` gives up to n paragraphs before a stored paragraph, nearest first
+    (qa.ingest.analysis.SentenceIndex.paragraphs_before): a "she" whose own paragraph names no one
+    is looked for in the LOOK_BACK paragraphs before it.
     """
     text = _MARKERS.sub("", text)  # a generated answer's "[1]" is no part of any line
     lead = short_answer or text
@@ -118,7 +137,8 @@ def answer_speaker(text: str, short_answer: str, sentences: list) -> str:
     for holds in (quote, lead):
         sentence = next((s for s in sentences if _contains(s.text, holds)), None)
         if sentence is not None:
-            who = speaker(sentence.text, sentence, answer=lead)
+            before = earlier(sentence.doc, LOOK_BACK) if earlier is not None else ()
+            who = speaker(sentence.text, sentence, answer=lead, earlier=before)
             return who if who and not _contains(lead, who) else ""
     return ""
 

@@ -246,7 +246,8 @@ class Pipeline:
         else:
             timings["generate"] = 0.0
         citations = cite(list(draft.units), context.lines, self.page_of)
-        who = answer_speaker(draft.text, draft.short_answer, [_sentence(self.parsed(u)) for u in draft.units])
+        sentences = [_sentence(self.parsed(u)) for u in draft.units]
+        who = answer_speaker(draft.text, draft.short_answer, sentences, self.sentences.paragraphs_before)
         yield self._final(
             question,
             query,
