@@ -109,6 +109,10 @@ class Answer:
     # blend of question-term coverage and meaning (qa/answer/support.py). Below
     # Settings.min_support the pipeline abstains. None where nothing was scored.
     support: float | None = None
+    # Who the sentence the answer is taken from reports, as the text names them ("Mayor Ana Ruiz",
+    # "the harbour office"; qa/answer/attribution.py): the answer is their opinion or statement, and
+    # is shown "According to …". "" when the answer is stated as fact, and for abstentions.
+    speaker: str = ""
 
     def to_dict(self, id: str | None = None) -> dict:
         """The JSON shape of `qa ask --json`."""
@@ -117,6 +121,7 @@ class Answer:
             question=self.question,
             answer=self.text,
             short_answer=self.short_answer,
+            speaker=self.speaker,
             support=None if self.support is None else round(self.support, 4),
             abstained=self.abstained,
             citations=[c.to_dict() for c in self.citations],

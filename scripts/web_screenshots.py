@@ -53,7 +53,7 @@ def shoot(browser, url: str, out: Path, run: Path) -> None:
     browser.find_element(By.CSS_SELECTOR, "#upload input[type=file]").send_keys(str(note))
     wait(browser, 120).until(lambda d: "Added" in d.find_element(By.ID, "upload-status").text)
     ask(browser, "What was Jiangxi's 2020 recovered fund amount?")
-    ask(browser, "Which provinces have established long-term care insurance systems?")
+    ask(browser, "What is the 2023 financing standard for residents' medical insurance?")
     _open_last_citation(browser)
     browser.execute_script("window.scrollTo(0, 0)")
     browser.save_screenshot(str(out / "chat-desktop.png"))

@@ -105,3 +105,17 @@ def test_the_parse_round_trips_through_docbin_bytes(nlp):
     ]
     span = index.span("r.txt", 21, 32)
     assert span is not None and span.text == "Second one."
+
+
+def test_the_paragraphs_before_a_paragraph_nearest_first(nlp):
+    text = "Harbour notes\n\nThe pier is old. It leans.\n\nThe ferry is late.\n\nThe tide is high.\n"
+    index = SentenceIndex(parse_paragraphs(doc_of(text), nlp))
+    paragraphs = list(dict.fromkeys(s.span.doc for s in index.within("d.txt", 0, len(text))))
+    last = paragraphs[-1]
+    assert [d.text for d in index.paragraphs_before(last, 2)] == [
+        "The ferry is late.",
+        "The pier is old. It leans.",
+    ]
+    assert [d.text for d in index.paragraphs_before(last, 9)][-1] == "Harbour notes"
+    assert index.paragraphs_before(paragraphs[0], 3) == []  # the first paragraph has none
+    assert index.paragraphs_before(nlp("Not a stored paragraph."), 3) == []

@@ -111,6 +111,18 @@ def test_ask_builds_a_short_index_saying_so_and_refuses_a_long_one(
     assert f"run `qa index --docs {fake_settings.docs_dir} --index {fake_settings.index_dir}`" in err
 
 
+def test_an_opinion_is_printed_as_its_speakers_in_text_and_json(fake_settings, fake_models, capsys):
+    (fake_settings.docs_dir / "pier.md").write_text(
+        "# Pier notes\n\nCaptain Mira Holt believes that the old Vell pier will close in 2031.\n"
+    )
+    question = "When will the old Vell pier close?"
+    assert main(["ask", question, *_fake_flags(fake_settings)]) == 0
+    assert capsys.readouterr().out.startswith("According to Captain Mira Holt: 2031. Captain Mira Holt")
+    assert main(["ask", "--json", question, *_fake_flags(fake_settings)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["speaker"] == "Captain Mira Holt" and out["answer"].startswith("2031. Captain")
+
+
 def test_a_bad_question_builds_nothing(fake_settings, fake_models, capsys):
     assert main(["ask", "  ", *_fake_flags(fake_settings)]) == 1
     assert main(["search", "?!", *_fake_flags(fake_settings)]) == 1

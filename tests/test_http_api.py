@@ -119,7 +119,8 @@ def test_the_openapi_schema_documents_both_endpoints(http):
     components = schema["components"]["schemas"]
     assert {"question", "history"} <= set(components["AskRequest"]["properties"])
     assert {"query", "k"} <= set(components["SearchRequest"]["properties"])
-    assert {"answer", "abstained", "citations", "passages"} <= set(components["AskResponse"]["properties"])
+    answer_fields = {"answer", "short_answer", "speaker", "abstained", "citations", "passages"}
+    assert answer_fields <= set(components["AskResponse"]["properties"])
     ask = schema["paths"]["/api/ask"]["post"]["responses"]
     assert {"200", "400", "422"} <= set(ask)
 
@@ -244,6 +245,34 @@ def test_the_streaming_endpoint_streams_generator_tokens(tmp_path, docs_copy):
     tokens = [data["text"] for kind, data in events if kind == "token"]
     assert len(tokens) > 1 and "723 million" in "".join(tokens)
     assert events[-1][0] == "answer"
+
+
+def test_an_answer_that_is_someones_statement_names_them_in_both_ask_endpoints(tmp_path):
+    from qa.app.http_api import start_in_thread
+    from qa.app.server import build_server
+    from tests.conftest import FakeGenerator, fake_pipeline
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "ferry.md").write_text(
+        "# Ferry notes\n\nThe harbour of Orvik has two piers. "
+        "According to the harbour office, the night ferry to Lund costs 12 euros.\n"
+    )
+    pipeline = fake_pipeline(
+        fake_settings_for(tmp_path, docs), FakeGenerator("The night ferry to Lund costs 12 euros [1].")
+    )
+    port = free_port()
+    server = start_in_thread(build_server(pipeline, None, port), "127.0.0.1", port)
+    question = {"question": "How much is the night ferry to Lund?"}
+    try:
+        out = httpx.post(f"http://127.0.0.1:{port}/api/ask", json=question, timeout=60).json()
+        streamed = httpx.post(f"http://127.0.0.1:{port}/api/ask/stream", json=question, timeout=60)
+    finally:
+        server.should_exit = True
+    assert (
+        out["speaker"] == "the harbour office" and out["answer"] == "The night ferry to Lund costs 12 euros."
+    )
+    assert _events(streamed.text)[-1][1]["speaker"] == "the harbour office"
 
 
 def test_health_says_ready_with_what_is_loaded(http, pipeline):

@@ -1,6 +1,7 @@
 """The chat page in headless Chromium at desktop (1280x900) and phone (390x844) sizes, model-free:
 clearing resets follow-ups, a citation opens its line, an added file is answered from and cited,
-the page serves and shows progress while starting, and the answer is in view on a phone."""
+the page serves and shows progress while starting, the answer is in view on a phone, no icon or
+label covers the messages, and the expected controls work."""
 
 from __future__ import annotations
 
@@ -25,10 +26,12 @@ from tests.web_page import (
     bot_messages,
     chat_idle,
     click_when_free,
+    covered_text,
     lagging_event_stream,
     last_answer_in_view,
     open_page,
     question_box,
+    scroll_chat,
     set_size,
     stream_delivered,
     text_of,
@@ -127,6 +130,19 @@ def test_the_answer_is_in_view_after_it_comes(make_pipeline, browser, size):
         for question in (JIANGXI, "What is the 2023 financing standard for residents' medical insurance?"):
             ask(browser, question)
             wait(browser, 10).until(last_answer_in_view)
+            assert not covered_text(browser)  # no icon or label over the messages
+
+
+@SIZES
+def test_no_control_or_label_covers_the_messages_when_the_chat_scrolls(make_pipeline, browser, size):
+    with running_app(make_pipeline()) as url:
+        open_page(browser, url, size)
+        ask(browser, JIANGXI)
+        ask(browser, "Which provinces have established long-term care insurance systems?")
+        for top in (0, 120, 10_000):  # the first messages, part-way, the end
+            scroll_chat(browser, top)
+            time.sleep(0.3)
+            assert not covered_text(browser), f"scrolled to {top}"
 
 
 @contextlib.contextmanager
@@ -225,6 +241,7 @@ def test_the_expected_controls_examples_stop_regenerate_theme_and_no_share(make_
     generator = SlowStreamGenerator("Jiangxi recovered 723 million yuan in 2020 [1].")
     with running_app(make_pipeline(generator=generator)) as url:
         open_page(browser, url, size)
+        assert not browser.find_element(By.ID, "ask").is_enabled()  # nothing typed: nothing to send
         assert not browser.find_elements(By.CSS_SELECTOR, "#chat button[aria-label='Share']")
         example = browser.find_element(By.XPATH, f'//*[@id="chat"]//*[normalize-space(text())="{JIANGXI}"]')
         assert browser.execute_script(

@@ -187,3 +187,51 @@ def stream_delivered(browser) -> bool:
     """Whether the page has had an event stream and every one has delivered its end (see
     `lagging_event_stream`)."""
     return browser.execute_script("return window.qaOpenStreams === 0")
+
+
+# The element the chat's messages scroll in.
+_SCROLLER = """[...document.querySelectorAll("#chat *")].find(
+  (e) => e.scrollHeight > e.clientHeight + 1 && getComputedStyle(e).overflowY !== "visible"
+)"""
+
+
+def covered_text(browser) -> list[str]:
+    """Chat controls or labels drawn over message text: each as "<control> over '<words>'" (none
+    when the layout is right). Text is counted where it shows, inside the chat's scrolled area; a
+    control is a visible button or label in the chat (the trash strip, copy and retry icons)."""
+    return browser.execute_script(
+        """
+        const chat = document.querySelector("#chat");
+        const scroller = (CHAT_SCROLLER) || chat;
+        const view = scroller.getBoundingClientRect();
+        const texts = [];
+        const walker = document.createTreeWalker(scroller, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          if (!node.textContent.trim() || node.parentElement.closest("button, label")) continue;
+          const range = document.createRange();
+          range.selectNodeContents(node);
+          for (const r of range.getClientRects()) {
+            const top = Math.max(r.top, view.top), bottom = Math.min(r.bottom, view.bottom);
+            const words = node.textContent.trim();
+            if (bottom - top > 2 && r.width > 2) texts.push([r.left, top, r.right, bottom, words]);
+          }
+        }
+        const found = [];
+        for (const control of chat.querySelectorAll("button, label, [data-testid='block-label']")) {
+          const c = control.getBoundingClientRect();
+          if (!c.width || !c.height || getComputedStyle(control).visibility === "hidden") continue;
+          for (const [left, top, right, bottom, words] of texts) {
+            if (c.left < right - 1 && left < c.right - 1 && c.top < bottom - 1 && top < c.bottom - 1) {
+              const name = control.getAttribute("aria-label") || control.tagName.toLowerCase();
+              found.push(`${name} over '${words.slice(0, 40)}'`);
+            }
+          }
+        }
+        return found;
+        """.replace("CHAT_SCROLLER", _SCROLLER)
+    )
+
+
+def scroll_chat(browser, top: int) -> None:
+    """Scroll the chat's messages to `top` pixels (past the end: to the end)."""
+    browser.execute_script(f"const s = {_SCROLLER}; if (s) s.scrollTop = arguments[0];", top)

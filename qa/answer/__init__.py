@@ -13,7 +13,8 @@
 - ``strategies``: ways of answering from the quoted lines (``extractive`` span, ``short_answer``,
   the trained ``reader``); ``compound``: two-part questions.
 - ``citing``: the citations of an answer and the words of an abstention; ``attribution``: who an
-  answering sentence reports (the chat shows "According to X").
+  answering sentence reports, a "he"/"she" found back in its paragraph (``Answer.speaker``; the chat
+  and ``qa ask`` show "According to X").
 - ``prompting``: the generator's prompts; ``conversation``: follow-ups rewritten with the history;
   ``writing_systems``: the scripts (Latin, Han, ...) of a question and of the corpus.
 """

@@ -9,6 +9,7 @@ import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
+from qa.answer.attribution import answer_speaker
 from qa.answer.citing import abstain_text, citation, cite
 from qa.answer.compound import resolve, split_question
 from qa.answer.conversation import standalone
@@ -246,8 +247,19 @@ class Pipeline:
         else:
             timings["generate"] = 0.0
         citations = cite(list(draft.units), context.lines, self.page_of)
+        sentences = [_sentence(self.parsed(u)) for u in draft.units]
+        who = answer_speaker(draft.text, draft.short_answer, sentences, self.sentences.paragraphs_before)
         yield self._final(
-            question, query, hits, timings, draft.text, citations, draft.method, draft.short_answer, score
+            question,
+            query,
+            hits,
+            timings,
+            draft.text,
+            citations,
+            draft.method,
+            draft.short_answer,
+            score,
+            who,
         )
 
     def _context(self, query: str, hits: list[Hit]) -> Context:
@@ -360,7 +372,9 @@ class Pipeline:
         )
 
     @staticmethod
-    def _final(question, query, hits, timings, text, citations, method, short="", support=None) -> Event:
+    def _final(
+        question, query, hits, timings, text, citations, method, short="", support=None, speaker=""
+    ) -> Event:
         answer = Answer(
             question=question,
             text=text,
@@ -372,9 +386,19 @@ class Pipeline:
             method=method,
             short_answer=short,
             support=support,
+            speaker=speaker,
         )
         return Event("answer", text, answer)
 
 
 def ms(since: float) -> float:
     return (time.perf_counter() - since) * 1000
+
+
+def _sentence(span):
+    """The whole sentence a unit (a sentence or a clause) is part of: a clause of "Mayor Ruiz believes
+    that …" does not hold its speaker."""
+    try:
+        return span.sent
+    except ValueError:  # a Doc without sentence boundaries
+        return span

@@ -17,7 +17,6 @@ from qa.app.library import Library, titles
 from qa.app.render import render_answer, render_passages
 from qa.app.stopping import StopRequests, until_stopped
 from qa.errors import QAError
-from qa.nlp import load_nlp
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ def chat_handler(source: Pipeline | Library, stops: StopRequests | None = None):
                     yield chat, history, gr.update(), ""
                 else:
                     answered, answer = True, event.answer
-                    shown = render_answer(answer, titles(pipeline.retriever.store), language(pipeline))
+                    shown = render_answer(answer, titles(pipeline.retriever.store))
                     chat[-1] = {"role": "assistant", "content": shown}
                     history.append(
                         [answer.standalone_question or answer.question, answer.text, len(chat) - 2]
@@ -87,16 +86,6 @@ def chat_handler(source: Pipeline | Library, stops: StopRequests | None = None):
             stops.forget(token)
 
     return respond
-
-
-def language(pipeline: Pipeline):
-    """The spaCy pipeline the answers were analysed with (loaded once per process), which shows who
-    an answer's sentence reports; None, and answers shown unattributed, if it cannot be loaded."""
-    try:
-        return load_nlp(pipeline.settings.language_model)
-    except QAError as e:
-        log.warning("answers are shown without their speakers: %s", e)
-        return None
 
 
 def retry_handler(respond):

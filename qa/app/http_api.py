@@ -117,6 +117,11 @@ class AskResponse(BaseModel):
     question: str
     answer: str
     short_answer: str = Field("", description="the phrase that answers; empty if the sentence is the answer")
+    speaker: str = Field(
+        "",
+        description="who the answering sentence reports (the answer is their opinion or words, "
+        'shown "According to …"); empty when the answer is stated as fact',
+    )
     support: float | None = Field(None, description="how well the evidence supports answering, 0 to 1")
     abstained: bool
     citations: list[Citation]

@@ -20,6 +20,10 @@ CSS = """
 /* the chat's trash icon gets its own strip instead of floating over the messages */
 #chat .top-panel { position: static !important; display: flex; justify-content: flex-end;
   width: 100%; box-sizing: border-box; }
+/* Gradio's scroll-to-end arrow floated over the messages (over the words of a question on a phone)
+   whenever the chat was not at its end, which is the case after every long answer, since the page
+   shows an answer's top: the chat scrolls by hand instead */
+#chat button[aria-label='Scroll down'] { display: none !important; }
 #chat a[href^="#cite="] { cursor: pointer; text-decoration: underline dotted; }
 #count { font-size: 0.8em; opacity: 0.75; margin-top: -6px; }
 #count .qa-over { color: #c0392b; opacity: 1; font-weight: 600; }

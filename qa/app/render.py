@@ -3,7 +3,8 @@ escaped here, so nothing in an article can run in the page.
 
 Citations are links "#cite=<file>:<line>"; the page's script (page_assets.py) turns a click on one
 into a request for the lines around it, shown by `render_source`. An answer taken from someone's
-reported opinion or words is shown as theirs ("According to …:"), never as the bot's own.
+reported opinion or words is shown as theirs ("According to …:", from `Answer.speaker`), never
+as the bot's own.
 """
 
 from __future__ import annotations
@@ -12,23 +13,21 @@ import html
 import re
 from urllib.parse import quote
 
-from qa.answer.attribution import speaker
+from qa.answer.attribution import according_to
 from qa.records import Answer, Citation
 
 BAR = 5  # blocks of a passage's relevance bar
-_MARKERS = re.compile(r"\s*\[\d+\]")  # the citation markers of a generated answer: "… 723 million yuan [1]."
 
 
-def render_answer(answer: Answer, titles: dict[str, str] | None = None, nlp=None) -> str:
+def render_answer(answer: Answer, titles: dict[str, str] | None = None) -> str:
     """Markdown of an answer: the short answer first when there is one, then each cited line once
     (never a sentence the answer already gave), each with a link to open it in its document.
 
-    With `nlp` (a spaCy pipeline), an answer taken from a sentence that reports someone's opinion or
-    words is shown as theirs: "According to Mayor Ruiz: **40 million euros**" (`answer_speaker`)."""
+    An answer taken from a sentence that reports someone's opinion or words (`Answer.speaker`) is
+    shown as theirs: "According to Mayor Ruiz: **40 million euros**"."""
     titles = titles or {}
     cited = _unique(answer.citations)
-    who = answer_speaker(answer, nlp) if nlp is not None else None
-    lead = f"According to {_escape(_named(who))}: " if who else ""
+    lead = f"{_escape(according_to(answer.speaker))}: " if answer.speaker else ""
     if answer.short_answer:
         parts = [f"{lead}**{_escape(answer.short_answer)}**"]
         # the text leads with the short answer, then its quote: show the quote once, as a cited line
@@ -44,55 +43,6 @@ def render_answer(answer: Answer, titles: dict[str, str] | None = None, nlp=None
         else:
             parts.append(f"— {link}")
     return "\n\n".join(parts)
-
-
-def answer_speaker(answer: Answer, nlp) -> str | None:
-    """Who the sentence behind an answer reports, when the answer (its short answer, or its text) is
-    taken from a sentence of the cited lines that reports someone's opinion or words, and does not
-    name them itself; None otherwise (an abstention, generated wording no cited sentence holds).
-
-    `nlp` parses the cited lines (consecutive lines joined, so a sentence across lines is whole):
-    with spaCy's blank pipeline only "According to X, …" is found."""
-    if answer.abstained:
-        return None
-    text = _MARKERS.sub("", answer.text)  # a generated answer's "[1]" is no part of any line
-    lead = answer.short_answer or text
-    quote = text.removeprefix(f"{answer.short_answer}. ") if answer.short_answer else text
-    for passage in _passages(_unique(answer.citations)):
-        if not (_contains(passage, quote) or _contains(passage, lead)):
-            continue
-        sentences = list(nlp(passage).sents)
-        sentence = next((s for s in sentences if _contains(s.text, quote)), None) or next(
-            (s for s in sentences if _contains(s.text, lead)), None
-        )
-        if sentence is None:
-            continue
-        who = speaker(sentence.text, sentence, answer=lead)
-        return who if who and not _contains(lead, who) else None
-    return None
-
-
-def _passages(cited: list[Citation]) -> list[str]:
-    """The cited lines, consecutive lines of a file joined into one text (in line order)."""
-    runs: list[list[Citation]] = []
-    for c in sorted(cited, key=lambda c: (c.file, c.line)):
-        if runs and runs[-1][-1].file == c.file and runs[-1][-1].line + 1 == c.line:
-            runs[-1].append(c)
-        else:
-            runs.append([c])
-    return [" ".join(c.text.strip() for c in run) for run in runs]
-
-
-# A pronoun speaker said in the sentence's own person: "he believes" -> "According to him".
-_OBJECT_CASE = {"he": "him", "she": "her", "they": "them"}
-_FIRST_PERSON = {"i", "we", "you"}  # "According to us" would read as the bot's own view
-
-
-def _named(who: str) -> str:
-    low = who.lower()
-    if low in _FIRST_PERSON:
-        return "the cited text"
-    return _OBJECT_CASE.get(low, who)
 
 
 def _unique(citations: tuple[Citation, ...]) -> list[Citation]:

@@ -7,6 +7,7 @@ import json
 import re
 import sys
 
+from qa.answer.attribution import according_to
 from qa.errors import InputError
 from qa.inputs import printable
 
@@ -39,7 +40,10 @@ def to_json(obj, indent: int | None = None) -> str:
 
 
 def format_answer(answer) -> str:
-    lines = [answer.text]
+    """The answer, "According to X: " before it when it is someone's opinion or words (as the chat
+    page shows it), then each cited line."""
+    lead = f"{according_to(answer.speaker)}: " if answer.speaker else ""
+    lines = [lead + answer.text]
     for c in answer.citations:
         lines.append(f"  [{c.location}] {c.text}")
     return "\n".join(lines)

@@ -235,6 +235,21 @@ class SentenceIndex:
         base = doc.user_data["start"]
         return doc.char_span(start - base, end - base, alignment_mode="expand")
 
+    def paragraphs_before(self, paragraph, count: int) -> list:
+        """Up to `count` stored paragraphs (Docs) of the same file before `paragraph`, nearest first;
+        none for a Doc that is not a stored paragraph."""
+        data = paragraph.user_data
+        if "file" not in data:
+            return []
+        out: list = []
+        for s in reversed(self.within(data["file"], 0, data["start"])):
+            doc = s.span.doc
+            if doc is not paragraph and (not out or doc is not out[-1]):
+                out.append(doc)
+                if len(out) == count:
+                    break
+        return out
+
     def line_of(self, sentence: Sentence, offset: int) -> int:
         """The line of a file offset inside `sentence`."""
         data = sentence.span.doc.user_data
