@@ -19,10 +19,11 @@ from pathlib import Path
 
 from qa.answer.logistic import Logistic, load_weights
 from qa.answer.question import QuestionAnalysis
+from qa.answer.short_answer import short_answer
 
 WEIGHTS = Path(__file__).with_name("reader_weights.json")
 # set by evals/train_reader.py when it writes the weights
-WEIGHTS_SHA256 = "73fc75cf6a2476846d8b7561ba1477c93e0f8e5aac1d3fa30a79f1d0d663a775"
+WEIGHTS_SHA256 = "18e89e50e272583a474db8419954343ce7742d839a9344f2a9f76edb577fcf47"
 MAX_PHRASE_TOKENS = 12
 MIN_PROBABILITY = 0.0  # chosen on the training pool's held-out fold (evals/train_reader.py)
 _ROLES = frozenset(
@@ -46,9 +47,13 @@ class Candidate:
 
 def candidates(question: QuestionAnalysis, sentence) -> list[Candidate]:
     """Every entity, noun chunk and short constituent of a parsed sentence (a spaCy Span), with
-    its features; phrases made only of the question's own words are left out."""
+    its features. A question that wants a type of entity (a date, an amount, a person) has only
+    the entities of that type as candidates where the sentence has any."""
     spans = _spans(sentence)
+    typed = {k: v for k, v in spans.items() if v.startswith("ENT:") and v[4:] in question.labels}
+    spans = typed or spans
     matched = [t.i for t in sentence if _asked(t, question)]
+    rules = short_answer(question, sentence)  # the rules' choice is a feature: learn where it is wrong
     base = sentence.start_char
     out = []
     for (start, end), kind in sorted(spans.items()):
@@ -57,6 +62,9 @@ def candidates(question: QuestionAnalysis, sentence) -> list[Candidate]:
         if not words or len(span) > MAX_PHRASE_TOKENS:
             continue
         features = _features(question, span, kind, words, matched, sentence)
+        text = _text(span.text)
+        features["rules_pick"] = float(bool(rules) and text == rules)
+        features["rules_overlap"] = float(bool(rules) and (text in rules or rules in text))
         out.append(Candidate(span.start_char - base, span.end_char - base, span.text, features))
     return out
 
@@ -72,6 +80,9 @@ def _spans(sentence) -> dict[tuple[int, int], str]:
         for chunk in doc.noun_chunks:
             if chunk.start in inside and chunk.end in inside and chunk.root.pos_ != "PRON":
                 spans.setdefault(_trimmed(doc, chunk.start, chunk.end), "NP")
+                end = _with_of(chunk)
+                if end in inside:
+                    spans.setdefault(_trimmed(doc, chunk.start, end), "NP+of")
         for token in sentence:
             if token.is_punct or token.pos_ in ("DET", "ADP", "CCONJ", "AUX", "PRON", "PART"):
                 continue
@@ -79,6 +90,17 @@ def _spans(sentence) -> dict[tuple[int, int], str]:
             if start in inside and end in inside and end - start <= MAX_PHRASE_TOKENS:
                 spans.setdefault(_trimmed(doc, start, end), "TREE")
     return {k: v for k, v in spans.items() if k[0] < k[1]}
+
+
+def _with_of(chunk) -> int:
+    """Where a noun chunk ends with its "of" phrase: "analysis of algorithms", not "analysis"."""
+    doc = chunk.doc
+    after = doc[chunk.end] if chunk.end < len(doc) else None
+    if after is not None and after.lower_ == "of" and after.head == chunk.root:
+        objects = [t for t in after.children if t.dep_ == "pobj"]
+        if objects:
+            return objects[0].right_edge.i + 1
+    return chunk.end
 
 
 def _trimmed(doc, start: int, end: int) -> tuple[int, int]:
