@@ -7,7 +7,6 @@ import pytest
 from qa.answer import reader
 from qa.answer.logistic import fit_listwise
 from qa.answer.question import analyse_question
-from qa.errors import ModelError
 from qa.nlp import load_nlp
 
 
@@ -37,19 +36,6 @@ def test_best_is_a_softmax_over_the_candidates():
     assert best.text == "b"
     assert probability == pytest.approx(1 / (1 + math.exp(-1)))
     assert model.best([]) is None
-
-
-def test_damaged_reader_weights_are_refused(tmp_path):
-    bad = tmp_path / "reader.json"
-    bad.write_text('{"weights": {}, "mean": {}, "scale": {}}')
-    with pytest.raises(ModelError, match="checksum"):
-        reader.load_reader(str(bad), sha256="0" * 64)
-    with pytest.raises(ModelError, match="missing"):
-        reader.load_reader(str(tmp_path / "none.json"))
-
-
-def test_the_packaged_weights_load():
-    assert reader.load_reader().weights
 
 
 @pytest.mark.model

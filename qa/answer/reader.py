@@ -19,7 +19,7 @@ from pathlib import Path
 
 from qa.answer.logistic import Logistic, load_weights
 from qa.answer.question import QuestionAnalysis
-from qa.answer.short_answer import short_answer
+from qa.answer.short_answer import of_phrase_end, short_answer
 
 WEIGHTS = Path(__file__).with_name("reader_weights.json")
 # set by evals/train_reader.py when it writes the weights
@@ -80,7 +80,7 @@ def _spans(sentence) -> dict[tuple[int, int], str]:
         for chunk in doc.noun_chunks:
             if chunk.start in inside and chunk.end in inside and chunk.root.pos_ != "PRON":
                 spans.setdefault(_trimmed(doc, chunk.start, chunk.end), "NP")
-                end = _with_of(chunk)
+                end = of_phrase_end(chunk)
                 if end in inside:
                     spans.setdefault(_trimmed(doc, chunk.start, end), "NP+of")
         for token in sentence:
@@ -90,17 +90,6 @@ def _spans(sentence) -> dict[tuple[int, int], str]:
             if start in inside and end in inside and end - start <= MAX_PHRASE_TOKENS:
                 spans.setdefault(_trimmed(doc, start, end), "TREE")
     return {k: v for k, v in spans.items() if k[0] < k[1]}
-
-
-def _with_of(chunk) -> int:
-    """Where a noun chunk ends with its "of" phrase: "analysis of algorithms", not "analysis"."""
-    doc = chunk.doc
-    after = doc[chunk.end] if chunk.end < len(doc) else None
-    if after is not None and after.lower_ == "of" and after.head == chunk.root:
-        objects = [t for t in after.children if t.dep_ == "pobj"]
-        if objects:
-            return objects[0].right_edge.i + 1
-    return chunk.end
 
 
 def _trimmed(doc, start: int, end: int) -> tuple[int, int]:

@@ -81,13 +81,19 @@ def pick(
 
 def _with_of(chunk, base: int) -> Phrase:
     """A noun chunk with its "of" phrase: "analysis of algorithms", not "analysis"."""
-    end = chunk.end_char
-    after = chunk.doc[chunk.end] if chunk.end < len(chunk.doc) else None
+    end = chunk.doc[of_phrase_end(chunk) - 1]
+    return Phrase(chunk.start_char - base, max(chunk.end_char, end.idx + len(end)) - base)
+
+
+def of_phrase_end(chunk) -> int:
+    """The token offset where a noun chunk ends with its "of" phrase, if it has one."""
+    doc = chunk.doc
+    after = doc[chunk.end] if chunk.end < len(doc) else None
     if after is not None and after.lower_ == "of" and after.head == chunk.root:
         objects = [t for t in after.children if t.dep_ == "pobj"]
         if objects:
-            end = max(end, objects[0].right_edge.idx + len(objects[0].right_edge))
-    return Phrase(chunk.start_char - base, end - base)
+            return max(chunk.end, objects[0].right_edge.i + 1)
+    return chunk.end
 
 
 def _adds(question: QuestionAnalysis, phrase: str) -> bool:
