@@ -294,7 +294,7 @@ def test_how_many_prefers_the_unit_that_counts_the_asked_noun():
 
 
 def test_a_clause_about_the_opposite_of_the_asked_thing_does_not_answer():
-    from qa.answer.verify import question_terms, unit_mismatch
+    from qa.answer.mismatch import question_terms, unit_mismatch
 
     terms = question_terms("What was Shanxi's settlement rate for outpatient treatment?", frozenset())
     inpatient = "The settlement rate of inpatient treatment in Shanxi reached 87%"
@@ -327,7 +327,7 @@ def test_a_span_that_only_repeats_the_question_is_not_an_answer():
 
 
 def test_a_unit_saying_it_takes_its_subject_from_the_line_before():
-    from qa.answer.verify import question_terms, unit_mismatch
+    from qa.answer.mismatch import question_terms, unit_mismatch
 
     terms = question_terms("When were Jiangxi's Implementation Opinions officially issued?", frozenset())
     unit = "On January 21, 2021, it will be officially issued in the name of the Jiangxi Government."
@@ -346,7 +346,7 @@ def test_a_unit_saying_it_takes_its_subject_from_the_line_before():
     ],
 )
 def test_a_unit_about_he_or_the_conference_takes_its_names_from_the_line_before(unit):
-    from qa.answer.verify import question_terms, unit_mismatch
+    from qa.answer.mismatch import question_terms, unit_mismatch
 
     terms = question_terms("What did Wang Zhenyao say at the Healthy China Forum?", frozenset())
     before = "Wang Zhenyao spoke at the 13th Healthy China Forum in Beijing."
@@ -395,7 +395,7 @@ def test_which_noun_verbs_to_asks_for_one_not_a_list():
 
 
 def test_quoted_speech_takes_its_speaker_from_the_rest_of_the_line():
-    from qa.answer.verify import question_terms, unit_mismatch
+    from qa.answer.mismatch import question_terms, unit_mismatch
 
     terms = question_terms("According to Long Guoying, what happened to enrollment in 2022?", frozenset())
     unit = 'China News Service, Beijing, March 6 (Lu Mengmeng) "Relevant data show that in 2022 it declined.'
@@ -406,7 +406,7 @@ def test_quoted_speech_takes_its_speaker_from_the_rest_of_the_line():
 
 
 def test_a_clause_cut_from_a_long_sentence_takes_its_subject_from_the_line():
-    from qa.answer.verify import question_terms, unit_mismatch
+    from qa.answer.mismatch import question_terms, unit_mismatch
 
     question = "Which clauses may be exempted under Jiangxi's Implementation Opinions?"
     terms = question_terms(question, frozenset())

@@ -7,20 +7,20 @@ every capitalised name in it occurs on a cited line, and most of its words do.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable
+from collections.abc import Container
 from dataclasses import dataclass
 
 from qa.answer.arithmetic import explain, figures, is_number, value
-from qa.answer.evidence import YEAR, Evidence, acronyms, key_terms, paragraph_of
+from qa.answer.evidence import Evidence, key_terms, paragraph_of
 from qa.answer.extractive import (
     REPORTING,
     answer_kind,
     counts_asked_noun,
     has_percentage,
-    leaves_quote_open,
     new_answer_tokens,
     wants_percentage,
 )
+from qa.answer.mismatch import question_terms, unit_mismatch
 from qa.retrieval.lexical import tokenize
 
 _CITE = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -133,181 +133,6 @@ def derive(text: str, evidence: list[Evidence], line_text: dict[tuple[str, int],
     if not supports(_NUMBER.sub(" ", text), support):  # the rest of the claim must still be on the lines
         return None
     return Claim(f"{text.rstrip('.')} (derived: {a} {op} {b} = {number}).", sources)
-
-
-def unit_mismatch(
-    terms: dict[str, set[str]],
-    unit: str,
-    line: str,
-    document: frozenset[str] = frozenset(),
-    generic: frozenset[str] = frozenset(),
-    previous: str = "",
-    vocabulary: Container[str] = frozenset(),
-) -> set[str]:
-    """Question terms that this evidence unit contradicts or lacks.
-
-    Names and years must be in the unit itself unless the unit names none of its own;
-    then a name must be elsewhere on its line (its subject, e.g. an earlier sentence)
-    and a year must not be contradicted by other years on the line. Other numbers
-    must be on its line; when the line names nobody either (a quotation, say), a name may be
-    anywhere in its document (`document`: the tokens of its file). An acronym in the question
-    matches the initials of capitalised words ("CPC": Communist Party of China). "Jiangsu"
-    against a clause about Zhejiang, or 2030 against a sentence about 2020, is a mismatch; so is an
-    asked word whose opposite the unit states (see contrasts).
-
-    >>> q = key_terms("What did Jiangxi recover in 2030?")
-    >>> unit_mismatch(q, "In 2020, Jiangxi recovered 7 yuan.", "")
-    {'2030'}
-    """
-    unit_terms = key_terms("x " + unit)
-    unit_tokens = set(tokenize(unit))
-    missing = set()
-    line_tokens = set(tokenize(line)) | unit_tokens
-    line_years = set(YEAR.findall(line))
-    if terms["years"] - unit_tokens and (unit_terms["years"] or (line_years and terms["years"] - line_years)):
-        missing |= terms["years"] - unit_tokens
-    # Quoted speech names its speaker elsewhere on the line ('"… has declined," Long Guoying said'),
-    # and a clause cut from a long sentence at "; " ("combine the useful exploration …") its subject
-    if (
-        unit_terms["names"]
-        and not is_quoted_speech(unit)
-        and not unit[:1].islower()
-        and not points_back(unit)
-    ):
-        names = terms["names"] - unit_tokens - acronyms(unit)
-        scope = unit_tokens
-    else:
-        names = terms["names"] - line_tokens - acronyms(line)
-        scope = line_tokens
-        if not names_somebody(line, generic):
-            names -= document
-            scope = scope | document
-    if previous and _POINTS_BACK.search(" ".join(unit.split()[:POINTING_WORDS])):
-        names -= set(tokenize(previous)) | acronyms(previous)
-    # A name the corpus never uses is a misspelling or another form of one it does ("Shirly",
-    # "American"): it matches loosely. One it uses must be there as it is: "Shanxi" is not "Shaanxi".
-    missing |= {n for n in names if n in vocabulary or not loosely_in(n, scope)}
-    missing |= terms["numbers"] - line_tokens
-    asked_words = terms.get("words", set()) - unit_tokens  # an "outpatient" question against "inpatient"
-    missing |= {t for t in asked_words if any(contrasts(t, u) for u in unit_tokens)}
-    return missing
-
-
-_CONTRASTING = (
-    ("in", "out"),
-    ("inter", "intra"),
-    ("pre", "post"),
-    ("over", "under"),
-    ("non", ""),
-    ("un", ""),
-)
-MIN_SHARED_ENDING = 5
-
-
-def contrasts(asked: str, stated: str) -> bool:
-    """Whether two words name opposite things by their prefixes: the question asks about outpatient
-    care and the clause is about inpatient care.
-
-    >>> contrasts("outpatient", "inpatient"), contrasts("local", "nonlocal")
-    (True, True)
-    >>> contrasts("patient", "inpatient"), contrasts("insurance", "surance")
-    (False, False)
-    """
-    for a, b in _CONTRASTING:
-        for x, y in ((asked, stated), (stated, asked)):
-            if x.startswith(a) and y.startswith(b) and len(x) - len(a) >= MIN_SHARED_ENDING:
-                if x[len(a) :] == y[len(b) :]:
-                    return True
-    return False
-
-
-# "it will be issued", "he put forward", "the conference set up": who or what, the line before says
-_POINTS_BACK = re.compile(
-    r"\b(?:(?:it|this|they|these)\s+(?:will|was|were|is|are|has|have)"
-    r"|he|she|the (?:conference|forum|meeting|notice|report|document|article))\b",
-    re.I,
-)
-POINTING_WORDS = 10  # "On January 21, 2021, it will be issued": the subject comes early
-POINTING = frozenset("he she it they this these his her its their".split())
-MIN_FUZZY_CHARS = 4  # shorter names must match exactly
-_MONTHS = frozenset(
-    "january february march april may june july august september october november december".split()
-)
-
-
-def close(a: str, b: str) -> bool:
-    """Whether two tokens may be one name: equal, one a prefix of the other ("america",
-    "american"), or one edit apart when both are long enough ("shirly", "shirley").
-
-    >>> close("america", "american"), close("shirly", "shirley"), close("iran", "iraq")
-    (True, True, False)
-    """
-    if a == b:
-        return True
-    if min(len(a), len(b)) < MIN_FUZZY_CHARS:
-        return False
-    if a.startswith(b) or b.startswith(a):
-        return True
-    return min(len(a), len(b)) > MIN_FUZZY_CHARS and _one_edit(a, b)
-
-
-def _one_edit(a: str, b: str) -> bool:
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    if len(a) == len(b):
-        return a[i + 1 :] == b[i + 1 :]
-    return a[i:] == b[i + 1 :]
-
-
-def loosely_in(name: str, tokens: Container[str] | Iterable[str]) -> bool:
-    """Whether the name is among the tokens, or one close to it (see close) that starts alike.
-
-    >>> loosely_in("shirly", {"shirley", "oswego"}), loosely_in("iran", {"iraq"})
-    (True, False)
-    """
-    return name in tokens or any(close(name, t) for t in tokens if t[:1] == name[:1])
-
-
-def points_back(unit: str) -> bool:
-    """Whether a pronoun early in the unit stands for a subject named before it ("He came back in 1908").
-
-    >>> points_back("He came back to the city in 1908."), points_back("The city grew.")
-    (True, False)
-    """
-    return bool({w.strip('",.;:').lower() for w in unit.split()[:POINTING_WORDS]} & POINTING)
-
-
-def is_quoted_speech(unit: str) -> bool:
-    """Whether a unit is (part of) someone's quoted words: it opens with a quotation mark, or a
-    quotation opens in it and runs on past it.
-
-    >>> is_quoted_speech('"During the research we found it," she said.')
-    True
-    >>> is_quoted_speech('March 6 (Lu Mengmeng) "Relevant data show it has declined.')
-    True
-    >>> is_quoted_speech('Guangxi implemented the "five exemptions" reform.')
-    False
-    """
-    return unit.lstrip().startswith(('"', "\u201c")) or leaves_quote_open(unit)
-
-
-def names_somebody(text: str, generic: frozenset[str] = frozenset()) -> bool:
-    """Whether a text names a person, place or body of its own (a dateline's month does not count)."""
-    return bool(key_terms("x " + text)["names"] - generic - _MONTHS)
-
-
-def question_terms(question: str, generic: frozenset[str]) -> dict[str, set[str]]:
-    """The question's key terms (see key_terms) less the names that constrain nothing, and its other
-    words (which only a contrasting word in an evidence unit contradicts)."""
-    terms = key_terms(question)
-    terms["names"] -= generic
-    terms["words"] = set(tokenize(question)) - terms["names"] - terms["years"] - terms["numbers"]
-    return terms
 
 
 def answering_units(
