@@ -11,6 +11,7 @@ it is ("Shanxi" is not "Shaanxi").
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Container, Iterable
 
 from qa.answer.evidence import YEAR, acronyms, key_terms
@@ -26,7 +27,7 @@ def question_terms(
     given, replace the capitalised words (the gate reads them from the question's parse).
 
     >>> sorted(question_terms("What did Avon ship in 1850?", frozenset())["words"])
-    ['did', 'ship', 'what']
+    ['ship']
     """
     terms = key_terms(question)
     if names is not None:
@@ -134,12 +135,16 @@ _MONTHS = frozenset(
 
 
 def close(a: str, b: str) -> bool:
-    """Whether two tokens may be one name: equal, one a prefix of the other ("america",
-    "american"), or one edit apart when both are long enough ("shirly", "shirley").
+    """Whether two tokens may be one name: equal but for accents ("celoron", "céloron"), one a
+    prefix of the other ("america", "american"), or one edit apart when both are long enough
+    ("shirly", "shirley"; two neighbouring letters swapped count as one edit: "hamaz", "hamza").
 
     >>> close("america", "american"), close("shirly", "shirley"), close("iran", "iraq")
     (True, True, False)
+    >>> close("celeron", "céloron"), close("hamaz", "hamza"), close("hamaz", "hazam")
+    (True, True, False)
     """
+    a, b = without_accents(a), without_accents(b)
     if a == b:
         return True
     if min(len(a), len(b)) < MIN_FUZZY_CHARS:
@@ -158,8 +163,21 @@ def _one_edit(a: str, b: str) -> bool:
     while i < len(a) and a[i] == b[i]:
         i += 1
     if len(a) == len(b):
-        return a[i + 1 :] == b[i + 1 :]
+        swapped = a[i + 1 : i + 2] + a[i : i + 1] == b[i : i + 2]
+        return a[i + 1 :] == b[i + 1 :] or (swapped and a[i + 2 :] == b[i + 2 :])
     return a[i:] == b[i + 1 :]
+
+
+def without_accents(token: str) -> str:
+    """The token with its letters' accents dropped: a question typed on an English keyboard
+    writes "Celoron" for "Céloron".
+
+    >>> without_accents("céloron"), without_accents("hamza")
+    ('celoron', 'hamza')
+    """
+    if token.isascii():
+        return token
+    return "".join(c for c in unicodedata.normalize("NFKD", token) if not unicodedata.combining(c))
 
 
 def loosely_in(name: str, tokens: Container[str] | Iterable[str]) -> bool:
@@ -168,7 +186,8 @@ def loosely_in(name: str, tokens: Container[str] | Iterable[str]) -> bool:
     >>> loosely_in("shirly", {"shirley", "oswego"}), loosely_in("iran", {"iraq"})
     (True, False)
     """
-    return name in tokens or any(close(name, t) for t in tokens if t[:1] == name[:1])
+    first = without_accents(name[:1])
+    return name in tokens or any(close(name, t) for t in tokens if without_accents(t[:1]) == first)
 
 
 def points_back(unit: str) -> bool:
