@@ -1,8 +1,10 @@
 """The one contradiction check of the keyword check and the gate: names matched loosely, years, numbers."""
 
+from types import SimpleNamespace
+
 import pytest
 
-from qa.answer.mismatch import close, loosely_in, question_terms, unit_mismatch
+from qa.answer.mismatch import DATE_LABELS, close, loosely_in, question_terms, states_new, unit_mismatch
 
 
 @pytest.mark.parametrize(
@@ -32,3 +34,14 @@ def test_an_unaccented_name_against_a_sentence_about_it():
     assert unit_mismatch(terms, unit, unit) == set()
     other = "Ortega founded the guild in Seville."
     assert unit_mismatch(terms, other, other) == {"mendez"}
+
+
+def ents(*pairs):
+    return SimpleNamespace(ents=[SimpleNamespace(text=t, label_=label) for t, label in pairs])
+
+
+def test_a_new_date_entity_is_stated_but_not_one_the_question_gives():
+    assert states_new(ents(("430 BC", "DATE")), DATE_LABELS, {"plague"})
+    assert not states_new(ents(("1812", "DATE")), DATE_LABELS, {"1812", "war"})
+    assert not states_new(ents(("Athens", "GPE")), DATE_LABELS, set())
+    assert not states_new(None, DATE_LABELS, set())

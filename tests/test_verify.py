@@ -425,3 +425,19 @@ def test_an_abstention_names_no_stray_token():
     assert "1990" in abstain_reason("When did the harbour open in 1990?", [e], lines)
     stray = abstain_reason("<b>alert(7)</b> harbour?", [e], lines)
     assert stray == "they do not cover it"  # not "nothing in them matches 7"
+
+
+def test_a_when_question_is_answered_by_a_date_entity_of_the_unit_parse():
+    from types import SimpleNamespace
+
+    from qa.answer.verify import answering_units
+
+    text = "The first recorded eclipse there was seen in 763 BC by the court astronomers."
+    e = Evidence("a.txt", 1, 0, len(text), text, 0.9, 0.9, 1)
+    lines = {("a.txt", 1): text}
+    question = "When was the first recorded eclipse seen by court astronomers?"
+    assert answering_units(question, [e], lines) == []  # no year of 1900-2099 or month in its words
+    parse = SimpleNamespace(ents=[SimpleNamespace(text="763 BC", label_="DATE")])
+    assert answering_units(question, [e], lines, parse=lambda unit: parse) == [e]
+    no_date = SimpleNamespace(ents=[SimpleNamespace(text="court", label_="ORG")])
+    assert answering_units(question, [e], lines, parse=lambda unit: no_date) == []

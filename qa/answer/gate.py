@@ -19,7 +19,14 @@ from pathlib import Path
 
 from qa.answer.evidence import YEAR, Evidence, coverage
 from qa.answer.logistic import Logistic, load_weights
-from qa.answer.mismatch import loosely_in, points_back, question_terms, unit_mismatch
+from qa.answer.mismatch import (
+    FIGURE_LABELS,
+    loosely_in,
+    points_back,
+    question_terms,
+    states_new,
+    unit_mismatch,
+)
 from qa.answer.question import NAME_LABELS, QuestionAnalysis
 from qa.retrieval.lexical import tokenize
 
@@ -82,16 +89,13 @@ def contradicts(
 
 # Kinds of question only a figure answers: "how many", "how much", "what percentage"
 NUMBER_KINDS = frozenset({"count", "amount", "percent", "money", "quantity"})
-_FIGURE_LABELS = frozenset({"CARDINAL", "MONEY", "QUANTITY", "PERCENT"})
 
 
 def _states_a_figure(parse, text: str, q_tokens: set[str]) -> bool:
     """Whether the unit states a figure the question does not: a number, or a figure entity."""
     if any(t[0].isdigit() for t in set(tokenize(text)) - q_tokens):
         return True
-    return parse is not None and any(
-        e.label_ in _FIGURE_LABELS and set(tokenize(e.text)) - q_tokens for e in parse.ents
-    )
+    return states_new(parse, FIGURE_LABELS, q_tokens)
 
 
 def _names_something(parse, text: str) -> bool:

@@ -92,6 +92,19 @@ def unit_mismatch(
     return missing
 
 
+FIGURE_LABELS = frozenset({"CARDINAL", "MONEY", "QUANTITY", "PERCENT"})
+DATE_LABELS = frozenset({"DATE", "TIME"})
+
+
+def states_new(parse, labels: frozenset[str], q_tokens: set[str]) -> bool:
+    """Whether a unit's parse (a spaCy Span, or None) holds an entity of one of the labels with a
+    word the question does not say: a date for "when" ("in 1755", "430 BC", "the 1970s"), a figure
+    for "how many"."""
+    return parse is not None and any(
+        e.label_ in labels and set(tokenize(e.text)) - q_tokens for e in parse.ents
+    )
+
+
 _CONTRASTING = (
     ("in", "out"),
     ("inter", "intra"),

@@ -7,7 +7,7 @@ every capitalised name in it occurs on a cited line, and most of its words do.
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 
 from qa.answer.arithmetic import explain, figures, is_number, value
@@ -20,7 +20,7 @@ from qa.answer.extractive import (
     new_answer_tokens,
     wants_percentage,
 )
-from qa.answer.mismatch import question_terms, unit_mismatch
+from qa.answer.mismatch import DATE_LABELS, FIGURE_LABELS, question_terms, states_new, unit_mismatch
 from qa.retrieval.lexical import tokenize
 
 _CITE = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -142,12 +142,14 @@ def answering_units(
     generic: frozenset[str] = frozenset(),
     documents: dict[str, frozenset[str]] | None = None,
     vocabulary: Container[str] = frozenset(),
+    parse: Callable[[Evidence], object] | None = None,
 ) -> list[Evidence]:
     """The evidence units that may answer the question, best first.
 
     A unit must match the question's names, years and numbers (see unit_mismatch),
     cover at least MIN_COVERAGE of its terms, and, when the question asks how many
-    or when, hold a number or date the question does not already give. `generic`
+    or when, hold a number or date the question does not already give (in its words, or
+    as a figure or date entity of its `parse`, a unit -> spaCy Span). `generic`
     names (found in nearly every document, like the country) constrain nothing.
     """
     terms = question_terms(question, generic)
@@ -164,10 +166,20 @@ def answering_units(
         e
         for e in evidence
         if e.coverage >= MIN_COVERAGE
-        and (kind not in ("number", "date") or new_answer_tokens(kind, e.text, q_tokens) > 0)
+        and (kind not in _VALUE_LABELS or _states_value(kind, e, q_tokens, parse))
         and (not percentage or has_percentage(e.text))
         and not _mismatch(terms, e, line_text, generic, documents, vocabulary)
     ]
+
+
+_VALUE_LABELS = {"number": FIGURE_LABELS, "date": DATE_LABELS}
+
+
+def _states_value(kind: str, unit: Evidence, q_tokens: set[str], parse) -> bool:
+    """Whether the unit holds a number or date (as `kind` asks) that the question does not."""
+    if new_answer_tokens(kind, unit.text, q_tokens) > 0:
+        return True
+    return parse is not None and states_new(parse(unit), _VALUE_LABELS[kind], q_tokens)
 
 
 def _mismatch(terms, e: Evidence, line_text, generic, documents, vocabulary=frozenset()) -> set[str]:
