@@ -32,7 +32,7 @@ from qa.retrieval.lexical import tokenize
 
 WEIGHTS = Path(__file__).with_name("gate_weights.json")
 # set by evals/train_gate.py when it writes the weights
-WEIGHTS_SHA256 = "802055e390eb8cf8151a60e6778c2ace378db520b33a420ecafc67cf2205b43c"
+WEIGHTS_SHA256 = "081d34671b702fd0ff1babbfbbd554dfab00568f6009a7e8f0794650b7c3886f"
 # Units at or over this P(answer) may answer. Chosen on the dev halves' trade-off curves (qa eval
 # --curve, QA_MIN_SUPPORT=0): the highest threshold keeping false abstentions on the SQuAD dev half
 # within 5%; higher ones abstain on more unanswerable questions but refuse answerable ones fast.
