@@ -31,14 +31,14 @@ def examples(pipeline, items: list[dict]) -> tuple[list[dict], list[int]]:
     for item in tqdm(items, desc="evidence", unit="q", file=sys.stderr):
         question = item["question"]
         context = pipeline._context(question, retriever.search(question, pipeline.settings.top_k))
-        analysis = analyse_question(question, pipeline.nlp)
+        asked = gate.Asked.of(analyse_question(question, pipeline.nlp))
         best = max((e.score for e in context.evidence), default=0.0)
         for rank, unit in enumerate(context.evidence):
             document = context.file_tokens.get(unit.file, frozenset())
             parse = pipeline.parsed(unit)
-            if gate.contradicts(analysis, unit, parse, document, context.idf):
+            if gate.contradicts(asked, unit, parse, document, context.idf):
                 continue  # never answers, whatever the model says
-            rows.append(gate.unit_features(analysis, unit, rank, best, parse, context.idf, document))
+            rows.append(gate.unit_features(asked, unit, rank, best, parse, context.idf, document))
             labels.append(int(bool(item["any_of"]) and contains_any(unit.text, item["any_of"])))
     return rows, labels
 

@@ -300,7 +300,7 @@ def test_how_many_prefers_the_unit_that_counts_the_asked_noun():
 
 
 def test_a_clause_about_the_opposite_of_the_asked_thing_does_not_answer():
-    from qa.answer.verify import question_terms, unit_mismatch
+    from qa.answer.mismatch import question_terms, unit_mismatch
 
     terms = question_terms("What was Shanxi's settlement rate for outpatient treatment?", frozenset())
     inpatient = "The settlement rate of inpatient treatment in Shanxi reached 87%"
@@ -333,7 +333,7 @@ def test_a_span_that_only_repeats_the_question_is_not_an_answer():
 
 
 def test_a_unit_saying_it_takes_its_subject_from_the_line_before():
-    from qa.answer.verify import question_terms, unit_mismatch
+    from qa.answer.mismatch import question_terms, unit_mismatch
 
     terms = question_terms("When were Jiangxi's Implementation Opinions officially issued?", frozenset())
     unit = "On January 21, 2021, it will be officially issued in the name of the Jiangxi Government."
@@ -352,7 +352,7 @@ def test_a_unit_saying_it_takes_its_subject_from_the_line_before():
     ],
 )
 def test_a_unit_about_he_or_the_conference_takes_its_names_from_the_line_before(unit):
-    from qa.answer.verify import question_terms, unit_mismatch
+    from qa.answer.mismatch import question_terms, unit_mismatch
 
     terms = question_terms("What did Wang Zhenyao say at the Healthy China Forum?", frozenset())
     before = "Wang Zhenyao spoke at the 13th Healthy China Forum in Beijing."
@@ -386,7 +386,7 @@ def test_a_clause_that_only_repeats_the_question_leads_in_to_the_answer_after_it
 
 
 def test_quoted_speech_takes_its_speaker_from_the_rest_of_the_line():
-    from qa.answer.verify import question_terms, unit_mismatch
+    from qa.answer.mismatch import question_terms, unit_mismatch
 
     terms = question_terms("According to Long Guoying, what happened to enrollment in 2022?", frozenset())
     unit = 'China News Service, Beijing, March 6 (Lu Mengmeng) "Relevant data show that in 2022 it declined.'
@@ -397,7 +397,7 @@ def test_quoted_speech_takes_its_speaker_from_the_rest_of_the_line():
 
 
 def test_a_clause_cut_from_a_long_sentence_takes_its_subject_from_the_line():
-    from qa.answer.verify import question_terms, unit_mismatch
+    from qa.answer.mismatch import question_terms, unit_mismatch
 
     question = "Which clauses may be exempted under Jiangxi's Implementation Opinions?"
     terms = question_terms(question, frozenset())
@@ -416,3 +416,19 @@ def test_an_abstention_names_no_stray_token():
     assert "1990" in abstain_reason("When did the harbour open in 1990?", [e], lines)
     stray = abstain_reason("<b>alert(7)</b> harbour?", [e], lines)
     assert stray == "they do not cover it"  # not "nothing in them matches 7"
+
+
+def test_a_when_question_is_answered_by_a_date_entity_of_the_unit_parse():
+    from types import SimpleNamespace
+
+    from qa.answer.verify import answering_units
+
+    text = "The first recorded eclipse there was seen in 763 BC by the court astronomers."
+    e = Evidence("a.txt", 1, 0, len(text), text, 0.9, 0.9, 1)
+    lines = {("a.txt", 1): text}
+    question = "When was the first recorded eclipse seen by court astronomers?"
+    assert answering_units(question, [e], lines) == []  # no year of 1900-2099 or month in its words
+    parse = SimpleNamespace(ents=[SimpleNamespace(text="763 BC", label_="DATE")])
+    assert answering_units(question, [e], lines, parse=lambda unit: parse) == [e]
+    no_date = SimpleNamespace(ents=[SimpleNamespace(text="court", label_="ORG")])
+    assert answering_units(question, [e], lines, parse=lambda unit: no_date) == []

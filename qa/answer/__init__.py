@@ -8,6 +8,8 @@
   month list, number-word table and year pattern.
 - ``verify``: which evidence may answer (the keyword check, the default), abstention wording, and
   checking generated text against cited lines (``arithmetic``: a derived sum or difference).
+- ``mismatch``: what an evidence unit contradicts or lacks of a question (names, years, numbers,
+  opposite words), the one test behind both the keyword check and the gate.
 - ``gate``: the learned alternative (switch ``keyword-gate`` off): a unit that contradicts the question
   never answers; the others get a calibrated P(answer) whose best value is the answer's support.
 - ``strategies``: ways of answering from the quoted lines (``extractive`` span, ``short_answer``,

@@ -14,17 +14,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Container
+from dataclasses import dataclass
 from pathlib import Path
 
-from qa.answer.evidence import Evidence, acronyms, coverage
+from qa.answer.evidence import Evidence, coverage
 from qa.answer.logistic import Logistic, load_weights
+from qa.answer.mismatch import (
+    FIGURE_LABELS,
+    loosely_in,
+    points_back,
+    question_terms,
+    states_new,
+    unit_mismatch,
+)
 from qa.answer.question import NAME_LABELS, YEAR, QuestionAnalysis
-from qa.answer.verify import POINTING, POINTING_WORDS, contrasts, is_quoted_speech, loosely_in
 from qa.retrieval.lexical import tokenize
 
 WEIGHTS = Path(__file__).with_name("gate_weights.json")
 # set by evals/train_gate.py when it writes the weights
-WEIGHTS_SHA256 = "4a03f88bbb44ef7d03fd1e2a640bd15e26748bd974572560f4a1483402bdfec2"
+WEIGHTS_SHA256 = "081d34671b702fd0ff1babbfbbd554dfab00568f6009a7e8f0794650b7c3886f"
 # Units at or over this P(answer) may answer. Chosen on the dev halves' trade-off curves (qa eval
 # --curve, QA_MIN_SUPPORT=0): the highest threshold keeping false abstentions on the SQuAD dev half
 # within 5%; higher ones abstain on more unanswerable questions but refuse answerable ones fast.
@@ -38,83 +46,56 @@ def load_gate(path: str = str(WEIGHTS), sha256: str | None = None) -> Logistic:
 
 
 def matched_share(names: frozenset[str], tokens: set[str] | frozenset[str]) -> float:
-    """Share of the names found among the tokens, loosely (see verify.loosely_in); 1.0 without names."""
+    """Share of the names found among the tokens, loosely (see mismatch.loosely_in); 1.0 without names."""
     if not names:
         return 1.0
     return sum(1 for n in names if loosely_in(n, tokens)) / len(names)
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What the gate reads of one question, worked out once for all its evidence units."""
+
+    analysis: QuestionAnalysis
+    tokens: tuple[str, ...]  # the question's lexical tokens, in order
+    terms: dict[str, set[str]]  # names (from the parse), years, numbers, other words: mismatch.question_terms
+
+    @classmethod
+    def of(cls, question: QuestionAnalysis) -> Asked:
+        text = question.text
+        return cls(question, tuple(tokenize(text)), question_terms(text, frozenset(), question.names))
+
+
 def contradicts(
-    question: QuestionAnalysis,
+    asked: Asked,
     unit: Evidence,
     parse,
     document: frozenset[str],
     vocabulary: Container[str] = frozenset(),
 ) -> bool:
-    """Whether a unit cannot answer because it is about something else: a name the question asks
-    about is not where it should be, a year it asks about is contradicted, an asked number is
-    missing, or the unit states the opposite of an asked word ("inpatient" for "outpatient").
-
-    A name the corpus uses (`vocabulary`) must be there as it is: "Shanxi" is not "Shaanxi". One it
-    never uses is a misspelling or another form, and matches loosely (see verify.loosely_in).
-    A name must be in the unit itself, unless the unit points back ("he", "it", "this", …),
-    names nothing of its own, or is a clause or quotation whose subject is elsewhere: then in its
-    paragraph, or, when the paragraph names nothing either, anywhere in its document.
+    """Whether a unit cannot answer because it is about something else (see mismatch.unit_mismatch,
+    the keyword check's test, with the question's names from its parse and whether the unit names
+    anything of its own from the unit's), or because the question asks how many or how much and the
+    unit states no figure the question does not.
     """
-    # an acronym in the question matches the initials of capitalised words ("CPC": Communist Party of China)
-    own = set(tokenize(unit.text)) | acronyms(unit.text)
-    paragraph = own | set(tokenize(unit.context)) | acronyms(unit.context)
-    loose = {n for n in question.names if n not in vocabulary}
-    missing = {n for n in question.names if not _found(n, own, n in loose)}
-    if missing and _borrows_subject(unit, parse):
-        missing = {n for n in missing if not _found(n, paragraph, n in loose)}
-        if missing and not _names_something(parse, unit.context):
-            missing = {n for n in missing if not _found(n, document, n in loose)}
-    if missing:
+    names = _names_something(parse, unit.text)
+    paragraph = unit.context or unit.text
+    if unit_mismatch(asked.terms, unit.text, paragraph, document, vocabulary=vocabulary, unit_names=names):
         return True
-    q_tokens = tokenize(question.text)
-    years = set(YEAR.findall(question.text))
-    if years - own:
-        unit_years = set(YEAR.findall(unit.text))
-        paragraph_years = set(YEAR.findall(unit.context))
-        if unit_years or (paragraph_years and years - paragraph_years):
-            return True
-    if {t for t in q_tokens if t[0].isdigit()} - years - paragraph:
-        return True
-    if question.answer_kind in NUMBER_KINDS and not _states_a_figure(parse, unit.text, set(q_tokens)):
-        return True
-    asked = set(q_tokens) - own
-    return any(contrasts(a, u) for a in asked for u in own)
+    return asked.analysis.answer_kind in NUMBER_KINDS and not _states_a_figure(
+        parse, unit.text, set(asked.tokens)
+    )
 
 
 # Kinds of question only a figure answers: "how many", "how much", "what percentage"
 NUMBER_KINDS = frozenset({"count", "amount", "percent", "money", "quantity"})
-_FIGURE_LABELS = frozenset({"CARDINAL", "MONEY", "QUANTITY", "PERCENT"})
 
 
 def _states_a_figure(parse, text: str, q_tokens: set[str]) -> bool:
     """Whether the unit states a figure the question does not: a number, or a figure entity."""
     if any(t[0].isdigit() for t in set(tokenize(text)) - q_tokens):
         return True
-    return parse is not None and any(
-        e.label_ in _FIGURE_LABELS and set(tokenize(e.text)) - q_tokens for e in parse.ents
-    )
-
-
-def _found(name: str, tokens: set[str] | frozenset[str], loose: bool) -> bool:
-    return loosely_in(name, tokens) if loose else name in tokens
-
-
-def _borrows_subject(unit: Evidence, parse) -> bool:
-    """Whether the unit may take its subject from around it: it points back, is a clause cut from
-    a longer sentence (it starts in lower case), is quoted speech, or names nothing itself."""
-    first_words = {w.strip('",.').lower() for w in unit.text.split()[:POINTING_WORDS]}
-    return (
-        bool(first_words & POINTING)
-        or unit.text[:1].islower()
-        or is_quoted_speech(unit.text)
-        or not _names_something(parse, unit.text)
-    )
+    return states_new(parse, FIGURE_LABELS, q_tokens)
 
 
 def _names_something(parse, text: str) -> bool:
@@ -124,7 +105,7 @@ def _names_something(parse, text: str) -> bool:
 
 
 def unit_features(
-    question: QuestionAnalysis,
+    asked: Asked,
     unit: Evidence,
     rank: int,
     best_score: float,
@@ -133,18 +114,16 @@ def unit_features(
     document: frozenset[str],
 ) -> dict[str, float]:
     """The features of one evidence unit for one question (see the module docstring)."""
-    q_tokens = tokenize(question.text)
+    question, q_tokens = asked.analysis, asked.tokens
     q_set = set(q_tokens)
     own = set(tokenize(unit.text))
     paragraph = set(tokenize(unit.context)) | own if unit.context else own
-    years = set(YEAR.findall(question.text))
+    years, numbers = asked.terms["years"], asked.terms["numbers"]
     unit_years = set(YEAR.findall(unit.text))
-    numbers = {t for t in q_tokens if t[0].isdigit()} - years
     lemmas = {(t.lemma_ or t.text).lower() for t in parse} if parse is not None else set()
     lemmas |= {t.lower_ for t in parse} if parse is not None else set()
     new_typed = _new_typed(question, parse, q_set)
     new_words = own - q_set
-    first_words = {w.strip('",.').lower() for w in unit.text.split()[:POINTING_WORDS]}
     f = {
         "bias": 1.0,
         "own_coverage": coverage(q_tokens, own, idf),
@@ -158,7 +137,7 @@ def unit_features(
         "names_in_paragraph": matched_share(question.names, paragraph),
         "names_in_document": matched_share(question.names, document | paragraph),
         "names_missing_everywhere": float(matched_share(question.names, document | paragraph) < 1.0),
-        "points_back": float(bool(first_words & POINTING)),
+        "points_back": float(points_back(unit.text)),
         "asks_year": float(bool(years)),
         "year_in_paragraph": float(bool(years) and years <= paragraph),
         "year_contradicted": float(bool(years) and bool(unit_years) and not years & unit_years),
@@ -192,10 +171,11 @@ def scored_units(
     """(P(unit answers), unit) for every evidence unit that does not contradict the question (see
     contradicts), in evidence order."""
     best = max((e.score for e in evidence), default=0.0)
+    asked = Asked.of(question)
     out = []
     for rank, e in enumerate(evidence):
         document = file_tokens.get(e.file, frozenset())
         parsed = parse(e)
-        if not contradicts(question, e, parsed, document, idf):
-            out.append((gate.probability(unit_features(question, e, rank, best, parsed, idf, document)), e))
+        if not contradicts(asked, e, parsed, document, idf):
+            out.append((gate.probability(unit_features(asked, e, rank, best, parsed, idf, document)), e))
     return out

@@ -273,7 +273,7 @@ class Pipeline:
         analysis = functools.cache(lambda: analyse_question(query, self.nlp))
         gate_support = None
         if KEYWORD_GATE not in self._disabled:
-            answering = answering_units(query, evidence, lines, common, file_tokens, idf)
+            answering = answering_units(query, evidence, lines, common, file_tokens, idf, self.parsed)
         else:
             scored = scored_units(analysis(), evidence, self.parsed, idf, file_tokens, load_gate())
             gate_support = max((p for p, _ in scored), default=0.0)

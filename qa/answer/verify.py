@@ -7,20 +7,14 @@ every capitalised name in it occurs on a cited line, and most of its words do.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 
 from qa.answer.arithmetic import explain, figures, is_number, value
-from qa.answer.evidence import Evidence, acronyms, paragraph_of
-from qa.answer.extractive import REPORTING, has_percentage, leaves_quote_open, new_answer_tokens
-from qa.answer.question import (
-    MONTH_NAMES,
-    YEAR,
-    answer_kind,
-    counts_asked_noun,
-    key_terms,
-    wants_percentage,
-)
+from qa.answer.evidence import Evidence, paragraph_of
+from qa.answer.extractive import REPORTING, has_percentage, new_answer_tokens
+from qa.answer.mismatch import DATE_LABELS, FIGURE_LABELS, question_terms, states_new, unit_mismatch
+from qa.answer.question import answer_kind, counts_asked_noun, key_terms, wants_percentage
 from qa.retrieval.lexical import tokenize
 
 _CITE = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -135,178 +129,6 @@ def derive(text: str, evidence: list[Evidence], line_text: dict[tuple[str, int],
     return Claim(f"{text.rstrip('.')} (derived: {a} {op} {b} = {number}).", sources)
 
 
-def unit_mismatch(
-    terms: dict[str, set[str]],
-    unit: str,
-    line: str,
-    document: frozenset[str] = frozenset(),
-    generic: frozenset[str] = frozenset(),
-    previous: str = "",
-    vocabulary: Container[str] = frozenset(),
-) -> set[str]:
-    """Question terms that this evidence unit contradicts or lacks.
-
-    Names and years must be in the unit itself unless the unit names none of its own;
-    then a name must be elsewhere on its line (its subject, e.g. an earlier sentence)
-    and a year must not be contradicted by other years on the line. Other numbers
-    must be on its line; when the line names nobody either (a quotation, say), a name may be
-    anywhere in its document (`document`: the tokens of its file). An acronym in the question
-    matches the initials of capitalised words ("CPC": Communist Party of China). "Jiangsu"
-    against a clause about Zhejiang, or 2030 against a sentence about 2020, is a mismatch; so is an
-    asked word whose opposite the unit states (see contrasts).
-
-    >>> q = key_terms("What did Jiangxi recover in 2030?")
-    >>> unit_mismatch(q, "In 2020, Jiangxi recovered 7 yuan.", "")
-    {'2030'}
-    """
-    unit_terms = key_terms("x " + unit)
-    unit_tokens = set(tokenize(unit))
-    missing = set()
-    line_tokens = set(tokenize(line)) | unit_tokens
-    line_years = set(YEAR.findall(line))
-    if terms["years"] - unit_tokens and (unit_terms["years"] or (line_years and terms["years"] - line_years)):
-        missing |= terms["years"] - unit_tokens
-    # Quoted speech names its speaker elsewhere on the line ('"… has declined," Long Guoying said'),
-    # and a clause cut from a long sentence at "; " ("combine the useful exploration …") its subject
-    if (
-        unit_terms["names"]
-        and not is_quoted_speech(unit)
-        and not unit[:1].islower()
-        and not points_back(unit)
-    ):
-        names = terms["names"] - unit_tokens - acronyms(unit)
-        scope = unit_tokens
-    else:
-        names = terms["names"] - line_tokens - acronyms(line)
-        scope = line_tokens
-        if not names_somebody(line, generic):
-            names -= document
-            scope = scope | document
-    if previous and _POINTS_BACK.search(" ".join(unit.split()[:POINTING_WORDS])):
-        names -= set(tokenize(previous)) | acronyms(previous)
-    # A name the corpus never uses is a misspelling or another form of one it does ("Shirly",
-    # "American"): it matches loosely. One it uses must be there as it is: "Shanxi" is not "Shaanxi".
-    missing |= {n for n in names if n in vocabulary or not loosely_in(n, scope)}
-    missing |= terms["numbers"] - line_tokens
-    asked_words = terms.get("words", set()) - unit_tokens  # an "outpatient" question against "inpatient"
-    missing |= {t for t in asked_words if any(contrasts(t, u) for u in unit_tokens)}
-    return missing
-
-
-_CONTRASTING = (
-    ("in", "out"),
-    ("inter", "intra"),
-    ("pre", "post"),
-    ("over", "under"),
-    ("non", ""),
-    ("un", ""),
-)
-MIN_SHARED_ENDING = 5
-
-
-def contrasts(asked: str, stated: str) -> bool:
-    """Whether two words name opposite things by their prefixes: the question asks about outpatient
-    care and the clause is about inpatient care.
-
-    >>> contrasts("outpatient", "inpatient"), contrasts("local", "nonlocal")
-    (True, True)
-    >>> contrasts("patient", "inpatient"), contrasts("insurance", "surance")
-    (False, False)
-    """
-    for a, b in _CONTRASTING:
-        for x, y in ((asked, stated), (stated, asked)):
-            if x.startswith(a) and y.startswith(b) and len(x) - len(a) >= MIN_SHARED_ENDING:
-                if x[len(a) :] == y[len(b) :]:
-                    return True
-    return False
-
-
-# "it will be issued", "he put forward", "the conference set up": who or what, the line before says
-_POINTS_BACK = re.compile(
-    r"\b(?:(?:it|this|they|these)\s+(?:will|was|were|is|are|has|have)"
-    r"|he|she|the (?:conference|forum|meeting|notice|report|document|article))\b",
-    re.I,
-)
-POINTING_WORDS = 10  # "On January 21, 2021, it will be issued": the subject comes early
-POINTING = frozenset("he she it they this these his her its their".split())
-MIN_FUZZY_CHARS = 4  # shorter names must match exactly
-
-
-def close(a: str, b: str) -> bool:
-    """Whether two tokens may be one name: equal, one a prefix of the other ("america",
-    "american"), or one edit apart when both are long enough ("shirly", "shirley").
-
-    >>> close("america", "american"), close("shirly", "shirley"), close("iran", "iraq")
-    (True, True, False)
-    """
-    if a == b:
-        return True
-    if min(len(a), len(b)) < MIN_FUZZY_CHARS:
-        return False
-    if a.startswith(b) or b.startswith(a):
-        return True
-    return min(len(a), len(b)) > MIN_FUZZY_CHARS and _one_edit(a, b)
-
-
-def _one_edit(a: str, b: str) -> bool:
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    if len(a) == len(b):
-        return a[i + 1 :] == b[i + 1 :]
-    return a[i:] == b[i + 1 :]
-
-
-def loosely_in(name: str, tokens: Container[str] | Iterable[str]) -> bool:
-    """Whether the name is among the tokens, or one close to it (see close) that starts alike.
-
-    >>> loosely_in("shirly", {"shirley", "oswego"}), loosely_in("iran", {"iraq"})
-    (True, False)
-    """
-    return name in tokens or any(close(name, t) for t in tokens if t[:1] == name[:1])
-
-
-def points_back(unit: str) -> bool:
-    """Whether a pronoun early in the unit stands for a subject named before it ("He came back in 1908").
-
-    >>> points_back("He came back to the city in 1908."), points_back("The city grew.")
-    (True, False)
-    """
-    return bool({w.strip('",.;:').lower() for w in unit.split()[:POINTING_WORDS]} & POINTING)
-
-
-def is_quoted_speech(unit: str) -> bool:
-    """Whether a unit is (part of) someone's quoted words: it opens with a quotation mark, or a
-    quotation opens in it and runs on past it.
-
-    >>> is_quoted_speech('"During the research we found it," she said.')
-    True
-    >>> is_quoted_speech('March 6 (Lu Mengmeng) "Relevant data show it has declined.')
-    True
-    >>> is_quoted_speech('Guangxi implemented the "five exemptions" reform.')
-    False
-    """
-    return unit.lstrip().startswith(('"', "\u201c")) or leaves_quote_open(unit)
-
-
-def names_somebody(text: str, generic: frozenset[str] = frozenset()) -> bool:
-    """Whether a text names a person, place or body of its own (a dateline's month does not count)."""
-    return bool(key_terms("x " + text)["names"] - generic - MONTH_NAMES)
-
-
-def question_terms(question: str, generic: frozenset[str]) -> dict[str, set[str]]:
-    """The question's key terms (see key_terms) less the names that constrain nothing, and its other
-    words (which only a contrasting word in an evidence unit contradicts)."""
-    terms = key_terms(question)
-    terms["names"] -= generic
-    terms["words"] = set(tokenize(question)) - terms["names"] - terms["years"] - terms["numbers"]
-    return terms
-
-
 def answering_units(
     question: str,
     evidence: list[Evidence],
@@ -314,12 +136,14 @@ def answering_units(
     generic: frozenset[str] = frozenset(),
     documents: dict[str, frozenset[str]] | None = None,
     vocabulary: Container[str] = frozenset(),
+    parse: Callable[[Evidence], object] | None = None,
 ) -> list[Evidence]:
     """The evidence units that may answer the question, best first.
 
     A unit must match the question's names, years and numbers (see unit_mismatch),
     cover at least MIN_COVERAGE of its terms, and, when the question asks how many
-    or when, hold a number or date the question does not already give. `generic`
+    or when, hold a number or date the question does not already give (in its words, or
+    as a figure or date entity of its `parse`, a unit -> spaCy Span). `generic`
     names (found in nearly every document, like the country) constrain nothing.
     """
     terms = question_terms(question, generic)
@@ -336,10 +160,20 @@ def answering_units(
         e
         for e in evidence
         if e.coverage >= MIN_COVERAGE
-        and (kind not in ("number", "date") or new_answer_tokens(kind, e.text, q_tokens) > 0)
+        and (kind not in _VALUE_LABELS or _states_value(kind, e, q_tokens, parse))
         and (not percentage or has_percentage(e.text))
         and not _mismatch(terms, e, line_text, generic, documents, vocabulary)
     ]
+
+
+_VALUE_LABELS = {"number": FIGURE_LABELS, "date": DATE_LABELS}
+
+
+def _states_value(kind: str, unit: Evidence, q_tokens: set[str], parse) -> bool:
+    """Whether the unit holds a number or date (as `kind` asks) that the question does not."""
+    if new_answer_tokens(kind, unit.text, q_tokens) > 0:
+        return True
+    return parse is not None and states_new(parse(unit), _VALUE_LABELS[kind], q_tokens)
 
 
 def _mismatch(terms, e: Evidence, line_text, generic, documents, vocabulary=frozenset()) -> set[str]:

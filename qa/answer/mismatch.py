@@ -1,0 +1,229 @@
+"""What an evidence unit contradicts or lacks of a question: one check for the keyword check
+(verify.answering_units) and the learned gate (gate.contradicts).
+
+A unit cannot answer when it is about something else: a name the question asks about is not where
+it should be, a year it asks about is contradicted by another, an asked number is missing, or it
+states the opposite of an asked word ("inpatient" for "outpatient"). A name the corpus never uses
+is a misspelling or another form of one it does, and matches loosely; one it uses must be there as
+it is ("Shanxi" is not "Shaanxi").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Container, Iterable
+
+from qa.answer.evidence import acronyms
+from qa.answer.extractive import leaves_quote_open
+from qa.answer.question import MONTH_NAMES, YEAR, key_terms
+from qa.retrieval.lexical import tokenize
+
+
+def question_terms(
+    question: str, generic: frozenset[str], names: Iterable[str] | None = None
+) -> dict[str, set[str]]:
+    """The question's key terms (see evidence.key_terms) less the names that constrain nothing, and
+    its other words (which only a contrasting word in an evidence unit contradicts). `names`, when
+    given, replace the capitalised words (the gate reads them from the question's parse).
+
+    >>> sorted(question_terms("What did Avon ship in 1850?", frozenset())["words"])
+    ['ship']
+    """
+    terms = key_terms(question)
+    if names is not None:
+        terms["names"] = set(names)
+    terms["names"] -= generic
+    terms["words"] = set(tokenize(question)) - terms["names"] - terms["years"] - terms["numbers"]
+    return terms
+
+
+def unit_mismatch(
+    terms: dict[str, set[str]],
+    unit: str,
+    line: str,
+    document: frozenset[str] = frozenset(),
+    generic: frozenset[str] = frozenset(),
+    previous: str = "",
+    vocabulary: Container[str] = frozenset(),
+    unit_names: bool | None = None,
+) -> set[str]:
+    """Question terms (see question_terms) that this evidence unit contradicts or lacks.
+
+    Names and years must be in the unit itself unless the unit names none of its own (`unit_names`;
+    by default, whether it has capitalised words), points back, is quoted speech or a clause cut
+    from a longer sentence; then a name must be elsewhere in its paragraph (`line`; its subject,
+    e.g. an earlier sentence, or the line before when the unit points back: `previous`), and a year
+    must not be contradicted by other years there. Other numbers must be in its paragraph; when the
+    paragraph names nobody either (a quotation, say), a name may be anywhere in its document
+    (`document`: the tokens of its file). An acronym in the question matches the initials of
+    capitalised words ("CPC": Communist Party of China). "Jiangsu" against a clause about Zhejiang,
+    or 2030 against a sentence about 2020, is a mismatch; so is an asked word whose opposite the
+    unit states (see contrasts).
+
+    >>> q = key_terms("What did Jiangxi recover in 2030?")
+    >>> unit_mismatch(q, "In 2020, Jiangxi recovered 7 yuan.", "")
+    {'2030'}
+    """
+    unit_tokens = set(tokenize(unit))
+    missing = set()
+    line_tokens = set(tokenize(line)) | unit_tokens
+    line_years = set(YEAR.findall(line))
+    if terms["years"] - unit_tokens and (YEAR.search(unit) or (line_years and terms["years"] - line_years)):
+        missing |= terms["years"] - unit_tokens
+    if unit_names is None:
+        unit_names = bool(key_terms("x " + unit)["names"])
+    # Quoted speech names its speaker elsewhere on the line ('"… has declined," Long Guoying said'),
+    # and a clause cut from a long sentence at "; " ("combine the useful exploration …") its subject
+    if unit_names and not is_quoted_speech(unit) and not unit[:1].islower() and not points_back(unit):
+        names = terms["names"] - unit_tokens - acronyms(unit)
+        scope = unit_tokens
+    else:
+        names = terms["names"] - line_tokens - acronyms(line)
+        scope = line_tokens
+        if not names_somebody(line, generic):
+            names -= document
+            scope = scope | document
+    if previous and _POINTS_BACK.search(" ".join(unit.split()[:POINTING_WORDS])):
+        names -= set(tokenize(previous)) | acronyms(previous)
+    missing |= {n for n in names if n in vocabulary or not loosely_in(n, scope)}
+    missing |= terms["numbers"] - line_tokens
+    asked_words = terms.get("words", set()) - unit_tokens  # an "outpatient" question against "inpatient"
+    missing |= {t for t in asked_words if any(contrasts(t, u) for u in unit_tokens)}
+    return missing
+
+
+FIGURE_LABELS = frozenset({"CARDINAL", "MONEY", "QUANTITY", "PERCENT"})
+DATE_LABELS = frozenset({"DATE", "TIME"})
+
+
+def states_new(parse, labels: frozenset[str], q_tokens: set[str]) -> bool:
+    """Whether a unit's parse (a spaCy Span, or None) holds an entity of one of the labels with a
+    word the question does not say: a date for "when" ("in 1755", "430 BC", "the 1970s"), a figure
+    for "how many"."""
+    return parse is not None and any(
+        e.label_ in labels and set(tokenize(e.text)) - q_tokens for e in parse.ents
+    )
+
+
+_CONTRASTING = (
+    ("in", "out"),
+    ("inter", "intra"),
+    ("pre", "post"),
+    ("over", "under"),
+    ("non", ""),
+    ("un", ""),
+)
+MIN_SHARED_ENDING = 5
+
+
+def contrasts(asked: str, stated: str) -> bool:
+    """Whether two words name opposite things by their prefixes: the question asks about outpatient
+    care and the clause is about inpatient care.
+
+    >>> contrasts("outpatient", "inpatient"), contrasts("local", "nonlocal")
+    (True, True)
+    >>> contrasts("patient", "inpatient"), contrasts("insurance", "surance")
+    (False, False)
+    """
+    for a, b in _CONTRASTING:
+        for x, y in ((asked, stated), (stated, asked)):
+            if x.startswith(a) and y.startswith(b) and len(x) - len(a) >= MIN_SHARED_ENDING:
+                if x[len(a) :] == y[len(b) :]:
+                    return True
+    return False
+
+
+# "it will be issued", "he put forward", "the conference set up": who or what, the line before says
+_POINTS_BACK = re.compile(
+    r"\b(?:(?:it|this|they|these)\s+(?:will|was|were|is|are|has|have)"
+    r"|he|she|the (?:conference|forum|meeting|notice|report|document|article))\b",
+    re.I,
+)
+POINTING_WORDS = 10  # "On January 21, 2021, it will be issued": the subject comes early
+POINTING = frozenset("he she it they this these his her its their".split())
+MIN_FUZZY_CHARS = 4  # shorter names must match exactly
+
+
+def close(a: str, b: str) -> bool:
+    """Whether two tokens may be one name: equal but for accents ("celoron", "céloron"), one a
+    prefix of the other ("america", "american"), or one edit apart when both are long enough
+    ("shirly", "shirley"; two neighbouring letters swapped count as one edit: "hamaz", "hamza").
+
+    >>> close("america", "american"), close("shirly", "shirley"), close("iran", "iraq")
+    (True, True, False)
+    >>> close("celeron", "céloron"), close("hamaz", "hamza"), close("hamaz", "hazam")
+    (True, True, False)
+    """
+    a, b = without_accents(a), without_accents(b)
+    if a == b:
+        return True
+    if min(len(a), len(b)) < MIN_FUZZY_CHARS:
+        return False
+    if a.startswith(b) or b.startswith(a):
+        return True
+    return min(len(a), len(b)) > MIN_FUZZY_CHARS and _one_edit(a, b)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        swapped = a[i + 1 : i + 2] + a[i : i + 1] == b[i : i + 2]
+        return a[i + 1 :] == b[i + 1 :] or (swapped and a[i + 2 :] == b[i + 2 :])
+    return a[i:] == b[i + 1 :]
+
+
+def without_accents(token: str) -> str:
+    """The token with its letters' accents dropped: a question typed on an English keyboard
+    writes "Celoron" for "Céloron".
+
+    >>> without_accents("céloron"), without_accents("hamza")
+    ('celoron', 'hamza')
+    """
+    if token.isascii():
+        return token
+    return "".join(c for c in unicodedata.normalize("NFKD", token) if not unicodedata.combining(c))
+
+
+def loosely_in(name: str, tokens: Container[str] | Iterable[str]) -> bool:
+    """Whether the name is among the tokens, or one close to it (see close) that starts alike.
+
+    >>> loosely_in("shirly", {"shirley", "oswego"}), loosely_in("iran", {"iraq"})
+    (True, False)
+    """
+    first = without_accents(name[:1])
+    return name in tokens or any(close(name, t) for t in tokens if without_accents(t[:1]) == first)
+
+
+def points_back(unit: str) -> bool:
+    """Whether a pronoun early in the unit stands for a subject named before it ("He came back in 1908").
+
+    >>> points_back("He came back to the city in 1908."), points_back("The city grew.")
+    (True, False)
+    """
+    return bool({w.strip('",.;:').lower() for w in unit.split()[:POINTING_WORDS]} & POINTING)
+
+
+def is_quoted_speech(unit: str) -> bool:
+    """Whether a unit is (part of) someone's quoted words: it opens with a quotation mark, or a
+    quotation opens in it and runs on past it.
+
+    >>> is_quoted_speech('"During the research we found it," she said.')
+    True
+    >>> is_quoted_speech('March 6 (Lu Mengmeng) "Relevant data show it has declined.')
+    True
+    >>> is_quoted_speech('Guangxi implemented the "five exemptions" reform.')
+    False
+    """
+    return unit.lstrip().startswith(('"', "\u201c")) or leaves_quote_open(unit)
+
+
+def names_somebody(text: str, generic: frozenset[str] = frozenset()) -> bool:
+    """Whether a text names a person, place or body of its own (a dateline's month does not count)."""
+    return bool(key_terms("x " + text)["names"] - generic - MONTH_NAMES)

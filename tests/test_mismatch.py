@@ -1,0 +1,47 @@
+"""The one contradiction check of the keyword check and the gate: names matched loosely, years, numbers."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from qa.answer.mismatch import DATE_LABELS, close, loosely_in, question_terms, states_new, unit_mismatch
+
+
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        ("mendez", "méndez", True),  # typed without the accent
+        ("bjorkman", "björkmann", True),  # without the accent and one letter short
+        ("tomas", "tomás", True),
+        ("kolbe", "kobel", False),  # two letters moved apart, not neighbours swapped
+        ("harlow", "hralow", True),  # neighbours swapped
+        ("harlow", "harlwo", True),
+        ("ural", "rual", False),  # short names must match exactly
+    ],
+)
+def test_names_match_without_accents_and_with_swapped_letters(a, b, same):
+    assert close(a, b) is same
+
+
+def test_a_question_without_accents_finds_an_accented_name():
+    assert loosely_in("ostersund", {"östersund", "bridge"})
+    assert loosely_in("emile", {"émile"})
+
+
+def test_an_unaccented_name_against_a_sentence_about_it():
+    terms = question_terms("Where did Mendez found the guild?", frozenset())
+    unit = "Méndez founded the guild in Seville."
+    assert unit_mismatch(terms, unit, unit) == set()
+    other = "Ortega founded the guild in Seville."
+    assert unit_mismatch(terms, other, other) == {"mendez"}
+
+
+def ents(*pairs):
+    return SimpleNamespace(ents=[SimpleNamespace(text=t, label_=label) for t, label in pairs])
+
+
+def test_a_new_date_entity_is_stated_but_not_one_the_question_gives():
+    assert states_new(ents(("430 BC", "DATE")), DATE_LABELS, {"plague"})
+    assert not states_new(ents(("1812", "DATE")), DATE_LABELS, {"1812", "war"})
+    assert not states_new(ents(("Athens", "GPE")), DATE_LABELS, set())
+    assert not states_new(None, DATE_LABELS, set())
