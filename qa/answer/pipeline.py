@@ -229,9 +229,7 @@ class Pipeline:
             text = abstain_text(reason, context.evidence, self.page_of)
             yield self._final(question, query, hits, timings, text, (), "abstained", support=0.0)
             return
-        if draft is not None and draft.support is not None:
-            score = draft.support
-        elif context.gate_support is not None:
+        if context.gate_support is not None:
             score = context.gate_support
         else:
             score = support(context.answering, context.analysis(), draft.short_answer if draft else "")

@@ -30,7 +30,6 @@ class Draft:
     units: tuple[Evidence, ...]
     method: str = "extractive"
     short_answer: str = ""
-    support: float | None = None  # the strategy's own support score, where it has one (the reader)
 
 
 @dataclass
