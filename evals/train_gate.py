@@ -31,7 +31,7 @@ def examples(pipeline, items: list[dict]) -> tuple[list[dict], list[int]]:
     for item in tqdm(items, desc="evidence", unit="q", file=sys.stderr):
         question = item["question"]
         context = pipeline._context(question, retriever.search(question, pipeline.settings.top_k))
-        asked = gate.Asked.of(analyse_question(question, pipeline.nlp))
+        asked = gate.Asked.of(analyse_question(question, pipeline.nlp), context.common_terms)
         best = max((e.score for e in context.evidence), default=0.0)
         for rank, unit in enumerate(context.evidence):
             document = context.file_tokens.get(unit.file, frozenset())

@@ -106,3 +106,33 @@ def test_the_keyword_check_matches_unknown_names_loosely_and_takes_a_pronoun_sub
     terms = mismatch.question_terms("When did Okonkwo reach Umuofia?", frozenset())
     line = "Okonkwo was exiled for seven years. He reached Umuofia in 1904."
     assert mismatch.unit_mismatch(terms, "He reached Umuofia in 1904.", line) == set()
+
+
+def test_a_name_on_most_lines_of_the_corpus_constrains_nothing():
+    q = ask("How much did Jiangxi recover in China?", "amount", names=["Jiangxi", "China"])
+    said = unit("Jiangxi recovered 7 million yuan.")
+    assert contradicts(q, said, None, frozenset()) is True
+    asked = gate.Asked.of(q, frozenset({"china"}))
+    assert gate.contradicts(asked, said, None, frozenset()) is False
+
+
+def parsed(text, names=()):
+    """A tagged parse of `text`, with `names` as places."""
+    spacy = pytest.importorskip("spacy")
+    doc = spacy.blank("en")(text)
+    spans = [doc.char_span(text.index(n), text.index(n) + len(n), label="GPE") for n in names]
+    doc.set_ents(spans, default="outside")
+    return doc[:]
+
+
+def test_whether_a_unit_names_somebody_comes_from_its_parse():
+    q = ask("How much did Jiangxi recover?", "amount", names=["Jiangxi"])
+    said = "The Fund Recovered 7 million yuan."
+    document = frozenset(tokenize("Jiangxi fund"))
+    paragraph = "Medical Insurance Funds Recovered. " + said
+    # capitalised words alone: the unit names something, so the name must be in it
+    assert contradicts(q, unit(said, paragraph), None, document) is True
+    # its parse names nobody: its subject may be anywhere in the document
+    assert contradicts(q, unit(said, paragraph), parsed(said), document) is False
+    said = "In Zhejiang, the fund recovered 7 million yuan."
+    assert contradicts(q, unit(said, paragraph), parsed(said, ["Zhejiang"]), document) is True

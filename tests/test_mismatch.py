@@ -45,3 +45,11 @@ def test_a_new_date_entity_is_stated_but_not_one_the_question_gives():
     assert not states_new(ents(("1812", "DATE")), DATE_LABELS, {"1812", "war"})
     assert not states_new(ents(("Athens", "GPE")), DATE_LABELS, set())
     assert not states_new(None, DATE_LABELS, set())
+
+
+def test_whether_the_paragraph_names_somebody_may_be_given():
+    terms = question_terms("How much did Jiangxi recover?", frozenset())
+    said, line = "The fund recovered 7 yuan.", "Medical Insurance Funds. The fund recovered 7 yuan."
+    document = frozenset({"jiangxi"})
+    assert unit_mismatch(terms, said, line, document) == {"jiangxi"}  # capitalised words count
+    assert unit_mismatch(terms, said, line, document, line_names=False) == set()

@@ -27,12 +27,12 @@ from qa.answer.mismatch import (
     states_new,
     unit_mismatch,
 )
-from qa.answer.question import NAME_LABELS, YEAR, QuestionAnalysis
+from qa.answer.question import MONTH_NAMES, NAME_LABELS, YEAR, QuestionAnalysis
 from qa.retrieval.lexical import tokenize
 
 WEIGHTS = Path(__file__).with_name("gate_weights.json")
 # set by evals/train_gate.py when it writes the weights
-WEIGHTS_SHA256 = "081d34671b702fd0ff1babbfbbd554dfab00568f6009a7e8f0794650b7c3886f"
+WEIGHTS_SHA256 = "9809f6a6899887ed2d0cf789d59ea8da551287a954d6abde474a43ba32b35a32"
 # Units at or over this P(answer) may answer. Chosen on the dev halves' trade-off curves (qa eval
 # --curve, QA_MIN_SUPPORT=0): the highest threshold keeping false abstentions on the SQuAD dev half
 # within 5%; higher ones abstain on more unanswerable questions but refuse answerable ones fast.
@@ -59,11 +59,14 @@ class Asked:
     analysis: QuestionAnalysis
     tokens: tuple[str, ...]  # the question's lexical tokens, in order
     terms: dict[str, set[str]]  # names (from the parse), years, numbers, other words: mismatch.question_terms
+    generic: frozenset[str] = frozenset()  # names on most lines of the corpus: they constrain nothing
 
     @classmethod
-    def of(cls, question: QuestionAnalysis) -> Asked:
+    def of(cls, question: QuestionAnalysis, generic: frozenset[str] = frozenset()) -> Asked:
+        """`generic`: the corpus's common terms (as the keyword check gets), e.g. the country."""
         text = question.text
-        return cls(question, tuple(tokenize(text)), question_terms(text, frozenset(), question.names))
+        terms = question_terms(text, generic, question.names)
+        return cls(question, tuple(tokenize(text)), terms, generic)
 
 
 def contradicts(
@@ -74,13 +77,23 @@ def contradicts(
     vocabulary: Container[str] = frozenset(),
 ) -> bool:
     """Whether a unit cannot answer because it is about something else (see mismatch.unit_mismatch,
-    the keyword check's test, with the question's names from its parse and whether the unit names
-    anything of its own from the unit's), or because the question asks how many or how much and the
-    unit states no figure the question does not.
+    the keyword check's test, with the question's names from its parse less the corpus's common
+    ones, and whether the unit names anything of its own, and so may take its subject from its
+    paragraph or, naming nobody, its document, from the unit's parse), or because the question asks
+    how many or how much and the unit states no figure the question does not.
     """
     names = _names_something(parse, unit.text)
     paragraph = unit.context or unit.text
-    if unit_mismatch(asked.terms, unit.text, paragraph, document, vocabulary=vocabulary, unit_names=names):
+    if unit_mismatch(
+        asked.terms,
+        unit.text,
+        paragraph,
+        document,
+        asked.generic,
+        vocabulary=vocabulary,
+        unit_names=names,
+        line_names=_names_somebody(parse, asked.generic),
+    ):
         return True
     return asked.analysis.answer_kind in NUMBER_KINDS and not _states_a_figure(
         parse, unit.text, set(asked.tokens)
@@ -99,9 +112,24 @@ def _states_a_figure(parse, text: str, q_tokens: set[str]) -> bool:
 
 
 def _names_something(parse, text: str) -> bool:
-    if parse is not None and (parse.doc.has_annotation("ENT_IOB") or parse.doc.has_annotation("TAG")):
+    if _tagged(parse):
         return any(e.label_ in NAME_LABELS for e in parse.ents) or any(t.pos_ == "PROPN" for t in parse)
     return any(w[:1].isupper() for w in text.split()[1:])
+
+
+def _tagged(parse) -> bool:
+    return parse is not None and (parse.doc.has_annotation("ENT_IOB") or parse.doc.has_annotation("TAG"))
+
+
+def _names_somebody(parse, generic: frozenset[str]) -> bool | None:
+    """Whether a unit's parse names a person, place or body other than the corpus's `generic`
+    names and months (see mismatch.names_somebody); None for an untagged parse or none: then the
+    paragraph's capitalised words decide. A unit that names nobody is a clause or an aside whose
+    subject may be anywhere in its document; one that names somebody keeps to its paragraph."""
+    if not _tagged(parse):
+        return None
+    words = [t.text for t in parse if t.ent_type_ in NAME_LABELS or (t.pos_ == "PROPN" and not t.ent_type_)]
+    return bool(set(tokenize(" ".join(words))) - generic - MONTH_NAMES)
 
 
 def unit_features(
@@ -119,6 +147,7 @@ def unit_features(
     own = set(tokenize(unit.text))
     paragraph = set(tokenize(unit.context)) | own if unit.context else own
     years, numbers = asked.terms["years"], asked.terms["numbers"]
+    names = frozenset(asked.terms["names"])  # less the corpus's common names
     unit_years = set(YEAR.findall(unit.text))
     lemmas = {(t.lemma_ or t.text).lower() for t in parse} if parse is not None else set()
     lemmas |= {t.lower_ for t in parse} if parse is not None else set()
@@ -132,11 +161,11 @@ def unit_features(
         "similarity": unit.similarity,
         "relative_score": unit.score / best_score if best_score > 0 else 0.0,
         f"rank={min(rank, 3)}": 1.0,
-        "has_names": float(bool(question.names)),
-        "names_in_unit": matched_share(question.names, own),
-        "names_in_paragraph": matched_share(question.names, paragraph),
-        "names_in_document": matched_share(question.names, document | paragraph),
-        "names_missing_everywhere": float(matched_share(question.names, document | paragraph) < 1.0),
+        "has_names": float(bool(names)),
+        "names_in_unit": matched_share(names, own),
+        "names_in_paragraph": matched_share(names, paragraph),
+        "names_in_document": matched_share(names, document | paragraph),
+        "names_missing_everywhere": float(matched_share(names, document | paragraph) < 1.0),
         "points_back": float(points_back(unit.text)),
         "asks_year": float(bool(years)),
         "year_in_paragraph": float(bool(years) and years <= paragraph),
@@ -167,11 +196,12 @@ def scored_units(
     idf: dict[str, float],
     file_tokens: dict[str, frozenset[str]],
     gate: Logistic,
+    generic: frozenset[str] = frozenset(),
 ) -> list[tuple[float, Evidence]]:
     """(P(unit answers), unit) for every evidence unit that does not contradict the question (see
-    contradicts), in evidence order."""
+    contradicts), in evidence order. `generic`: names on most lines of the corpus (they constrain nothing)."""
     best = max((e.score for e in evidence), default=0.0)
-    asked = Asked.of(question)
+    asked = Asked.of(question, generic)
     out = []
     for rank, e in enumerate(evidence):
         document = file_tokens.get(e.file, frozenset())

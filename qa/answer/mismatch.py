@@ -47,6 +47,7 @@ def unit_mismatch(
     previous: str = "",
     vocabulary: Container[str] = frozenset(),
     unit_names: bool | None = None,
+    line_names: bool | None = None,
 ) -> set[str]:
     """Question terms (see question_terms) that this evidence unit contradicts or lacks.
 
@@ -55,9 +56,11 @@ def unit_mismatch(
     from a longer sentence; then a name must be elsewhere in its paragraph (`line`; its subject,
     e.g. an earlier sentence, or the line before when the unit points back: `previous`), and a year
     must not be contradicted by other years there. Other numbers must be in its paragraph; when the
-    paragraph names nobody either (a quotation, say), a name may be anywhere in its document
-    (`document`: the tokens of its file). An acronym in the question matches the initials of
-    capitalised words ("CPC": Communist Party of China). "Jiangsu" against a clause about Zhejiang,
+    paragraph names nobody either (`line_names`; by default, whether it has capitalised words other
+    than months and `generic` names, those on most lines of the corpus: see names_somebody), as a
+    quotation may not, a name may be anywhere in its document (`document`: the tokens of its file).
+    An acronym in the question matches the initials of capitalised words ("CPC": Communist Party of
+    China). "Jiangsu" against a clause about Zhejiang,
     or 2030 against a sentence about 2020, is a mismatch; so is an asked word whose opposite the
     unit states (see contrasts).
 
@@ -81,7 +84,9 @@ def unit_mismatch(
     else:
         names = terms["names"] - line_tokens - acronyms(line)
         scope = line_tokens
-        if not names_somebody(line, generic):
+        if line_names is None:
+            line_names = names_somebody(line, generic)
+        if not line_names:
             names -= document
             scope = scope | document
     if previous and _POINTS_BACK.search(" ".join(unit.split()[:POINTING_WORDS])):

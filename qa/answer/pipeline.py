@@ -273,7 +273,7 @@ class Pipeline:
         if KEYWORD_GATE not in self._disabled:
             answering = answering_units(query, evidence, lines, common, file_tokens, idf, self.parsed)
         else:
-            scored = scored_units(analysis(), evidence, self.parsed, idf, file_tokens, load_gate())
+            scored = scored_units(analysis(), evidence, self.parsed, idf, file_tokens, load_gate(), common)
             gate_support = max((p for p, _ in scored), default=0.0)
             answering = [e for p, e in scored if p >= GATE_THRESHOLD]  # evidence order: it ranked them
         return Context(
