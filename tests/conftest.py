@@ -194,6 +194,22 @@ def fake_pipeline(settings: Settings, generator=None):
     return Pipeline(settings, retriever=retriever, generator=generator)
 
 
+FERRY_QUESTION = "How much is the night ferry to Lund?"
+
+
+def ferry_statement_pipeline(tmp_path: Path):
+    """A fake pipeline over one note whose fare is the harbour office's statement, generating
+    "The night ferry to Lund costs 12 euros [1]." (the answer should name the harbour office)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "ferry.md").write_text(
+        "# Ferry notes\n\nThe harbour of Orvik has two piers. "
+        "According to the harbour office, the night ferry to Lund costs 12 euros.\n"
+    )
+    generator = FakeGenerator("The night ferry to Lund costs 12 euros [1].")
+    return fake_pipeline(fake_settings_for(tmp_path, docs), generator)
+
+
 @pytest.fixture
 def make_pipeline(tmp_path: Path, docs_copy: Path):
     """Factory: fake_pipeline over the seed articles plus `extra` files ({name: text or bytes})."""

@@ -63,18 +63,10 @@ def test_an_answer_that_names_its_speaker_is_not_prefixed_with_them(blank):
 
 
 def test_the_pipeline_gives_the_speaker_with_the_answer_and_none_for_an_abstention(tmp_path):
-    from tests.conftest import FakeGenerator, fake_pipeline, fake_settings_for
+    from tests.conftest import FERRY_QUESTION, ferry_statement_pipeline
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "ferry.md").write_text(
-        "# Ferry notes\n\nThe harbour of Orvik has two piers. "
-        "According to the harbour office, the night ferry to Lund costs 12 euros.\n"
-    )
-    pipeline = fake_pipeline(
-        fake_settings_for(tmp_path, docs), FakeGenerator("The night ferry to Lund costs 12 euros [1].")
-    )
-    answer = pipeline.ask("How much is the night ferry to Lund?")
+    pipeline = ferry_statement_pipeline(tmp_path)
+    answer = pipeline.ask(FERRY_QUESTION)
     assert answer.text == "The night ferry to Lund costs 12 euros." and answer.speaker == "the harbour office"
     assert answer.to_dict()["speaker"] == "the harbour office"
     abstained = pipeline.ask("When does the Bergen tram leave?")
@@ -262,36 +254,32 @@ def test_a_pronoun_speaker_is_found_back_in_the_paragraph(parser, paragraph, exp
 
 
 @pytest.mark.model
-def test_an_answer_from_a_line_after_its_speakers_name_is_theirs(tmp_path):
+@pytest.mark.parametrize(
+    "notes, question",
+    [
+        (  # the quote is the line after the one naming its speaker
+            "Mayor Ana Ruiz backed the Vell tunnel on Tuesday.\n"
+            '"The Vell tunnel will open in 2029," she added.\n',
+            "When will the Vell tunnel open?",
+        ),
+        (  # the quote is a paragraph of its own, two after the one naming its speaker
+            "Mayor Ana Ruiz visited the Vell tunnel works on Tuesday.\n\n"
+            "The council has paid for the first half.\n\n"
+            '"The Vell tunnel will open to traffic in 2029," she said.\n',
+            "When will the Vell tunnel open to traffic?",
+        ),
+    ],
+    ids=["next-line", "later-paragraph"],
+)
+def test_a_quote_after_the_sentence_naming_its_speaker_is_theirs(tmp_path, notes, question):
     from tests.conftest import fake_pipeline, fake_settings_for
 
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "tunnel.md").write_text(
-        "# Tunnel notes\n\nMayor Ana Ruiz backed the Vell tunnel on Tuesday.\n"
-        '"The Vell tunnel will open in 2029," she added.\n'
-    )
+    (docs / "tunnel.md").write_text("# Tunnel notes\n\n" + notes)
     settings = fake_settings_for(tmp_path, docs).replace(
         generate="when-needed", language_model="packaged:en_core_web_sm"
     )
-    answer = fake_pipeline(settings).ask("When will the Vell tunnel open?")
+    answer = fake_pipeline(settings).ask(question)
     assert answer.short_answer == "2029" and answer.speaker == "Mayor Ana Ruiz"
     assert answer.to_dict()["speaker"] == "Mayor Ana Ruiz"
-
-
-@pytest.mark.model
-def test_a_quote_paragraph_after_its_speakers_paragraph_is_theirs(tmp_path):
-    from tests.conftest import fake_pipeline, fake_settings_for
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "tunnel.md").write_text(
-        "# Tunnel notes\n\nMayor Ana Ruiz visited the Vell tunnel works on Tuesday.\n\n"
-        "The council has paid for the first half.\n\n"
-        '"The Vell tunnel will open to traffic in 2029," she said.\n'
-    )
-    settings = fake_settings_for(tmp_path, docs).replace(
-        generate="when-needed", language_model="packaged:en_core_web_sm"
-    )
-    answer = fake_pipeline(settings).ask("When will the Vell tunnel open to traffic?")
-    assert answer.short_answer == "2029" and answer.speaker == "Mayor Ana Ruiz"

@@ -250,20 +250,12 @@ def test_the_streaming_endpoint_streams_generator_tokens(tmp_path, docs_copy):
 def test_an_answer_that_is_someones_statement_names_them_in_both_ask_endpoints(tmp_path):
     from qa.app.http_api import start_in_thread
     from qa.app.server import build_server
-    from tests.conftest import FakeGenerator, fake_pipeline
+    from tests.conftest import FERRY_QUESTION, ferry_statement_pipeline
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "ferry.md").write_text(
-        "# Ferry notes\n\nThe harbour of Orvik has two piers. "
-        "According to the harbour office, the night ferry to Lund costs 12 euros.\n"
-    )
-    pipeline = fake_pipeline(
-        fake_settings_for(tmp_path, docs), FakeGenerator("The night ferry to Lund costs 12 euros [1].")
-    )
+    pipeline = ferry_statement_pipeline(tmp_path)
     port = free_port()
     server = start_in_thread(build_server(pipeline, None, port), "127.0.0.1", port)
-    question = {"question": "How much is the night ferry to Lund?"}
+    question = {"question": FERRY_QUESTION}
     try:
         out = httpx.post(f"http://127.0.0.1:{port}/api/ask", json=question, timeout=60).json()
         streamed = httpx.post(f"http://127.0.0.1:{port}/api/ask/stream", json=question, timeout=60)
