@@ -23,7 +23,6 @@ from pathlib import Path
 from tqdm import tqdm
 
 from evals.training import parse_args, squad_pipeline, training_items, write_weights
-from qa.answer.evidence import select_evidence
 from qa.answer.logistic import fit_listwise
 from qa.answer.question import analyse_question
 from qa.answer.reader import WEIGHTS, Reader, candidates
@@ -55,16 +54,7 @@ def examples(pipeline, items: list[dict]) -> list[Example]:
         if not answers:
             continue
         question = item["question"]
-        hits = retriever.search(question, pipeline.settings.top_k)
-        evidence = select_evidence(
-            question,
-            hits,
-            pipeline.evidence_embedder,
-            retriever.bm25.idf,
-            pipeline.line_text,
-            pipeline.sentences,
-            4,
-        )
+        evidence = pipeline._context(question, retriever.search(question, pipeline.settings.top_k)).evidence
         wanted = [squad_normalize(a) for a in answers]
         unit = next((u for u in evidence if any(w in squad_normalize(u.text) for w in wanted)), None)
         analysis = analyse_question(question, nlp)
@@ -95,7 +85,7 @@ def report(reader: Reader, held: list[Example]) -> dict:
     picks = []
     for ex in held:
         best = reader.best(ex.candidates)
-        picks.append((best[0].text.strip().strip(",;:"), best[1]) if best else ("", 0.0))
+        picks.append((best[0].text, best[1]) if best else ("", 0.0))
     n = len(held)
     out = {
         "questions": n,

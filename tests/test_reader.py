@@ -24,14 +24,14 @@ def test_listwise_training_learns_which_candidate_of_each_group_is_right():
     fitted = fit_listwise(groups, targets, l2=0.1)
     model = reader.Reader(fitted.weights, fitted.mean, fitted.scale)
     assert model.weights["typed"] > 0
-    found = [reader.Candidate(0, 1, t, _row(0.9, float(t == "b"))) for t in ("a", "b", "c")]
+    found = [reader.Candidate(t, _row(0.9, float(t == "b"))) for t in ("a", "b", "c")]
     best, probability = model.best(found)
     assert best.text == "b" and 1 / 3 < probability <= 1
 
 
 def test_best_is_a_softmax_over_the_candidates():
     model = reader.Reader({"x": 1.0}, {}, {})
-    found = [reader.Candidate(0, 1, "a", {"x": 0.0}), reader.Candidate(0, 1, "b", {"x": 1.0})]
+    found = [reader.Candidate("a", {"x": 0.0}), reader.Candidate("b", {"x": 1.0})]
     best, probability = model.best(found)
     assert best.text == "b"
     assert probability == pytest.approx(1 / (1 + math.exp(-1)))

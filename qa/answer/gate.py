@@ -27,7 +27,7 @@ from qa.answer.mismatch import (
     states_new,
     unit_mismatch,
 )
-from qa.answer.question import MONTH_NAMES, NAME_LABELS, YEAR, QuestionAnalysis
+from qa.answer.question import MONTH_NAMES, NAME_LABELS, YEAR, QuestionAnalysis, lemma
 from qa.retrieval.lexical import tokenize
 
 WEIGHTS = Path(__file__).with_name("gate_weights.json")
@@ -149,7 +149,7 @@ def unit_features(
     years, numbers = asked.terms["years"], asked.terms["numbers"]
     names = frozenset(asked.terms["names"])  # less the corpus's common names
     unit_years = set(YEAR.findall(unit.text))
-    lemmas = {(t.lemma_ or t.text).lower() for t in parse} if parse is not None else set()
+    lemmas = {lemma(t) for t in parse} if parse is not None else set()
     lemmas |= {t.lower_ for t in parse} if parse is not None else set()
     new_typed = _new_typed(question, parse, q_set)
     new_words = own - q_set

@@ -71,10 +71,19 @@ class QuestionAnalysis:
     wh_role: str = ""
     wh_head: str = ""
 
+    def asks(self, token) -> bool:
+        """Whether a spaCy token is one of the question's content words (by lemma or as written)."""
+        return lemma(token) in self.terms or token.lower_ in self.terms
+
     @property
     def wants_phrase(self) -> bool:
         """True when a short phrase can answer; False for why/how/yes-no, answered by the sentence."""
         return self.answer_kind in PHRASE_KINDS
+
+
+def lemma(token) -> str:
+    """A spaCy token's lemma in lower case (its text where the pipeline has no lemmatizer)."""
+    return (token.lemma_ or token.text).lower()
 
 
 def analyse_question(question: str, nlp) -> QuestionAnalysis:
@@ -88,7 +97,7 @@ def analyse_question(question: str, nlp) -> QuestionAnalysis:
     tokens = [t for t in doc if not t.is_space]
     kind, focus = _kind(tokens)
     terms = frozenset(
-        (t.lemma_ or t.text).lower()
+        lemma(t)
         for t in tokens
         if not (t.is_stop or t.is_punct or t.lower_ in QUESTION_WORDS) and any(c.isalnum() for c in t.text)
     )
@@ -110,7 +119,7 @@ def _wh_role(tokens) -> tuple[str, str]:
     role, head = phrase.dep_, phrase.head
     if head.dep_ == "prep" and head.head is not head:  # "in what year", "for which company"
         head = head.head
-    return role, (head.lemma_ or head.text).lower() if head is not phrase else ""
+    return role, lemma(head) if head is not phrase else ""
 
 
 # Entity labels that name something; dates, times and figures are values, not names
@@ -183,7 +192,7 @@ def _focus(tokens, i: int) -> str:
         if t.lower_ in ("is", "was", "are", "were", "the", "a", "an", "of", "'s", "kind", "type", "sort"):
             continue
         if t.pos_ in ("NOUN", "PROPN") or (not t.pos_ and t.text.isalpha()):
-            return (t.lemma_ or t.text).lower()
+            return lemma(t)
         if t.pos_ in ("VERB", "AUX", "ADP") and t.lower_ not in ("is", "was", "are", "were"):
             break
     return ""

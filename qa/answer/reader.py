@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.answer.logistic import Logistic, load_weights
-from qa.answer.question import QuestionAnalysis
+from qa.answer.question import QuestionAnalysis, lemma
 from qa.answer.short_answer import of_phrase_end, short_answer
 
 WEIGHTS = Path(__file__).with_name("reader_weights.json")
@@ -39,10 +39,8 @@ _TRIM_END = frozenset(("PUNCT", "CCONJ", "ADP", "DET", "SCONJ", "PART"))
 
 @dataclass(frozen=True)
 class Candidate:
-    """A phrase of the sentence: character offsets in the sentence text, its text and features."""
+    """A phrase of the sentence (without surrounding punctuation) and its features."""
 
-    start: int
-    end: int
     text: str
     features: dict[str, float]
 
@@ -54,9 +52,8 @@ def candidates(question: QuestionAnalysis, sentence) -> list[Candidate]:
     spans = _spans(sentence)
     typed = {k: v for k, v in spans.items() if v.startswith("ENT:") and v[4:] in question.labels}
     spans = typed or spans
-    matched = [t.i for t in sentence if _asked(t, question)]
+    matched = [t.i for t in sentence if question.asks(t)]
     rules = short_answer(question, sentence)  # the rules' choice is a feature: learn where it is wrong
-    base = sentence.start_char
     out = []
     for (start, end), kind in sorted(spans.items()):
         span = sentence.doc[start:end]
@@ -67,7 +64,7 @@ def candidates(question: QuestionAnalysis, sentence) -> list[Candidate]:
         text = _text(span.text)
         features["rules_pick"] = float(bool(rules) and text == rules)
         features["rules_overlap"] = float(bool(rules) and (text in rules or rules in text))
-        out.append(Candidate(span.start_char - base, span.end_char - base, span.text, features))
+        out.append(Candidate(text, features))
     return out
 
 
@@ -104,7 +101,7 @@ def _trimmed(doc, start: int, end: int) -> tuple[int, int]:
 
 
 def _features(question: QuestionAnalysis, span, kind, words, matched, sentence) -> dict[str, float]:
-    asked = sum(1 for t in words if _asked(t, question))
+    asked = sum(1 for t in words if question.asks(t))
     outside = [i for i in matched if not span.start <= i < span.end]
     before = [span.start - i for i in outside if i < span.start]
     after = [i - span.end + 1 for i in outside if i >= span.end]
@@ -114,7 +111,7 @@ def _features(question: QuestionAnalysis, span, kind, words, matched, sentence) 
     label = kind.split(":", 1)[-1] if kind.startswith("ENT:") else kind
     answer = question.answer_kind
     head = root.head
-    governed = head.i != root.i and not span.start <= head.i < span.end and _asked(head, question)
+    governed = head.i != root.i and not span.start <= head.i < span.end and question.asks(head)
     f = {
         "bias": 1.0,
         f"label={label}": 1.0,
@@ -134,12 +131,12 @@ def _features(question: QuestionAnalysis, span, kind, words, matched, sentence) 
         "matches_after": min(len(after), 6) / 6,
         "no_match": float(not outside),
         "governed_by_asked": float(governed),
-        "governed_by_wh_head": float(bool(question.wh_head) and _lemma(head) == question.wh_head),
+        "governed_by_wh_head": float(bool(question.wh_head) and lemma(head) == question.wh_head),
         f"governed|role={role}": float(governed),
-        "focus_in": float(bool(question.focus) and any(_lemma(t) == question.focus for t in span)),
-        "focus_root": float(bool(question.focus) and _lemma(root) == question.focus),
+        "focus_in": float(bool(question.focus) and any(lemma(t) == question.focus for t in span)),
+        "focus_root": float(bool(question.focus) and lemma(root) == question.focus),
         "focus_before": float(
-            bool(question.focus) and span.start > 0 and _lemma(span.doc[span.start - 1]) == question.focus
+            bool(question.focus) and span.start > 0 and lemma(span.doc[span.start - 1]) == question.focus
         ),
         f"length={min(len(words), 6)}": 1.0,
         f"kind={answer}|length={min(len(words), 4)}": 1.0,
@@ -151,14 +148,6 @@ def _features(question: QuestionAnalysis, span, kind, words, matched, sentence) 
         "in_parentheses": float(span.start > 0 and span.doc[span.start - 1].text == "("),
     }
     return f
-
-
-def _asked(token, question: QuestionAnalysis) -> bool:
-    return _lemma(token) in question.terms or token.lower_ in question.terms
-
-
-def _lemma(token) -> str:
-    return (token.lemma_ or token.text).lower()
 
 
 def _text(text: str) -> str:
@@ -183,7 +172,7 @@ class Reader(Logistic):
         best = self.best(candidates(question, sentence)) if question.wants_phrase else None
         if best is None or best[1] < MIN_PROBABILITY:
             return "", 0.0
-        return _text(best[0].text), best[1]
+        return best[0].text, best[1]
 
 
 def load_reader(path: str = str(WEIGHTS), sha256: str | None = None) -> Reader:

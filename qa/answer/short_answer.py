@@ -42,11 +42,7 @@ def short_answer(question: QuestionAnalysis, sentence) -> str:
     if doc.has_annotation("DEP"):
         inside = (c for c in doc.noun_chunks if c.start >= sentence.start and c.end <= sentence.end)
         chunks = [_with_of(c, base) for c in inside if c.root.pos_ not in ("PRON", "DET")]
-    matches = [
-        t.idx - base
-        for t in sentence
-        if (t.lemma_ or t.text).lower() in question.terms or t.lower_ in question.terms
-    ]
+    matches = [t.idx - base for t in sentence if question.asks(t)]
     return pick(question, text, entities, chunks, matches)
 
 
