@@ -125,3 +125,11 @@ def test_headings_give_a_paragraph_its_names_but_not_its_years():
     dated = key_terms("What did the Quiet Mode print in 2023?")
     assert not unit_mismatch(dated, unit, unit, headings="Quiet Mode / Updated 2024-02-18")
     assert unit_mismatch(dated, unit, unit + " That was in 2024.", headings="Quiet Mode")
+
+
+def test_a_run_of_short_lines_heads_nothing_and_is_not_cut_line_by_line():
+    verse = "Roses by the gate\nRain on the roof\nA kettle singing\nThe cat asleep\n"
+    paragraphs = [(line, 0, True) for line in verse.splitlines()]
+    assert section_paths(paragraphs) == [()] * 4
+    chunks, _ = chunked([Document("verse.txt", verse.replace("\n", "\n\n"), "", "utf-8")])
+    assert len(chunks) < 4 and not any(c.heading for c in chunks)  # short paragraphs join as before

@@ -89,15 +89,18 @@ def section_paths(paragraphs: list[tuple[str, int, bool]]) -> list[tuple[str, ..
 
 
 def _headings(paragraphs: list[tuple[str, int, bool]]) -> list[tuple[int, str] | None]:
-    """heading() of each one-line paragraph that has text after it and is not a running header: a
-    line repeated, page numbers aside, REPEATED_LINE times or more ("Chapter 2: Usage 14") heads pages,
-    not sections."""
+    """heading() of each one-line paragraph that heads something: text follows it that is not a
+    heading-like line of its own level or above (a run of short lines, a poem or a list of names,
+    heads nothing), and it is not a running header: a line repeated, page numbers aside,
+    REPEATED_LINE times or more ("Chapter 2: Usage 14") heads pages, not sections."""
     found = [heading(text, indent) if one_line else None for text, indent, one_line in paragraphs]
     repeats = Counter(_DIGITS.sub("", h[1]) for h in found if h)
-    return [
-        h if h and n + 1 < len(paragraphs) and repeats[_DIGITS.sub("", h[1])] < REPEATED_LINE else None
-        for n, h in enumerate(found)
-    ]
+    out: list[tuple[int, str] | None] = []
+    for n, h in enumerate(found):
+        after = found[n + 1] if n + 1 < len(found) else (0, "")  # the last line heads nothing
+        heads = h is not None and (after is None or after[0] > h[0])
+        out.append(h if heads and repeats[_DIGITS.sub("", h[1])] < REPEATED_LINE else None)
+    return out
 
 
 def heading_text(path: tuple[str, ...]) -> str:
