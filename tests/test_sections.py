@@ -5,6 +5,7 @@ import pytest
 from qa.answer.mismatch import unit_mismatch
 from qa.answer.question import key_terms
 from qa.ingest.corpus import Document
+from qa.ingest.html_text import html_to_text
 from qa.ingest.sections import heading, section_paths
 from qa.retrieval.lexical import BM25
 from tests.conftest import chunked
@@ -133,3 +134,17 @@ def test_a_run_of_short_lines_heads_nothing_and_is_not_cut_line_by_line():
     assert section_paths(paragraphs) == [()] * 4
     chunks, _ = chunked([Document("verse.txt", verse.replace("\n", "\n\n"), "", "utf-8")])
     assert len(chunks) < 4 and not any(c.heading for c in chunks)  # short paragraphs join as before
+
+
+def test_an_html_heading_heads_the_paragraphs_of_its_section():
+    page = (
+        "<html><body><h1>Harbour guide</h1><p>What a visitor needs to know before the trip, from the"
+        " timetable to where to leave the car, kept short.</p><h2>Ferries</h2><p>The first boat leaves at"
+        " six and the last returns at nine, weather allowing, from the stone pier.</p><h2>Parking</h2>"
+        "<p>Cars stay in the north lot, which fills by noon in summer, so come early or take the bus.</p>"
+        "</body></html>"
+    )
+    chunks, sentences = chunked([Document("guide.html", html_to_text(page), "", "utf-8")])
+    lot = next(s for s in sentences.within("guide.html", 0, 10_000) if s.text.startswith("Cars stay"))
+    assert lot.section == "Parking"  # an <h2> is no deeper than the <h1> once the markup is gone
+    assert all(c.text.count("Ferries") + c.text.count("Parking") <= 1 for c in chunks)  # a section per chunk

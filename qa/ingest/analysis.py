@@ -3,7 +3,8 @@
 Text comes in physical lines: one paragraph per line (the seeds, SQuAD), hard-wrapped at some
 width (man pages, wrapped Markdown, e-mail), PDF layout lines, HTML blocks. A paragraph is a run
 of non-blank lines; inside a run, a line break is a soft wrap when the line is long for the
-document's wrap width and the next line does not start a list item. Lines longer than any wrap
+document's wrap width and the next line does not start a list item or, after a sentence's end, a
+heading (HTML blocks come as lines with no blank line between them). Lines longer than any wrap
 width (over WRAP_MAX characters) are paragraphs of their own.
 
 Each paragraph is parsed by spaCy with its line breaks read as spaces (offsets stay the file's),
@@ -19,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from qa.ingest.corpus import Document
-from qa.ingest.sections import document_sections, heading_text
+from qa.ingest.sections import document_sections, heading, heading_text
 
 # A "sentence" longer than this (a minified file, a table flattened into one line) is cut at spaces
 # into pieces of at most this size, so no chunk, evidence unit or citation grows without bound.
@@ -28,6 +29,7 @@ WRAP_MAX = 100  # a line longer than this is not hard-wrapped text: it is a para
 MIN_WRAP = 40  # text wrapped narrower than this is not prose (lists, tables, headings)
 SOFT_WRAP_SHARE = 0.6  # a line at least this share of the wrap width continues on the next line
 MAX_PARAGRAPH_CHARS = 20_000  # longer runs are parsed in pieces (spaCy's time grows with length)
+_CLOSES = (".", "!", "?", ":")  # a line ending a sentence may be followed by a heading
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·‣◦]|\d{1,3}[.)]|[a-zA-Z][.)])\s+")
 
 
@@ -76,6 +78,7 @@ def paragraphs(doc: Document) -> list[Paragraph]:
             and len(nxt.rstrip()) <= WRAP_MAX
             and len(line.rstrip()) >= SOFT_WRAP_SHARE * width
             and not _LIST_ITEM.match(nxt)
+            and not (line.rstrip().endswith(_CLOSES) and heading(nxt) is not None)  # "… pier." / "Parking"
             and _span(doc, first, number + 1) <= MAX_PARAGRAPH_CHARS
         )
         if not continues:
