@@ -24,6 +24,13 @@ class Chunk:
     text: str  # == file_text[start:end]
     page: int | None = None  # PDFs: page of first_line
     page_line: int | None = None  # PDFs: line of first_line on that page
+    heading: str = ""  # the section headings the chunk sits under (qa/ingest/sections.py)
+
+    @property
+    def search_text(self) -> str:
+        """What retrieval matches: the text under its headings (a manual's "AUTHOR" names what the
+        line below it is)."""
+        return f"{self.heading}\n{self.text}" if self.heading else self.text
 
     @property
     def location(self) -> str:

@@ -32,7 +32,7 @@ def doc_hits(doc: Document, chunk_chars: int = 700) -> tuple[list[Hit], Sentence
     return [Hit(c, 1.0, rank) for rank, c in enumerate(chunks, 1)], sentences
 
 
-def doc_units(doc: Document, chunk_chars: int = 700) -> list[tuple[int, int, int, int, str]]:
+def doc_units(doc: Document, chunk_chars: int = 700) -> list[tuple[int, int, int, int, str, str, str]]:
     hits, sentences = doc_hits(doc, chunk_chars)
     return [u for hit in hits for u in units(hit, sentences)]
 
@@ -44,14 +44,14 @@ def test_units_map_back_to_the_document_text_and_line():
     text = "Intro line one. It has two sentences.\n\n  Third line here! Another one?\nLast line."
     doc = Document("u.txt", text, "", "utf-8")
     found = doc_units(doc)
-    assert [t for *_, t, _ in found] == [
+    assert [t for *_, t, _, _ in found] == [
         "Intro line one.",
         "It has two sentences.",
         "Third line here!",
         "Another one?",
         "Last line.",
     ]
-    for line, last, start, end, unit, _ in found:
+    for line, last, start, end, unit, _, _ in found:
         assert doc.text[start:end] == unit
         assert doc.line_of(start) == line == last
         assert unit in doc.line(line)
@@ -65,11 +65,12 @@ def test_a_sentence_of_hard_wrapped_text_is_whole_and_names_every_line_it_spans(
     )
     doc = Document("w.txt", "Bridge news\n\n" + wrapped, "", "utf-8")
     found = doc_units(doc)
-    first, last, start, end, text, paragraph = found[1]
+    first, last, start, end, text, paragraph, section = found[1]
     assert (first, last) == (3, 4)
     assert text.startswith("The committee met") and text.endswith("northern bridge.")
     assert "\n" not in text and doc.text[start:end].replace("\n", " ") == text
     assert paragraph.startswith("The committee met") and paragraph.endswith("Work starts in spring.")
+    assert section == "Bridge news"  # the heading line above the paragraph names its subject
     assert found[2][:2] == (5, 5)
 
 
@@ -81,29 +82,29 @@ def test_long_sentences_are_cut_into_clauses_at_semicolons():
     assert len(sentence) > LONG_SENTENCE_CHARS
     doc = Document("c.txt", "Short first sentence. " + sentence, "", "utf-8")
     found = doc_units(doc, 2000)
-    texts = [t for *_, t, _ in found]
+    texts = [t for *_, t, _, _ in found]
     assert texts == ["Short first sentence.", *clauses[:-1], clauses[-1] + "."]
-    for line, _, start, end, unit, _ in found:
+    for line, _, start, end, unit, _, _ in found:
         assert doc.text[start:end] == unit and line == 1
 
 
 def test_short_sentences_with_semicolons_are_kept_whole():
     doc = Document("s.txt", "It rose; it fell.", "", "utf-8")
-    assert [t for *_, t, _ in doc_units(doc)] == ["It rose; it fell."]
+    assert [t for *_, t, _, _ in doc_units(doc)] == ["It rose; it fell."]
 
 
 def test_every_unit_of_the_seed_articles_lies_on_the_lines_it_names(docs_copy: Path):
     docs = {d.file: d for d in read_docs(docs_copy)}
     chunks, sentences = chunked(list(docs.values()))
     for c in chunks:
-        for line, last, _, _, unit, _ in units(Hit(c, 1.0, 1), sentences):
+        for line, last, _, _, unit, _, _ in units(Hit(c, 1.0, 1), sentences):
             spanned = " ".join(docs[c.file].line(n).strip() for n in range(line, last + 1))
             assert unit in spanned, (c.id, line, unit)
 
 
 def test_a_markdown_heading_is_its_own_unit():
     doc = Document("h.md", "# Funding\n\nThe fund rose to 5 yuan.", "", "utf-8")
-    found = [(line, unit) for line, _, _, _, unit, _ in doc_units(doc)]
+    found = [(line, unit) for line, _, _, _, unit, _, _ in doc_units(doc)]
     assert found == [(1, "# Funding"), (3, "The fund rose to 5 yuan.")]
 
 

@@ -112,7 +112,7 @@ def test_full_rebuilds_embed_every_chunk(built):
     embedder = FakeEmbedder()
     report = build_index(built, embedder, progress=False, full=True)
     assert report.reused_files == 0
-    assert embedder.texts == [c.text for c in IndexStore.load(built.index_dir).chunks]
+    assert embedder.texts == [c.search_text for c in IndexStore.load(built.index_dir).chunks]
 
 
 @pytest.mark.parametrize(
@@ -191,7 +191,7 @@ def test_stored_embeddings_match_the_searchable_vectors(built):
     store = IndexStore.load(built.index_dir)
     vectors = read_embeddings(built.index_dir)
     assert vectors.dtype == np.float32
-    assert np.array_equal(vectors, FakeEmbedder().embed([c.text for c in store.chunks]))
+    assert np.array_equal(vectors, FakeEmbedder().embed([c.search_text for c in store.chunks]))
     for row in (0, len(store.chunks) // 2, len(store.chunks) - 1):  # the stored vectors are the searched ones
         assert store.search(vectors[row], 1)[0].score == pytest.approx(1.0, abs=1e-5)
 

@@ -55,6 +55,9 @@ class Evidence:
     # is often earlier in it. In one-paragraph-per-line text it is the unit's line.
     context: str = ""
     similarity: float = 0.0  # cosine of the question's and the unit's embeddings (0 without an embedder)
+    # The headings the unit's paragraph sits under ("" for none): they name its subject, as "POSIXLY_CORRECT"
+    # over "This is the same as the -s option." (qa/ingest/sections.py)
+    section: str = ""
 
     @property
     def lines(self) -> range:
@@ -62,9 +65,9 @@ class Evidence:
         return range(self.line, max(self.line, self.last_line) + 1)
 
 
-def units(hit: Hit, sentences: SentenceIndex) -> list[tuple[int, int, int, int, str, str]]:
-    """(first line, last line, start, end, text, paragraph) of every sentence of a chunk; long ones
-    cut at "; "."""
+def units(hit: Hit, sentences: SentenceIndex) -> list[tuple[int, int, int, int, str, str, str]]:
+    """(first line, last line, start, end, text, paragraph, section headings) of every sentence of a
+    chunk; long ones cut at "; "."""
     chunk = hit.chunk
     out = []
     for s in sentences.within(chunk.file, chunk.start, chunk.end):
@@ -79,7 +82,7 @@ def units(hit: Hit, sentences: SentenceIndex) -> list[tuple[int, int, int, int, 
             a, b = s.start + x + lead, s.start + x + len(raw)
             first = s.first_line if x == 0 else sentences.line_of(s, a)
             last = s.last_line if y == len(s.text) else sentences.line_of(s, b - 1)
-            out.append((first, last, a, b, " ".join(raw.split()), s.paragraph))
+            out.append((first, last, a, b, " ".join(raw.split()), s.paragraph, s.section))
     return out
 
 
@@ -95,9 +98,11 @@ def paragraph_units(hits: list[Hit], file: str, line: int, sentences: SentenceIn
     found: dict[int, Evidence] = {}
     for hit in hits:
         if hit.chunk.file == file:
-            for first, last, start, end, text, paragraph in units(hit, sentences):
+            for first, last, start, end, text, paragraph, section in units(hit, sentences):
                 if not _ADDRESSED_TO_MODEL.search(text):
-                    unit = Evidence(file, first, start, end, text, 0.0, 0.0, hit.rank, last, paragraph)
+                    unit = Evidence(
+                        file, first, start, end, text, 0.0, 0.0, hit.rank, last, paragraph, section=section
+                    )
                     found.setdefault(start, unit)
     held = {u.context for u in found.values() if u.line <= line <= max(u.line, u.last_line)}
     return [found[start] for start in sorted(found) if found[start].context in held]
@@ -133,22 +138,24 @@ def select_evidence(
     line_text: dict[tuple[str, int], str],
     sentences: SentenceIndex,
     n: int = 4,
+    headings: bool = True,
 ) -> list[Evidence]:
     """The n best evidence units from the hits, best first.
 
     line_text maps (file, line) to the line's text, so coverage is judged on the
-    whole line (a clause's subject is often earlier on its line).
+    whole line (a clause's subject is often earlier on its line). With `headings` off (the
+    "headings" switch), the section headings above a unit count for nothing.
     """
     seen = set()
     candidates = []
     for hit in hits:
-        for line, last, start, end, text, paragraph in units(hit, sentences):
+        for line, last, start, end, text, paragraph, section in units(hit, sentences):
             if _ADDRESSED_TO_MODEL.search(text):
                 log.warning("ignored an instruction-like sentence in %s line %d", hit.chunk.file, line)
                 continue
             if (hit.chunk.file, start) not in seen:
                 seen.add((hit.chunk.file, start))
-                candidates.append((hit, line, last, start, end, text, paragraph))
+                candidates.append((hit, line, last, start, end, text, paragraph, section if headings else ""))
     if not candidates:
         return []
     q_terms = tokenize(question)
@@ -158,16 +165,28 @@ def select_evidence(
         vectors = embedder.embed([question] + [c[5] for c in candidates])
         dense = vectors[1:] @ vectors[0]
     scored = []
-    for (hit, line, last, start, end, text, paragraph), cos in zip(candidates, dense, strict=True):
+    for (hit, line, last, start, end, text, paragraph, section), cos in zip(candidates, dense, strict=True):
         own = coverage(q_terms, set(tokenize(text)), idf)
-        full = paragraph or text  # a clause's subject is often earlier in its paragraph
+        # a clause's subject is often earlier in its paragraph, or in the headings above it
+        full = f"{section} {paragraph or text}"
         line_cov = coverage(q_terms, set(tokenize(full)), idf)
         lexical = 0.7 * own + 0.3 * line_cov
         cause = CAUSE_BONUS if why and _CAUSAL.search(text) else 0.0
         score = LEXICAL_WEIGHT * (lexical + cause) + (1 - LEXICAL_WEIGHT) * float(cos) + 0.02 / hit.rank
         scored.append(
             Evidence(
-                hit.chunk.file, line, start, end, text, score, lexical, hit.rank, last, paragraph, float(cos)
+                hit.chunk.file,
+                line,
+                start,
+                end,
+                text,
+                score,
+                lexical,
+                hit.rank,
+                last,
+                paragraph,
+                float(cos),
+                section,
             )
         )
     scored.sort(key=lambda e: -e.score)

@@ -93,6 +93,7 @@ def contradicts(
         vocabulary=vocabulary,
         unit_names=names,
         line_names=_names_somebody(parse, asked.generic),
+        headings=unit.section,
     ):
         return True
     return asked.analysis.answer_kind in NUMBER_KINDS and not _states_a_figure(

@@ -48,6 +48,7 @@ def unit_mismatch(
     vocabulary: Container[str] = frozenset(),
     unit_names: bool | None = None,
     line_names: bool | None = None,
+    headings: str = "",
 ) -> set[str]:
     """Question terms (see question_terms) that this evidence unit contradicts or lacks.
 
@@ -55,7 +56,8 @@ def unit_mismatch(
     by default, whether it has capitalised words), points back, is quoted speech or a clause cut
     from a longer sentence; then a name must be elsewhere in its paragraph (`line`; its subject,
     e.g. an earlier sentence, or the line before when the unit points back: `previous`), and a year
-    must not be contradicted by other years there. Other numbers must be in its paragraph; when the
+    must not be contradicted by other years there. The section `headings` above the paragraph count as
+    part of it for names and numbers, not years. Other numbers must be in its paragraph; when the
     paragraph names nobody either (`line_names`; by default, whether it has capitalised words other
     than months and `generic` names, those on most lines of the corpus: see names_somebody), as a
     quotation may not, a name may be anywhere in its document (`document`: the tokens of its file).
@@ -70,8 +72,9 @@ def unit_mismatch(
     """
     unit_tokens = set(tokenize(unit))
     missing = set()
-    line_tokens = set(tokenize(line)) | unit_tokens
     line_years = set(YEAR.findall(line))
+    line = f"{headings} {line}"  # headings name a paragraph's subject; their dates do not date it
+    line_tokens = set(tokenize(line)) | unit_tokens
     if terms["years"] - unit_tokens and (YEAR.search(unit) or (line_years and terms["years"] - line_years)):
         missing |= terms["years"] - unit_tokens
     if unit_names is None:

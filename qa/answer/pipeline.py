@@ -19,6 +19,7 @@ from qa.answer.prompting import NOT_STATED, evidence_prompt, plain_prompt
 from qa.answer.question import analyse_question
 from qa.answer.reader import load_reader
 from qa.answer.strategies import (
+    HEADINGS,
     KEYWORD_GATE,
     READER,
     SHORT_ANSWER,
@@ -265,7 +266,14 @@ class Pipeline:
         retriever, lines = self.retriever, self.line_text
         idf = retriever.bm25.idf
         evidence = select_evidence(
-            query, hits, self.evidence_embedder, idf, lines, self.sentences, self.settings.evidence_sentences
+            query,
+            hits,
+            self.evidence_embedder,
+            idf,
+            lines,
+            self.sentences,
+            self.settings.evidence_sentences,
+            headings=HEADINGS not in self._disabled,
         )
         common, file_tokens = retriever.common_terms, retriever.file_tokens
         analysis = functools.cache(lambda: analyse_question(query, self.nlp))

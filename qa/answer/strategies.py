@@ -112,7 +112,17 @@ READER = "reader"
 # Not a strategy either: which units may answer. On (the default), the keyword check of
 # verify.answering_units decides; off, the learned gate (qa/answer/gate.py) does.
 KEYWORD_GATE = "keyword-gate"
-STRATEGY_NAMES: tuple[str, ...] = (*(s.name for s in STRATEGIES), SHORT_ANSWER, READER, KEYWORD_GATE)
+# Nor this: on (the default), the section headings above a sentence (qa/ingest/sections.py) count as
+# part of its paragraph when evidence is scored and checked; off, they count for nothing (retrieval
+# still searches them: that is decided when the index is built).
+HEADINGS = "headings"
+STRATEGY_NAMES: tuple[str, ...] = (
+    *(s.name for s in STRATEGIES),
+    SHORT_ANSWER,
+    READER,
+    KEYWORD_GATE,
+    HEADINGS,
+)
 
 
 def disabled(setting: str) -> frozenset[str]:

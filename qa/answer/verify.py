@@ -181,7 +181,7 @@ def _mismatch(terms, e: Evidence, line_text, generic, documents, vocabulary=froz
     earlier = (line_text[(e.file, n)] for n in range(e.line - 1, 0, -1) if (e.file, n) in line_text)
     previous = next(earlier, "")
     document = (documents or {}).get(e.file, frozenset())
-    return unit_mismatch(terms, e.text, line, document, generic, previous, vocabulary)
+    return unit_mismatch(terms, e.text, line, document, generic, previous, vocabulary, headings=e.section)
 
 
 MIN_NAMED_CHARS = 3  # shorter unmatched terms are not named in an abstention

@@ -152,7 +152,7 @@ def _embed_new(parts: list, embedder: Embedder, progress: bool) -> tuple[list, l
     """Embed the chunks of the new and changed files (those without vectors) in one batch; returns
     those files and the texts embedded."""
     fresh = [p for p in parts if p.vectors is None]
-    texts = [c.text for p in fresh for c in p.chunks]
+    texts = [c.search_text for p in fresh for c in p.chunks]
     log.info("embedding %d chunks from %d new or changed files", len(texts), len(fresh))
     if texts:
         vectors = embedder.embed(texts, progress=progress)

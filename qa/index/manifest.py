@@ -13,7 +13,7 @@ from qa.index.builds import reading
 
 # 3: embeddings.npy and pages.json were added; 4: analysis.json, chunks of spaCy sentences of
 # rebuilt paragraphs. An index of an older format is rebuilt in full.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 EMBEDDINGS = "embeddings.npy"
 PAGES = "pages.json"
 ANALYSIS = "analysis.json"

@@ -59,7 +59,7 @@ def build_memory_store(
     lines = {key: text for p in parts for key, text in p.lines.items()}
     if not chunks:
         raise InputError("the documents hold no sentences to index")
-    vectors = embedder.embed([c.text for c in chunks])
+    vectors = embedder.embed([c.search_text for c in chunks])
     index_type = choose_index_type(len(chunks), int(vectors.shape[1]), settings.index_type)
     sources = {d.file: d.sha256 for d in docs}
     manifest = new_manifest(

@@ -3,7 +3,8 @@
 Text comes in physical lines: one paragraph per line (the seeds, SQuAD), hard-wrapped at some
 width (man pages, wrapped Markdown, e-mail), PDF layout lines, HTML blocks. A paragraph is a run
 of non-blank lines; inside a run, a line break is a soft wrap when the line is long for the
-document's wrap width and the next line does not start a list item. Lines longer than any wrap
+document's wrap width and the next line does not start a list item or, after a sentence's end, a
+heading (HTML blocks come as lines with no blank line between them). Lines longer than any wrap
 width (over WRAP_MAX characters) are paragraphs of their own.
 
 Each paragraph is parsed by spaCy with its line breaks read as spaces (offsets stay the file's),
@@ -19,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from qa.ingest.corpus import Document
+from qa.ingest.sections import document_sections, heading, heading_text
 
 # A "sentence" longer than this (a minified file, a table flattened into one line) is cut at spaces
 # into pieces of at most this size, so no chunk, evidence unit or citation grows without bound.
@@ -27,6 +29,7 @@ WRAP_MAX = 100  # a line longer than this is not hard-wrapped text: it is a para
 MIN_WRAP = 40  # text wrapped narrower than this is not prose (lists, tables, headings)
 SOFT_WRAP_SHARE = 0.6  # a line at least this share of the wrap width continues on the next line
 MAX_PARAGRAPH_CHARS = 20_000  # longer runs are parsed in pieces (spaCy's time grows with length)
+_CLOSES = (".", "!", "?", ":")  # a line ending a sentence may be followed by a heading
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·‣◦]|\d{1,3}[.)]|[a-zA-Z][.)])\s+")
 
 
@@ -75,6 +78,7 @@ def paragraphs(doc: Document) -> list[Paragraph]:
             and len(nxt.rstrip()) <= WRAP_MAX
             and len(line.rstrip()) >= SOFT_WRAP_SHARE * width
             and not _LIST_ITEM.match(nxt)
+            and not (line.rstrip().endswith(_CLOSES) and heading(nxt) is not None)  # "… pier." / "Parking"
             and _span(doc, first, number + 1) <= MAX_PARAGRAPH_CHARS
         )
         if not continues:
@@ -136,7 +140,8 @@ def parse_paragraphs(doc: Document, nlp, batch_size: int = 64) -> list:
 
     A paragraph's line breaks are read as spaces, so the Doc's text has the same length as the
     file's span: an offset in it plus user_data["start"] is an offset in the file. user_data also
-    holds "file", "first_line" and "breaks" (offsets of the line breaks in the Doc's text).
+    holds "file", "first_line", "breaks" (offsets of the line breaks in the Doc's text) and "indent"
+    (the columns before the paragraph's first character on its line: headings nest by it).
     """
     found = paragraphs(doc)
     texts = [doc.text[p.start : p.end] for p in found]
@@ -148,6 +153,7 @@ def parse_paragraphs(doc: Document, nlp, batch_size: int = 64) -> list:
             start=p.start,
             first_line=p.first_line,
             breaks=[i for i, ch in enumerate(text) if ch == "\n"],
+            indent=p.start - doc.line_starts[p.first_line - 1],
         )
         parsed.append(parsed_doc)
     return parsed
@@ -192,6 +198,7 @@ class Sentence:
     text: str  # line breaks read as spaces
     span: object  # the spaCy Span: entities, noun chunks, lemmas, dependencies
     paragraph: str  # the paragraph it is in, whitespace collapsed (one string shared by its sentences)
+    section: str = ""  # the headings the paragraph sits under (qa/ingest/sections.py), "" for none
 
 
 class SentenceIndex:
@@ -199,20 +206,29 @@ class SentenceIndex:
 
     def __init__(self, docs: list):
         self._by_file: dict[str, list[Sentence]] = {}
+        by_file: dict[str, list] = {}
         for doc in docs:
-            data = doc.user_data
-            file, offset, first, breaks = data["file"], data["start"], data["first_line"], data["breaks"]
-            paragraph = " ".join(doc.text.split())
-            for a, b, sent in sentence_offsets(doc):
-                line = first + bisect.bisect_right(breaks, a - offset)
-                last = first + bisect.bisect_right(breaks, b - 1 - offset)
-                text = doc.text[a - offset : b - offset]
-                self._by_file.setdefault(file, []).append(
-                    Sentence(file, a, b, line, last, text, sent, paragraph)
-                )
+            by_file.setdefault(doc.user_data["file"], []).append(doc)
+        for file, paragraphs in by_file.items():
+            paragraphs.sort(key=lambda d: d.user_data["start"])
+            for doc, path in zip(paragraphs, document_sections(paragraphs), strict=True):
+                self._by_file.setdefault(file, []).extend(self._sentences(doc, heading_text(path)))
         for sentences in self._by_file.values():
             sentences.sort(key=lambda s: s.start)
         self._starts = {f: [s.start for s in ss] for f, ss in self._by_file.items()}
+
+    @staticmethod
+    def _sentences(doc, section: str) -> list[Sentence]:
+        data = doc.user_data
+        file, offset, first, breaks = data["file"], data["start"], data["first_line"], data["breaks"]
+        paragraph = " ".join(doc.text.split())
+        out = []
+        for a, b, sent in sentence_offsets(doc):
+            line = first + bisect.bisect_right(breaks, a - offset)
+            last = first + bisect.bisect_right(breaks, b - 1 - offset)
+            text = doc.text[a - offset : b - offset]
+            out.append(Sentence(file, a, b, line, last, text, sent, paragraph, section))
+        return out
 
     def within(self, file: str, start: int, end: int) -> list[Sentence]:
         """The sentences of `file` that overlap [start, end), in order."""

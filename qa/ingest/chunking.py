@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from qa.ingest.analysis import MAX_SENTENCE_CHARS, sentence_offsets
 from qa.ingest.corpus import Document
+from qa.ingest.sections import document_sections, heading_paragraphs, heading_text
 from qa.records import Chunk
 
 __all__ = ["MAX_SENTENCE_CHARS", "chunk_document", "sentence_spans"]
@@ -58,19 +59,27 @@ def chunk_document(doc: Document, parsed: list, chunk_chars: int = 700, overlap:
     paragraphs: dict[int, list[Span]] = {}
     for span in sentence_spans(parsed):
         paragraphs.setdefault(span.paragraph, []).append(span)
+    sections = document_sections(parsed)
+    levels = heading_paragraphs(parsed)  # paragraph -> heading level
+
+    def joins(group: list[Span], previous: list[Span], paragraph: int) -> bool:
+        """Whether a group of sentences goes on in the chunk before it. Under headings only, a
+        paragraph's first piece or a heading nested in them does ("AUTHOR" over the name on the
+        next line). Otherwise a heading starts its own chunk (joined to the text before it, it
+        would be searched as that text's), and short whole paragraphs join while they fit half a chunk."""
+        if any(x.paragraph not in levels for x in previous):
+            whole = len(paragraphs[paragraph]) == len(group) and len(
+                paragraphs[previous[0].paragraph]
+            ) == len(previous)
+            return paragraph not in levels and whole and group[-1].end - previous[0].start <= chunk_chars // 2
+        nested = paragraph not in levels or levels[paragraph] > levels[previous[-1].paragraph]
+        return nested and group[-1].end - previous[0].start <= chunk_chars
 
     groups: list[list[Span]] = []
     for paragraph in sorted(paragraphs):
         for group in _pieces(paragraphs[paragraph], chunk_chars, overlap):
-            previous = groups[-1] if groups else None
-            joinable = (
-                previous is not None
-                and len(paragraphs[paragraph]) == len(group)  # a whole paragraph, not part of a long one
-                and len(paragraphs[previous[0].paragraph]) == len(previous)
-                and group[-1].end - previous[0].start <= chunk_chars // 2
-            )
-            if joinable:
-                previous.extend(group)
+            if groups and joins(group, groups[-1], paragraph):
+                groups[-1].extend(group)
             else:
                 groups.append(group)
 
@@ -89,6 +98,7 @@ def chunk_document(doc: Document, parsed: list, chunk_chars: int = 700, overlap:
                 text=doc.text[g[0].start : g[-1].end],
                 page=page,
                 page_line=page_line,
+                heading=heading_text(sections[g[0].paragraph]),
             )
         )
     return chunks

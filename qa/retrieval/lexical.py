@@ -85,7 +85,7 @@ class BM25:
     def __init__(self, chunks: list[Chunk], k1: float = 1.2, b: float = 0.75):
         self.chunks = chunks
         self.k1, self.b = k1, b
-        docs = [Counter(tokenize(c.text)) for c in chunks]
+        docs = [Counter(tokenize(c.search_text)) for c in chunks]
         self.lengths = [sum(d.values()) for d in docs]
         self.avg_length = sum(self.lengths) / max(len(docs), 1)
         df: Counter[str] = Counter()

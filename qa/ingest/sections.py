@@ -1,0 +1,123 @@
+"""Section headings: which heading lines a paragraph sits under.
+
+Manuals, man pages, specifications and Markdown say what a passage is about in a heading, not in
+the passage: "AUTHOR" over "Philip A. Nelson", "POSIXLY_CORRECT" over "This is the same as the -s
+option." A question names the heading's words, so the passage is searched and judged together with
+the headings above it (the quoted text and its citation stay the passage's own).
+
+A heading is a paragraph of one short line that does not read as a sentence or a list item: a
+Markdown "#" line, or up to HEADING_MAX_WORDS words with no closing sentence punctuation and no
+comma, followed by more text. Headings nest by their Markdown level or, in plain text, by
+indentation (a man page indents its option names under its section names).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+HEADING_MAX_CHARS = 60
+HEADING_MAX_WORDS = 8
+MAX_DEPTH = 3  # headings kept above a paragraph, nearest last
+REPEATED_LINE = 3
+_DIGITS = re.compile(r"\d+")
+_MARKDOWN = re.compile(r"^(#{1,6})\s+(\S.*?)\s*#*$")
+_LIST_ITEM = re.compile(r"^(?:[-*•·‣◦]|\d{1,3}[.)]|[a-zA-Z][.)])\s+")
+_SENTENCE_END = ("?", ".", "!", ",", ";")  # a Markdown heading may ask
+_CODE = re.compile(r"[<>{}=;]")
+_NUMBERED = re.compile(r"^((?:\d+|[A-Z])(?:\.\d+)+|\d+)\.?\s+\S")  # "2.3", "A.1", "4."
+LABEL_MAX_WORDS = 3  # "Options:" is a heading, "The files it creates are:" a sentence
+
+
+def heading(text: str, indent: int = 0) -> tuple[int, str] | None:
+    """(level, text) when a one-line paragraph reads as a heading, else None; a lower level is an
+    outer heading: Markdown's level, else by indentation and then section number.
+
+    >>> heading("## Installing"), heading("2.1 Types"), heading("NAME"), heading("POSIXLY_CORRECT", 7)
+    ((1, 'Installing'), (1, '2.1 Types'), (9, 'NAME'), (79, 'POSIXLY_CORRECT'))
+    >>> heading("It works."), heading("(Finish)"), heading("15:37, July 29, 2023"), heading("- one item")
+    (None, None, None, None)
+    >>> heading("struct tm {"), heading("The main features are:"), heading("Options:")
+    (None, None, (9, 'Options:'))
+    """
+    text = text.strip()
+    markdown = _MARKDOWN.match(text)
+    if markdown:
+        text = markdown.group(2)
+    words = text.split()
+    if not words or len(text) > HEADING_MAX_CHARS or len(words) > HEADING_MAX_WORDS:
+        return None
+    if (
+        text.endswith(_SENTENCE_END[1 if markdown else 0 :])
+        or "," in text
+        or text.startswith(("(", "[", '"'))
+        or _LIST_ITEM.match(text)
+    ):
+        return None
+    if _CODE.search(text) or (text.endswith(":") and len(words) > LABEL_MAX_WORDS):
+        return None  # a line of code or markup; a sentence leading in to a list ("It offers:")
+    wordlike = sum(ch.isalnum() or ch in "_-" for ch in text)
+    if not any(ch.isalpha() for ch in text) or wordlike < 0.6 * len(text.replace(" ", "")):
+        return None  # a rule line, a page number, a row of dots
+    if markdown:
+        return len(markdown.group(1)) - 1, text
+    numbered = _NUMBERED.match(text)  # "2.3.1 Types" sits under "2.3 Structures"
+    return indent * 10 + (numbered.group(1).count(".") if numbered else 9), text
+
+
+def section_paths(paragraphs: list[tuple[str, int, bool]]) -> list[tuple[str, ...]]:
+    """For each paragraph of one document, (text, indent, is one line), the headings it sits under,
+    outermost first (a heading's own path holds the headings above it).
+
+    >>> section_paths([("NAME", 0, True), ("bc - a calculator.", 7, True), ("OPTIONS", 0, True),
+    ...                ("-s", 7, True), ("Be strict.", 14, True)])
+    [(), ('NAME',), (), ('OPTIONS',), ('OPTIONS', '-s')]
+    """
+    levels = _headings(paragraphs)
+    paths: list[tuple[str, ...]] = []
+    open_headings: list[tuple[int, str]] = []  # the headings in force, outermost first
+    for found in levels:
+        if found is None:
+            paths.append(tuple(text for _, text in open_headings[-MAX_DEPTH:]))
+            continue
+        level, _ = found
+        while open_headings and open_headings[-1][0] >= level:
+            open_headings.pop()
+        paths.append(tuple(text for _, text in open_headings[-MAX_DEPTH:]))
+        open_headings.append(found)
+    return paths
+
+
+def _headings(paragraphs: list[tuple[str, int, bool]]) -> list[tuple[int, str] | None]:
+    """heading() of each one-line paragraph that heads something: text follows it that is not a
+    heading-like line of its own level or above (a run of short lines, a poem or a list of names,
+    heads nothing), and it is not a running header: a line repeated, page numbers aside,
+    REPEATED_LINE times or more ("Chapter 2: Usage 14") heads pages, not sections."""
+    found = [heading(text, indent) if one_line else None for text, indent, one_line in paragraphs]
+    repeats = Counter(_DIGITS.sub("", h[1]) for h in found if h)
+    out: list[tuple[int, str] | None] = []
+    for n, h in enumerate(found):
+        after = found[n + 1] if n + 1 < len(found) else (0, "")  # the last line heads nothing
+        heads = h is not None and (after is None or after[0] > h[0])
+        out.append(h if heads and repeats[_DIGITS.sub("", h[1])] < REPEATED_LINE else None)
+    return out
+
+
+def heading_text(path: tuple[str, ...]) -> str:
+    """The headings of a path as one line, outermost first ("" for none)."""
+    return " / ".join(path)
+
+
+def document_sections(parsed: list) -> list[tuple[str, ...]]:
+    """section_paths of one document's parsed paragraphs (spaCy Docs from analysis.parse_paragraphs,
+    in order)."""
+    return section_paths(_outline(parsed))
+
+
+def heading_paragraphs(parsed: list) -> dict[int, int]:
+    """Which of one document's parsed paragraphs are headings: position -> level (see heading())."""
+    return {n: found[0] for n, found in enumerate(_headings(_outline(parsed))) if found}
+
+
+def _outline(parsed: list) -> list[tuple[str, int, bool]]:
+    return [(doc.text, doc.user_data.get("indent", 0), not doc.user_data.get("breaks")) for doc in parsed]

@@ -1,0 +1,150 @@
+"""Section headings: found in manuals, Markdown and specifications, searched with the text under them."""
+
+import pytest
+
+from qa.answer.mismatch import unit_mismatch
+from qa.answer.question import key_terms
+from qa.ingest.corpus import Document
+from qa.ingest.html_text import html_to_text
+from qa.ingest.sections import heading, section_paths
+from qa.retrieval.lexical import BM25
+from tests.conftest import chunked
+
+MAN_PAGE = """NAME
+       tally - count the words of a file
+
+OPTIONS
+       --quiet
+              Print nothing but the total, on one line, when the count is done.
+
+       --limit
+              Stop after this many words; without it the whole file is read through.
+
+SIGNALS
+       An interrupt prints the words counted so far before the program stops.
+"""
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "# Getting started",
+        "### Why is it slow?",
+        "INSTALLATION",
+        "3.2 Reading the index",
+        "A.1 Licence",
+        "--quiet",
+    ],
+)
+def test_short_lines_that_name_a_section_are_headings(line):
+    assert heading(line) is not None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The build finished.",  # a sentence
+        "Madrid, Spain",  # a comma: a place line, a dateline
+        "- one item",  # a list item
+        "(continued)",
+        "int main() {",  # code
+        "The options it reads are:",  # a sentence leading in to a list
+        "Introduction . . . . . . . . . . 4",  # a contents line
+        "A line of text that runs on for far too many words to be a heading",
+    ],
+)
+def test_sentences_list_items_and_code_are_not_headings(line):
+    assert heading(line) is None
+
+
+def test_headings_nest_by_markdown_level_section_number_and_indentation():
+    markdown = [
+        ("# Guide", 0, True),
+        ("## Setup", 0, True),
+        ("Run it.", 0, True),
+        ("# Notes", 0, True),
+        ("Ok.", 0, True),
+    ]
+    assert section_paths(markdown) == [(), ("Guide",), ("Guide", "Setup"), (), ("Notes",)]
+    numbered = [
+        ("2 Usage", 0, True),
+        ("2.1 Input", 0, True),
+        ("Text.", 0, True),
+        ("2.2 Output", 0, True),
+        ("X.", 0, True),
+    ]
+    assert section_paths(numbered)[2] == ("2 Usage", "2.1 Input")
+    assert section_paths(numbered)[4] == ("2 Usage", "2.2 Output")
+    indented = [
+        ("OPTIONS", 0, True),
+        ("--quiet", 7, True),
+        ("Print less.", 14, True),
+        ("FILES", 0, True),
+        ("x.", 7, True),
+    ]
+    assert section_paths(indented) == [(), ("OPTIONS",), ("OPTIONS", "--quiet"), (), ("FILES",)]
+
+
+def test_a_line_repeated_on_every_page_is_a_running_header_not_a_heading():
+    page = [("Chapter 2: Usage 1{}", 0, True), ("Body text of the page.", 0, False)]
+    paragraphs = [(text.format(n), indent, one) for n in range(4) for text, indent, one in page]
+    assert section_paths(paragraphs) == [()] * len(paragraphs)
+
+
+def test_the_last_line_of_a_document_heads_nothing():
+    assert section_paths([("Some text here.", 0, False), ("THE END", 0, True)]) == [(), ()]
+
+
+def test_chunks_start_at_headings_and_carry_the_headings_above_them():
+    doc = Document("tally.1", MAN_PAGE, "", "utf-8")
+    chunks, sentences = chunked([doc], chunk_chars=120)
+    by_text = {c.text.split("\n")[0].strip(): c for c in chunks}
+    limit = next(c for c in chunks if "Stop after" in c.text)
+    assert limit.text.lstrip().startswith("--limit")  # the option name starts its chunk...
+    assert limit.heading == "OPTIONS"  # ...under the section it is in
+    assert limit.search_text.startswith("OPTIONS\n")
+    assert "SIGNALS" in by_text and not by_text["SIGNALS"].heading
+    quiet = next(
+        s for s in sentences.within("tally.1", 0, len(MAN_PAGE)) if s.text.startswith("Print nothing")
+    )
+    assert quiet.section == "OPTIONS / --quiet"
+
+
+def test_a_question_naming_a_heading_finds_the_text_under_it():
+    doc = Document("tally.1", MAN_PAGE, "", "utf-8")
+    chunks, _ = chunked([doc], chunk_chars=120)
+    best = BM25(chunks).search("Which options stop early?", 1)[0].chunk
+    assert "Stop after this many words" in best.text  # "options" is only in the heading above it
+
+
+def test_headings_give_a_paragraph_its_names_but_not_its_years():
+    asked = key_terms("What does the Quiet Mode print?")
+    unit = "It prints nothing but the total."  # names nothing itself: its subject is above it
+    assert unit_mismatch(asked, unit, unit) == {"quiet", "mode"}
+    assert not unit_mismatch(asked, unit, unit, headings="OPTIONS / Quiet Mode")
+    # a dateline over a whole article does not contradict the year a sentence under it is about
+    dated = key_terms("What did the Quiet Mode print in 2023?")
+    assert not unit_mismatch(dated, unit, unit, headings="Quiet Mode / Updated 2024-02-18")
+    assert unit_mismatch(dated, unit, unit + " That was in 2024.", headings="Quiet Mode")
+
+
+def test_a_run_of_short_lines_heads_nothing_and_is_not_cut_line_by_line():
+    verse = "Roses by the gate\nRain on the roof\nA kettle singing\nThe cat asleep\n"
+    paragraphs = [(line, 0, True) for line in verse.splitlines()]
+    assert section_paths(paragraphs) == [()] * 4
+    chunks, _ = chunked([Document("verse.txt", verse.replace("\n", "\n\n"), "", "utf-8")])
+    assert len(chunks) < 4 and not any(c.heading for c in chunks)  # short paragraphs join as before
+
+
+def test_an_html_heading_heads_the_paragraphs_of_its_section():
+    page = (
+        "<html><body><h1>Harbour guide</h1><p>What a visitor needs to know before the trip, from the"
+        " timetable to where to leave the car, kept short.</p><h2>Ferries</h2><p>The first boat leaves at"
+        " six and the last returns at nine, weather allowing, from the stone pier.</p><h2>Parking</h2>"
+        "<p>Cars stay in the north lot, which fills by noon in summer, so come early or take the bus.</p>"
+        "</body></html>"
+    )
+    chunks, sentences = chunked([Document("guide.html", html_to_text(page), "", "utf-8")])
+    lot = next(s for s in sentences.within("guide.html", 0, 10_000) if s.text.startswith("Cars stay"))
+    assert lot.section == "Parking"  # an <h2> is no deeper than the <h1> once the markup is gone
+    assert all(c.text.count("Ferries") + c.text.count("Parking") <= 1 for c in chunks)  # a section per chunk
