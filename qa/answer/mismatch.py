@@ -16,7 +16,7 @@ from collections.abc import Container, Iterable
 
 from qa.answer.evidence import acronyms
 from qa.answer.extractive import leaves_quote_open
-from qa.answer.question import MONTH_NAMES, YEAR, key_terms
+from qa.answer.question import MONTH_NAMES, YEAR, key_terms, negated
 from qa.retrieval.lexical import tokenize
 
 
@@ -25,7 +25,8 @@ def question_terms(
 ) -> dict[str, set[str]]:
     """The question's key terms (see evidence.key_terms) less the names that constrain nothing, and
     its other words (which only a contrasting word in an evidence unit contradicts). `names`, when
-    given, replace the capitalised words (the gate reads them from the question's parse).
+    given, replace the capitalised words (the gate reads them from the question's parse). A negation
+    anywhere in the question counts, in a clause too: "What is a pathogen that does not use it?".
 
     >>> sorted(question_terms("What did Avon ship in 1850?", frozenset())["words"])
     ['ship']
@@ -40,16 +41,6 @@ def question_terms(
 
 
 NEGATION = "not"  # the term a negated question asks of a unit that states nothing negatively
-_NEGATIVE = re.compile(r"\b(?:not|never|no|none|nor|neither|cannot|without)\b|n't\b", re.I)
-
-
-def negated(text: str) -> bool:
-    """Whether the text says something negatively.
-
-    >>> negated("Which city was not rebuilt?"), negated("It wasn't rebuilt."), negated("Nothing notable.")
-    (True, True, False)
-    """
-    return bool(_NEGATIVE.search(text))
 
 
 def unit_mismatch(

@@ -278,6 +278,18 @@ def key_terms(question: str) -> dict[str, set[str]]:
     return {"years": years, "numbers": numbers, "names": names}
 
 
+_NEGATIVE = re.compile(r"\b(?:not|never|no|none|nor|neither|cannot|without)\b|n['’]t\b", re.I)
+
+
+def negated(text: str) -> bool:
+    """Whether the text says something negatively, anywhere in it.
+
+    >>> negated("Which city was not rebuilt?"), negated("It wasn’t rebuilt."), negated("Nothing notable.")
+    (True, True, False)
+    """
+    return bool(_NEGATIVE.search(text))
+
+
 def answer_kind(question: str) -> str:
     """What kind of answer the wording asks for: "number", "name", "date" or "" (the keyword rules'
     coarse kind; QuestionAnalysis.answer_kind is the parse's finer one).
