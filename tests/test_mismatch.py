@@ -53,3 +53,19 @@ def test_whether_the_paragraph_names_somebody_may_be_given():
     document = frozenset({"jiangxi"})
     assert unit_mismatch(terms, said, line, document) == {"jiangxi"}  # capitalised words count
     assert unit_mismatch(terms, said, line, document, line_names=False) == set()
+
+
+def test_a_negated_question_is_not_answered_by_a_unit_that_negates_nothing():
+    terms = question_terms("Which bridge was not rebuilt after the flood?", frozenset())
+    rebuilt = "The stone bridge was rebuilt after the flood."
+    assert unit_mismatch(terms, rebuilt, rebuilt) == {"not"}
+    kept = "The wooden bridge was never rebuilt after the flood."
+    assert unit_mismatch(terms, kept, kept) == set()
+    asked = question_terms("Which bridge was rebuilt after the flood?", frozenset())
+    assert unit_mismatch(asked, kept, kept) == set()  # a plain question may be answered by a denial
+
+
+def test_a_pronoun_glued_to_a_dash_still_points_back():
+    from qa.answer.mismatch import points_back
+
+    assert points_back("In the spring vote—its first—it won most seats.")

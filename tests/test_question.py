@@ -56,3 +56,10 @@ def test_the_packaged_pipeline_is_checked_and_a_missing_one_says_what_to_install
         model_folder("no_such_spacy_pipeline_xyz")
     with pytest.raises(ModelError, match="no packaged language model"):
         model_folder("packaged:klingon")
+
+
+def test_a_question_word_opening_a_clause_does_not_set_the_kind(nlp):
+    analysis = analyse_question("When a storm floods the harbour, what does the town close?", nlp)
+    assert analysis.answer_kind == "thing"
+    assert "storm" in analysis.terms  # the clause's words still count
+    assert analyse_question("When did the storm flood the harbour?", nlp).answer_kind == "date"

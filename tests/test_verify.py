@@ -10,7 +10,7 @@ from qa.answer.evidence import Evidence, select_evidence
 from qa.answer.extractive import extract_answer
 from qa.answer.verify import abstain_reason, answering_units, numbers, split_claims, supports, verify_answer
 from qa.records import Hit
-from qa.retrieval.lexical import BM25
+from qa.retrieval.lexical import BM25, tokenize
 from tests.conftest import SEEDS, chunked, read_docs
 
 JIANGXI_FILE = "001_5c3b6ceae2eb49f9.txt"
@@ -432,3 +432,21 @@ def test_a_when_question_is_answered_by_a_date_entity_of_the_unit_parse():
     assert answering_units(question, [e], lines, parse=lambda unit: parse) == [e]
     no_date = SimpleNamespace(ents=[SimpleNamespace(text="court", label_="ORG")])
     assert answering_units(question, [e], lines, parse=lambda unit: no_date) == []
+
+
+def test_a_misspelt_question_word_the_corpus_never_uses_does_not_refuse_alone():
+    text = "With her botanical insight, Mira Holt named the orchids of the valley."
+    e = Evidence("a.txt", 1, 0, len(text), text, 0.5, 0.0, 1)
+    idf = {t: 2.0 for t in tokenize(text + " geological training")}  # the corpus's words
+    assert answering_units("Who had botanicl insite?", [e], {("a.txt", 1): text}, vocabulary=idf) == [e]
+    assert answering_units("Who had geological training?", [e], {("a.txt", 1): text}, vocabulary=idf) == []
+
+
+def test_the_negated_question_abstains_saying_so():
+    text = "The harbour was rebuilt in 1990."
+    e = Evidence("a.txt", 1, 0, len(text), text, 0.9, 0.9, 1)
+    lines = {("a.txt", 1): text}
+    assert answering_units("When was the harbour not rebuilt?", [e], lines) == []
+    assert (
+        abstain_reason("When was the harbour not rebuilt?", [e], lines) == "none of them says what is not so"
+    )

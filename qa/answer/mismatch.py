@@ -16,7 +16,7 @@ from collections.abc import Container, Iterable
 
 from qa.answer.evidence import acronyms
 from qa.answer.extractive import leaves_quote_open
-from qa.answer.question import MONTH_NAMES, YEAR, key_terms
+from qa.answer.question import MONTH_NAMES, YEAR, key_terms, negated
 from qa.retrieval.lexical import tokenize
 
 
@@ -25,7 +25,8 @@ def question_terms(
 ) -> dict[str, set[str]]:
     """The question's key terms (see evidence.key_terms) less the names that constrain nothing, and
     its other words (which only a contrasting word in an evidence unit contradicts). `names`, when
-    given, replace the capitalised words (the gate reads them from the question's parse).
+    given, replace the capitalised words (the gate reads them from the question's parse). A negation
+    anywhere in the question counts, in a clause too: "What is a pathogen that does not use it?".
 
     >>> sorted(question_terms("What did Avon ship in 1850?", frozenset())["words"])
     ['ship']
@@ -35,7 +36,11 @@ def question_terms(
         terms["names"] = set(names)
     terms["names"] -= generic
     terms["words"] = set(tokenize(question)) - terms["names"] - terms["years"] - terms["numbers"]
+    terms["negation"] = {NEGATION} if negated(question) else set()
     return terms
+
+
+NEGATION = "not"  # the term a negated question asks of a unit that states nothing negatively
 
 
 def unit_mismatch(
@@ -64,7 +69,7 @@ def unit_mismatch(
     An acronym in the question matches the initials of capitalised words ("CPC": Communist Party of
     China). "Jiangsu" against a clause about Zhejiang,
     or 2030 against a sentence about 2020, is a mismatch; so is an asked word whose opposite the
-    unit states (see contrasts).
+    unit states (see contrasts), and a negated question against a unit that negates nothing.
 
     >>> q = key_terms("What did Jiangxi recover in 2030?")
     >>> unit_mismatch(q, "In 2020, Jiangxi recovered 7 yuan.", "")
@@ -96,6 +101,10 @@ def unit_mismatch(
         names -= set(tokenize(previous)) | acronyms(previous)
     missing |= {n for n in names if n in vocabulary or not loosely_in(n, scope)}
     missing |= terms["numbers"] - line_tokens
+    # "What was not rebuilt?" against "The city was rebuilt in 1908": a negated question asks for
+    # what a unit denies; a unit that denies nothing answers the question it was turned from
+    if terms.get("negation") and not negated(unit):
+        missing |= terms["negation"]
     asked_words = terms.get("words", set()) - unit_tokens  # an "outpatient" question against "inpatient"
     missing |= {t for t in asked_words if any(contrasts(t, u) for u in unit_tokens)}
     return missing
@@ -149,6 +158,7 @@ _POINTS_BACK = re.compile(
     re.I,
 )
 POINTING_WORDS = 10  # "On January 21, 2021, it will be issued": the subject comes early
+_WORD = re.compile(r"\w+")  # "election—its" is two words
 POINTING = frozenset("he she it they this these his her its their".split())
 MIN_FUZZY_CHARS = 4  # shorter names must match exactly
 
@@ -215,7 +225,7 @@ def points_back(unit: str) -> bool:
     >>> points_back("He came back to the city in 1908."), points_back("The city grew.")
     (True, False)
     """
-    return bool({w.strip('",.;:').lower() for w in unit.split()[:POINTING_WORDS]} & POINTING)
+    return bool({w.lower() for w in _WORD.findall(unit)[:POINTING_WORDS]} & POINTING)
 
 
 def is_quoted_speech(unit: str) -> bool:

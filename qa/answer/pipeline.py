@@ -279,7 +279,9 @@ class Pipeline:
         analysis = functools.cache(lambda: analyse_question(query, self.nlp))
         gate_support = None
         if KEYWORD_GATE not in self._disabled:
-            answering = answering_units(query, evidence, lines, common, file_tokens, idf, self.parsed)
+            answering = answering_units(
+                query, evidence, lines, common, file_tokens, idf, self.parsed, analysis()
+            )
         else:
             scored = scored_units(analysis(), evidence, self.parsed, idf, file_tokens, load_gate(), common)
             gate_support = max((p for p, _ in scored), default=0.0)

@@ -95,14 +95,26 @@ def analyse_question(question: str, nlp) -> QuestionAnalysis:
     """
     doc = nlp(question)
     tokens = [t for t in doc if not t.is_space]
-    kind, focus = _kind(tokens)
+    asking = tokens[_main_wh(tokens) :] if doc.has_annotation("DEP") else tokens
+    kind, focus = _kind(asking)
     terms = frozenset(
         lemma(t)
         for t in tokens
         if not (t.is_stop or t.is_punct or t.lower_ in QUESTION_WORDS) and any(c.isalnum() for c in t.text)
     )
-    role, head = _wh_role(tokens)
+    role, head = _wh_role(asking)
     return QuestionAnalysis(question, kind, KIND_LABELS[kind], terms, focus, _names(doc, tokens), role, head)
+
+
+def _main_wh(tokens) -> int:
+    """Index of the first token that may carry the question word: past an opening clause whose
+    question word only sets the scene ("When a cell is infected, what does it release?": "when"
+    modifies the adverbial clause, "what" asks) when a later question word follows."""
+    for i, t in enumerate(tokens):
+        if t.lower_ in QUESTION_WORDS:
+            later = any(u.lower_ in QUESTION_WORDS for u in tokens[i + 1 :])
+            return i + 1 if later and t.head.dep_ == "advcl" else 0
+    return 0
 
 
 def _wh_role(tokens) -> tuple[str, str]:
@@ -264,6 +276,18 @@ def key_terms(question: str) -> dict[str, set[str]]:
     years = set(YEAR.findall(question))
     numbers = {t for t in tokenize(question) if t[0].isdigit()} - years
     return {"years": years, "numbers": numbers, "names": names}
+
+
+_NEGATIVE = re.compile(r"\b(?:not|never|no|none|nor|neither|cannot|without)\b|n['’]t\b", re.I)
+
+
+def negated(text: str) -> bool:
+    """Whether the text says something negatively, anywhere in it.
+
+    >>> negated("Which city was not rebuilt?"), negated("It wasn’t rebuilt."), negated("Nothing notable.")
+    (True, True, False)
+    """
+    return bool(_NEGATIVE.search(text))
 
 
 def answer_kind(question: str) -> str:

@@ -7,14 +7,22 @@ every capitalised name in it occurs on a cited line, and most of its words do.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
 
 from qa.answer.arithmetic import explain, figures, is_number, value
 from qa.answer.evidence import Evidence, paragraph_of
 from qa.answer.extractive import REPORTING, has_percentage, new_answer_tokens
-from qa.answer.mismatch import DATE_LABELS, FIGURE_LABELS, question_terms, states_new, unit_mismatch
-from qa.answer.question import answer_kind, counts_asked_noun, key_terms, wants_percentage
+from qa.answer.mismatch import (
+    DATE_LABELS,
+    FIGURE_LABELS,
+    NEGATION,
+    loosely_in,
+    question_terms,
+    states_new,
+    unit_mismatch,
+)
+from qa.answer.question import QuestionAnalysis, answer_kind, counts_asked_noun, key_terms, wants_percentage
 from qa.retrieval.lexical import tokenize
 
 _CITE = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -137,6 +145,7 @@ def answering_units(
     documents: dict[str, frozenset[str]] | None = None,
     vocabulary: Container[str] = frozenset(),
     parse: Callable[[Evidence], object] | None = None,
+    asks: QuestionAnalysis | None = None,
 ) -> list[Evidence]:
     """The evidence units that may answer the question, best first.
 
@@ -144,12 +153,14 @@ def answering_units(
     cover at least MIN_COVERAGE of its terms, and, when the question asks how many
     or when, hold a number or date the question does not already give (in its words, or
     as a figure or date entity of its `parse`, a unit -> spaCy Span). `generic`
-    names (found in nearly every document, like the country) constrain nothing.
+    names (found in nearly every document, like the country) constrain nothing. `asks`, the
+    question's parse, must agree before a number or date is required (see value_kind).
     """
     terms = question_terms(question, generic)
-    kind = answer_kind(question)
-    percentage = wants_percentage(question)
-    q_tokens = set(tokenize(question))
+    kind = value_kind(question, asks)
+    percentage = kind == "number" and wants_percentage(question)
+    q_terms = tokenize(question)
+    q_tokens = set(q_terms)
     # "How many provinces …": a unit that counts provinces comes first; then units that state
     # the question's year themselves, before those that only do not contradict it.
     evidence = sorted(
@@ -159,14 +170,59 @@ def answering_units(
     return [
         e
         for e in evidence
-        if e.coverage >= MIN_COVERAGE
+        if question_coverage(q_terms, e, line_text, vocabulary if isinstance(vocabulary, Mapping) else {})
+        >= MIN_COVERAGE
         and (kind not in _VALUE_LABELS or _states_value(kind, e, q_tokens, parse))
         and (not percentage or has_percentage(e.text))
         and not _mismatch(terms, e, line_text, generic, documents, vocabulary)
     ]
 
 
+def question_coverage(
+    q_terms: list[str], unit: Evidence, line_text: dict[tuple[str, int], str], idf: Mapping[str, float]
+) -> float:
+    """The unit's coverage of the question's terms (Evidence.coverage), with the words the corpus
+    never uses (not in `idf`) read loosely: a misspelt word counts where a close one is
+    ("mathmatical" for "mathematical", see mismatch.close), and one close to nothing counts for
+    nothing, so that an unknown word alone cannot refuse every unit."""
+    unseen = {t for t in q_terms if t not in idf}
+    if not unseen or not idf:
+        return unit.coverage
+    own = set(tokenize(unit.text))
+    paragraph = set(tokenize(paragraph_of(unit, line_text))) | own
+    kept = [t for t in q_terms if t not in unseen or loosely_in(t, paragraph)]
+
+    def share(tokens: set[str]) -> float:
+        weights = {t: idf.get(t, 1.0) for t in kept}
+        found = sum(w for t, w in weights.items() if t in tokens or (t in unseen and loosely_in(t, tokens)))
+        return found / sum(weights.values()) if weights else 0.0
+
+    return 0.7 * share(own) + 0.3 * share(paragraph)
+
+
 _VALUE_LABELS = {"number": FIGURE_LABELS, "date": DATE_LABELS}
+# The parse's answer kinds (question.KIND_LABELS) that agree with a keyword kind
+_PARSE_KINDS = {
+    "number": frozenset({"count", "amount", "quantity", "percent", "money", "duration"}),
+    "date": frozenset({"date", "duration"}),
+}
+# "What was the payment standard?": nouns the keyword patterns read as asking a figure
+FIGURE_NOUNS = frozenset(
+    "amount figure number percentage percent proportion rate ratio share standard".split()
+)
+
+
+def value_kind(question: str, analysis: QuestionAnalysis | None) -> str:
+    """The keyword kind of answer (question.answer_kind), unless the question's parse says it asks
+    for something else: "When a cell is infected, what does it release?" asks no date (its "when"
+    opens a clause), "Who was a leading figure?" no number, nor "What did the standard model
+    predict?"; "What is the payment standard?" (a thing whose noun names a figure) still does."""
+    kind = answer_kind(question)
+    if analysis is None or kind not in _VALUE_LABELS or analysis.answer_kind in _PARSE_KINDS[kind]:
+        return kind
+    if kind == "number" and analysis.answer_kind == "thing" and analysis.focus in FIGURE_NOUNS:
+        return kind
+    return ""
 
 
 def _states_value(kind: str, unit: Evidence, q_tokens: set[str], parse) -> bool:
@@ -202,8 +258,10 @@ def abstain_reason(
     if all(mismatches):
         common = set.intersection(*mismatches) or mismatches[0]
         # Name only what a reader recognises as the subject; a stray "1" from pasted markup is no reason
-        named = sorted(term for term in common if len(term) >= MIN_NAMED_CHARS)
-        return f"nothing in them matches {', '.join(named)}" if named else "they do not cover it"
+        named = sorted(term for term in common - {NEGATION} if len(term) >= MIN_NAMED_CHARS)
+        if named:
+            return f"nothing in them matches {', '.join(named)}"
+        return "none of them says what is not so" if NEGATION in common else "they do not cover it"
     return "the closest passages do not answer it"
 
 
