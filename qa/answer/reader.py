@@ -2,13 +2,14 @@
 
 Every named entity, noun chunk and short syntactic constituent (a word's subtree) of the
 sentence is a candidate. Each is described by general features: its entity type and part of
-speech against the kind of answer the question wants, its syntactic role against the role of
-the question word ("who" as a subject wants a subject), whether the word that governs it is one
-the question asks about, its distance from the question's words (in words and in dependency
-edges), its link to the "what X" noun, whether it repeats them. A linear model scores them and a softmax over the sentence's candidates gives each a probability
-(listwise: trained to put the answer first among its rivals, evals/train_reader.py; weights in
-reader_weights.json, checked by sha256). The best candidate's probability says how sure the
-reader is; below `MIN_PROBABILITY` the sentence answers without a short phrase.
+speech against the kind of answer the question wants, its syntactic role against the role of the
+question word ("who" as a subject wants a subject), whether the word that governs it is one the
+question asks about, its distance from the question's words (in words and in dependency edges),
+how much of its clause is the question's, its link to the "what X" noun, whether it repeats
+them. A linear model scores them and a softmax over the sentence's candidates gives each a
+probability (listwise: trained to put the answer first among its rivals, evals/train_reader.py;
+weights in reader_weights.json, checked by sha256). The best candidate's probability says how
+sure the reader is; below `MIN_PROBABILITY` the sentence answers without a short phrase.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from qa.answer.short_answer import of_phrase_end, short_answer
 
 WEIGHTS = Path(__file__).with_name("reader_weights.json")
 # set by evals/train_reader.py when it writes the weights
-WEIGHTS_SHA256 = "fecbf3396023e4567d8af4d674fa6acf13b0d6fa5819381870588837108e24f9"
+WEIGHTS_SHA256 = "5388c871d22470cbfeab1f60cc0cff59662cc72b5ef61061fce49dddd164a538"
 MAX_PHRASE_TOKENS = 12
 # Below this the sentence answers without a short phrase. evals/train_reader.py reports the held-out
 # F1 for cut-offs 0.1-0.5: each one lowered it (the sentence alone scores far less than a guess), so 0.
@@ -174,7 +175,24 @@ def _tree_features(question: QuestionAnalysis, span, outside: list[int]) -> dict
     }
     if own_verb:
         f[f"own_verb|wh={question.wh_role}|slot={slot}"] = 1.0
+    f["clause_coverage"] = _coverage(question, [t for t in _clause(root).subtree if t not in span])
     return f
+
+
+def _clause(token):
+    """The verb whose clause a token is in (the sentence's root when no verb is above it)."""
+    for t in token.ancestors:
+        if t.pos_ in ("VERB", "AUX"):
+            return t
+    return token.sent.root
+
+
+def _coverage(question: QuestionAnalysis, tokens) -> float:
+    """Share of the question's content words among `tokens` (by lemma)."""
+    if not question.terms:
+        return 0.0
+    found = {lemma(t) for t in tokens if question.asks(t)} | {t.lower_ for t in tokens if question.asks(t)}
+    return len(found & question.terms) / len(question.terms)
 
 
 def _tree_distance(a, b) -> int:
