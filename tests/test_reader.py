@@ -65,3 +65,14 @@ def test_a_typed_question_reads_only_phrases_of_its_type_and_knows_the_question_
     found = reader.candidates(q, sentence)
     assert "Ada Brook" in {c.text for c in found}
     assert all(any(c.features.get(f"label={label}") for label in q.labels) for c in found)
+
+
+@pytest.mark.model
+def test_tree_features_count_dependency_edges_and_find_the_question_words_clause():
+    nlp = load_nlp()
+    doc = nlp("The canal opened in March 1825. It closed later.")
+    canal, opened, march = doc[1], doc[2], doc[4]
+    assert reader._tree_distance(canal, opened) == 1
+    assert reader._tree_distance(canal, march) == 3  # canal <- opened -> in -> March
+    assert reader._tree_distance(canal, doc[7]) == 30  # another sentence: no common ancestor
+    assert reader._clause(march).i == opened.i

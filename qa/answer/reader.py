@@ -2,13 +2,14 @@
 
 Every named entity, noun chunk and short syntactic constituent (a word's subtree) of the
 sentence is a candidate. Each is described by general features: its entity type and part of
-speech against the kind of answer the question wants, its syntactic role against the role of
-the question word ("who" as a subject wants a subject), whether the word that governs it is one
-the question asks about, its distance from the question's words, whether it repeats them. A
-linear model scores them and a softmax over the sentence's candidates gives each a probability
-(listwise: trained to put the answer first among its rivals, evals/train_reader.py; weights in
-reader_weights.json, checked by sha256). The best candidate's probability says how sure the
-reader is; below `MIN_PROBABILITY` the sentence answers without a short phrase.
+speech against the kind of answer the question wants, its syntactic role against the role of the
+question word ("who" as a subject wants a subject), whether the word that governs it is one the
+question asks about, its distance from the question's words (in words and in dependency edges),
+how much of its clause is the question's, its link to the "what X" noun, whether it repeats
+them. A linear model scores them and a softmax over the sentence's candidates gives each a
+probability (listwise: trained to put the answer first among its rivals, evals/train_reader.py;
+weights in reader_weights.json, checked by sha256). The best candidate's probability says how
+sure the reader is; below `MIN_PROBABILITY` the sentence answers without a short phrase.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from qa.answer.short_answer import of_phrase_end, short_answer
 
 WEIGHTS = Path(__file__).with_name("reader_weights.json")
 # set by evals/train_reader.py when it writes the weights
-WEIGHTS_SHA256 = "18e89e50e272583a474db8419954343ce7742d839a9344f2a9f76edb577fcf47"
+WEIGHTS_SHA256 = "5388c871d22470cbfeab1f60cc0cff59662cc72b5ef61061fce49dddd164a538"
 MAX_PHRASE_TOKENS = 12
 # Below this the sentence answers without a short phrase. evals/train_reader.py reports the held-out
 # F1 for cut-offs 0.1-0.5: each one lowered it (the sentence alone scores far less than a guess), so 0.
@@ -33,8 +34,8 @@ _ROLES = frozenset(
     "advcl xcomp ccomp pcomp nummod quantmod oprd agent".split()
 )
 _SKIP = frozenset(("the", "a", "an", "of", "and", "'s", "or"))
-_TRIM_START = frozenset(("DET", "CCONJ", "PUNCT", "ADP", "SCONJ", "PART"))
-_TRIM_END = frozenset(("PUNCT", "CCONJ", "ADP", "DET", "SCONJ", "PART"))
+_TRIM_START = frozenset(("DET", "CCONJ", "PUNCT", "ADP", "SCONJ", "PART", "SPACE"))
+_TRIM_END = frozenset(("PUNCT", "CCONJ", "ADP", "DET", "SCONJ", "PART", "SPACE"))
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def candidates(question: QuestionAnalysis, sentence) -> list[Candidate]:
     out = []
     for (start, end), kind in sorted(spans.items()):
         span = sentence.doc[start:end]
-        words = [t for t in span if not (t.is_punct or t.lower_ in _SKIP)]
+        words = [t for t in span if not (t.is_punct or t.is_space or t.lower_ in _SKIP)]
         if not words or len(span) > MAX_PHRASE_TOKENS:
             continue
         features = _features(question, span, kind, words, matched, sentence)
@@ -83,7 +84,7 @@ def _spans(sentence) -> dict[tuple[int, int], str]:
                 if end in inside:
                     spans.setdefault(_trimmed(doc, chunk.start, end), "NP+of")
         for token in sentence:
-            if token.is_punct or token.pos_ in ("DET", "ADP", "CCONJ", "AUX", "PRON", "PART"):
+            if token.is_punct or token.pos_ in ("DET", "ADP", "CCONJ", "AUX", "PRON", "PART", "SPACE"):
                 continue
             start, end = token.left_edge.i, token.right_edge.i + 1
             if start in inside and end in inside and end - start <= MAX_PHRASE_TOKENS:
@@ -147,7 +148,60 @@ def _features(question: QuestionAnalysis, span, kind, words, matched, sentence) 
         "sentence_start": float(span.start == sentence.start),
         "in_parentheses": float(span.start > 0 and span.doc[span.start - 1].text == "("),
     }
+    f.update(_tree_features(question, span, outside))
     return f
+
+
+def _tree_features(question: QuestionAnalysis, span, outside: list[int]) -> dict[str, float]:
+    """Where the candidate sits in the parse relative to what the question names: how many
+    dependency edges from the nearest asked word and from the "what X" noun, and whether the verb
+    it belongs to is the question word's own verb, in the same slot ("who founded" -> founder)."""
+    root, doc = span.root, span.doc
+    tree = min((_tree_distance(root, doc[i]) for i in outside), default=30)
+    focus = [t for t in span.sent if question.focus and lemma(t) == question.focus and t not in span]
+    to_focus = min((_tree_distance(root, t) for t in focus), default=30)
+    head, slot = root.head, root.dep_
+    if head.dep_ in ("prep", "agent") and head.head is not head:  # "by X", "in X": the verb above
+        slot = "agent" if head.dep_ == "agent" else "prep"
+        head = head.head
+    own_verb = head is not root and bool(question.wh_head) and lemma(head) == question.wh_head
+    f = {
+        "log_tree_distance": math.log1p(tree),
+        "tree_adjacent": float(tree == 1),
+        "tree_near": float(tree <= 2),
+        "focus_linked": float(to_focus <= 2),
+        "focus_adjacent": float(to_focus == 1),
+        "own_verb": float(own_verb),
+    }
+    if own_verb:
+        f[f"own_verb|wh={question.wh_role}|slot={slot}"] = 1.0
+    f["clause_coverage"] = _coverage(question, [t for t in _clause(root).subtree if t not in span])
+    return f
+
+
+def _clause(token):
+    """The verb whose clause a token is in (the sentence's root when no verb is above it)."""
+    for t in token.ancestors:
+        if t.pos_ in ("VERB", "AUX"):
+            return t
+    return token.sent.root
+
+
+def _coverage(question: QuestionAnalysis, tokens) -> float:
+    """Share of the question's content words among `tokens` (by lemma)."""
+    if not question.terms:
+        return 0.0
+    found = {lemma(t) for t in tokens if question.asks(t)} | {t.lower_ for t in tokens if question.asks(t)}
+    return len(found & question.terms) / len(question.terms)
+
+
+def _tree_distance(a, b) -> int:
+    """Dependency edges between two tokens of one parse, through their lowest common ancestor."""
+    up = {t.i: n for n, t in enumerate([a, *a.ancestors])}
+    for n, t in enumerate([b, *b.ancestors]):
+        if t.i in up:
+            return n + up[t.i]
+    return 30
 
 
 def _text(text: str) -> str:
