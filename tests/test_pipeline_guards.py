@@ -73,7 +73,8 @@ def obedient(messages) -> str:
 def test_prompt_injection_in_the_question_never_reaches_the_answer(make_pipeline, question):
     answer = make_pipeline(generator=FakeGenerator(obedient)).ask(question)
     assert SYSTEM[:40] not in answer.text and "system prompt is" not in answer.text
-    assert answer.abstained or "723 million" in answer.text
+    # whatever is answered is quoted from the articles (the obedient model's words were refused)
+    assert answer.abstained or (answer.method == "extractive" and answer.citations)
 
 
 POISON = (

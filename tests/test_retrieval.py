@@ -209,3 +209,20 @@ def test_single_mode_hits_carry_their_own_score_only(store, fake_embedder):
     (bm25,) = Retriever(store, fake_embedder, "bm25").search(JIANGXI_QUERY, 1)
     assert (dense.dense, dense.bm25) == (dense.score, None)
     assert (bm25.bm25, bm25.dense) == (bm25.score, None)
+
+
+def test_relative_fusion_keeps_a_wide_lead_that_rank_fusion_loses():
+    from qa.records import Chunk, Hit
+    from qa.retrieval.retriever import fuse, fuse_relative
+
+    def hit(name: str, score: float, rank: int) -> Hit:
+        return Hit(Chunk(name, "f.txt", 1, 1, 0, 1, "x"), score, rank)
+
+    # BM25: "lead" far ahead; dense: "lead" not listed, "steady" and "other" listed in both
+    lexical = [hit("lead", 28.0, 1), hit("steady", 10.0, 2), hit("other", 9.0, 3), hit("tail", 1.0, 4)]
+    dense = [hit("steady", 0.6, 1), hit("other", 0.55, 2), hit("tail", 0.2, 3)]
+    assert fuse([lexical, dense], 1, [1.0, 0.25])[0].chunk.id == "steady"
+    assert fuse_relative([lexical, dense], 1, [1.0, 0.25])[0].chunk.id == "lead"
+    # one ranking alone keeps its order; equal scores count fully
+    assert [h.chunk.id for h in fuse_relative([lexical, []], 4)] == ["lead", "steady", "other", "tail"]
+    assert fuse_relative([[hit("a", 1.0, 1), hit("b", 1.0, 2)]], 2)[1].score == 1.0

@@ -43,6 +43,7 @@ RETRIEVER_SETTINGS = (
     "query_runtime",
     "retrieval",
     "dense_weight",
+    "fusion",
     "max_question_chars",
     "threads",
     "chunk_chars",

@@ -39,6 +39,27 @@ def fuse(rankings: list[list[Hit]], k: int, weights: list[float] | None = None) 
     return [Hit(chunks[cid], scores[cid], rank) for rank, cid in enumerate(best, 1)]
 
 
+def fuse_relative(rankings: list[list[Hit]], k: int, weights: list[float] | None = None) -> list[Hit]:
+    """Relative score fusion: each ranking's scores min-max normalised to [0, 1] over its hits, weighted
+    and summed. Unlike ranks, the scores keep a wide lead: a chunk far ahead in one ranking and
+    missing from the other is not passed by chunks that are middling in both.
+    """
+    weights = weights or [1.0] * len(rankings)
+    scores: dict[str, float] = {}
+    chunks = {}
+    for weight, hits in zip(weights, rankings, strict=True):
+        if not hits:
+            continue
+        low, high = min(h.score for h in hits), max(h.score for h in hits)
+        spread = high - low
+        for hit in hits:
+            share = (hit.score - low) / spread if spread > 0 else 1.0
+            scores[hit.chunk.id] = scores.get(hit.chunk.id, 0.0) + weight * share
+            chunks.setdefault(hit.chunk.id, hit.chunk)
+    best = sorted(scores, key=lambda cid: -scores[cid])[:k]
+    return [Hit(chunks[cid], scores[cid], rank) for rank, cid in enumerate(best, 1)]
+
+
 def _only(hits: list[Hit], allowed: set[str]) -> list[Hit]:
     """The hits of allowed chunks, ranked again from 1."""
     kept = [h for h in hits if h.chunk.id in allowed]
@@ -71,12 +92,14 @@ class Retriever:
         max_query_chars: int = 2000,
         dense_weight: float = 0.25,
         metadata: dict[str, dict] | None = None,
+        fusion: str = "relative",
     ):
         self.store = store
         self.metadata = metadata or {}  # file -> the caller's fields (documents indexed from memory)
         self.embedder = embedder
         self.mode = mode
         self.dense_weight = dense_weight  # of the dense ranking in hybrid fusion; BM25 weighs 1
+        self.fusion = fusion  # "relative" (scores) or "rrf" (ranks): see Settings.fusion
         self.max_query_chars = max_query_chars
         self.bm25 = BM25(store.chunks)  # built once; a search only reads it
         self.common_terms = common_terms(store.lines)  # e.g. the country every article names
@@ -107,7 +130,14 @@ class Retriever:
         else:
             require_index(settings)
         store = IndexStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
-        return cls(store, embedder, settings.retrieval, settings.max_question_chars, settings.dense_weight)
+        return cls(
+            store,
+            embedder,
+            settings.retrieval,
+            settings.max_question_chars,
+            settings.dense_weight,
+            fusion=settings.fusion,
+        )
 
     @classmethod
     def from_documents(
@@ -118,7 +148,13 @@ class Retriever:
         settings = settings or Settings()
         store, metadata = build_memory_store(documents, embedder, settings)
         return cls(
-            store, embedder, settings.retrieval, settings.max_question_chars, settings.dense_weight, metadata
+            store,
+            embedder,
+            settings.retrieval,
+            settings.max_question_chars,
+            settings.dense_weight,
+            metadata,
+            fusion=settings.fusion,
         )
 
     def save(self, folder: str | Path) -> Path:
@@ -141,6 +177,7 @@ class Retriever:
             settings.max_question_chars,
             settings.dense_weight,
             store.manifest.metadata,
+            fusion=settings.fusion,
         )
 
     @property
@@ -175,7 +212,8 @@ class Retriever:
         elif self.mode == "dense":
             hits = dense[:k]
         else:
-            hits = fuse([lexical, dense], k, [1.0, self.dense_weight])
+            combine = fuse_relative if self.fusion == "relative" else fuse
+            hits = combine([lexical, dense], k, [1.0, self.dense_weight])
         return with_scores(hits, dense, lexical)
 
     def _allowed(self, where: dict | None) -> set[str] | None:
