@@ -35,8 +35,7 @@ def fuse(rankings: list[list[Hit]], k: int, weights: list[float] | None = None) 
         for hit in hits:
             scores[hit.chunk.id] = scores.get(hit.chunk.id, 0.0) + weight / (RRF_K + hit.rank)
             chunks.setdefault(hit.chunk.id, hit.chunk)
-    best = sorted(scores, key=lambda cid: -scores[cid])[:k]
-    return [Hit(chunks[cid], scores[cid], rank) for rank, cid in enumerate(best, 1)]
+    return _ranked(scores, chunks, k)
 
 
 def fuse_relative(rankings: list[list[Hit]], k: int, weights: list[float] | None = None) -> list[Hit]:
@@ -56,6 +55,11 @@ def fuse_relative(rankings: list[list[Hit]], k: int, weights: list[float] | None
             share = (hit.score - low) / spread if spread > 0 else 1.0
             scores[hit.chunk.id] = scores.get(hit.chunk.id, 0.0) + weight * share
             chunks.setdefault(hit.chunk.id, hit.chunk)
+    return _ranked(scores, chunks, k)
+
+
+def _ranked(scores: dict[str, float], chunks: dict, k: int) -> list[Hit]:
+    """The k best-scored chunks as hits ranked from 1 (ties keep insertion order)."""
     best = sorted(scores, key=lambda cid: -scores[cid])[:k]
     return [Hit(chunks[cid], scores[cid], rank) for rank, cid in enumerate(best, 1)]
 
@@ -130,14 +134,7 @@ class Retriever:
         else:
             require_index(settings)
         store = IndexStore.load(settings.index_dir, qdrant_api_key=settings.qdrant_api_key)
-        return cls(
-            store,
-            embedder,
-            settings.retrieval,
-            settings.max_question_chars,
-            settings.dense_weight,
-            fusion=settings.fusion,
-        )
+        return cls._configured(store, embedder, settings)
 
     @classmethod
     def from_documents(
@@ -147,15 +144,7 @@ class Retriever:
         is written to disk until save(). settings gives chunking and retrieval mode (default: defaults)."""
         settings = settings or Settings()
         store, metadata = build_memory_store(documents, embedder, settings)
-        return cls(
-            store,
-            embedder,
-            settings.retrieval,
-            settings.max_question_chars,
-            settings.dense_weight,
-            metadata,
-            fusion=settings.fusion,
-        )
+        return cls._configured(store, embedder, settings, metadata)
 
     def save(self, folder: str | Path) -> Path:
         """Save an index of documents given in memory (from_documents) into `folder`, metadata
@@ -170,13 +159,24 @@ class Retriever:
         settings.language_model must be those it was built with; settings gives the retrieval mode."""
         settings = settings or Settings()
         store = load_memory_store(Path(folder), embedder, settings)
+        return cls._configured(store, embedder, settings, store.manifest.metadata)
+
+    @classmethod
+    def _configured(
+        cls,
+        store: IndexStore,
+        embedder: Embedder,
+        settings: Settings,
+        metadata: dict[str, dict] | None = None,
+    ) -> Retriever:
+        """A retriever over `store` searching as `settings` say (mode, query bound, fusion)."""
         return cls(
             store,
             embedder,
             settings.retrieval,
             settings.max_question_chars,
             settings.dense_weight,
-            store.manifest.metadata,
+            metadata,
             fusion=settings.fusion,
         )
 
