@@ -35,6 +35,8 @@ def chunk(n: int, text: str) -> Chunk:
         ("churches classes wishes", ["church", "class", "wish"]),
         ("a b c x", []),
         ("江西省 医保", ["江西省", "医保"]),
+        ("Fort Beauséjour fell", ["fort", "beausejour", "fell"]),
+        ("Москва́ ﬁles", ["москва", "file"]),
     ],
 )
 def test_tokenize_examples(text, tokens):
@@ -101,6 +103,11 @@ def test_search_returns_at_most_k_hits():
 
 def test_bm25_over_no_chunks_finds_nothing():
     assert BM25([]).search("anything", 5) == []
+
+
+def test_a_question_typed_without_accents_finds_the_accented_name():
+    chunks = [chunk(0, "The garrison of Fort Beauséjour surrendered."), chunk(1, "The fort was rebuilt.")]
+    assert BM25(chunks).search("Who took Fort Beausejour?", 2)[0].chunk.text.startswith("The garrison")
 
 
 def test_thousands_separators_match_across_query_and_text():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import unicodedata
 from collections import Counter
 
 from qa.records import Chunk, Hit
@@ -21,6 +22,19 @@ STOPWORDS = frozenset(
 _PREFIX_HYPHEN = re.compile(r"\b(co|re|pre|non|multi)-(?=[a-z])", re.I)
 _GLUED = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+", re.UNICODE)
+_ACCENTS = re.compile("[\u0300-\u036f]")  # the combining marks of Latin, Greek and Cyrillic letters
+
+
+def fold(text: str) -> str:
+    """Text with accents dropped and compatibility forms plain, so that a question typed without
+    them meets the document's spelling ("Beausejour", "Beauséjour"); other scripts keep their marks.
+
+    >>> fold("Beauséjour, Québec, ﬁnal ＡＢＣ")
+    'Beausejour, Quebec, final ABC'
+    """
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFKD", text)))
 
 
 def stem(word: str) -> str:
@@ -69,7 +83,7 @@ def tokenize(text: str) -> list[str]:
     ['jiangxi', '2020', 'fund', '16687', '80%']
     """
     out = []
-    text = _GLUED.sub(" ", text)  # "methodsShanghai": two words whose space got lost in extraction
+    text = _GLUED.sub(" ", fold(text))  # "methodsShanghai": two words whose space got lost in extraction
     text = _PREFIX_HYPHEN.sub(r"\1", text)  # "co-ordination" is "coordination"
     for token in _TOKEN.findall(text.lower()):
         if token[0].isdigit():
