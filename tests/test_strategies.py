@@ -1,8 +1,10 @@
-"""The answer strategies' switches: names are checked, and a switched-off strategy never runs."""
+"""The answer strategies' switches: names are checked, and a switched-off strategy never runs; the
+quoted span, and the runner-up sentence quoted beside it."""
 
 import pytest
 
 from qa.answer import strategies as s
+from qa.answer.evidence import Evidence
 from qa.errors import InputError
 
 
@@ -17,7 +19,14 @@ def test_every_strategy_has_a_unique_name_and_a_description():
     names = [x.name for x in s.STRATEGIES]
     assert len(names) == len(set(names))
     assert all(x.about for x in s.STRATEGIES)
-    assert set(s.STRATEGY_NAMES) == {*names, s.SHORT_ANSWER, s.READER, s.KEYWORD_GATE, s.HEADINGS}
+    assert set(s.STRATEGY_NAMES) == {
+        *names,
+        s.SHORT_ANSWER,
+        s.READER,
+        s.KEYWORD_GATE,
+        s.HEADINGS,
+        s.RUNNER_UP,
+    }
 
 
 def test_first_draft_walks_the_enabled_strategies_in_order(monkeypatch):
@@ -37,3 +46,41 @@ def test_first_draft_walks_the_enabled_strategies_in_order(monkeypatch):
     calls.clear()
     assert s.first_draft(None, frozenset({"b"})).text == "c"
     assert calls == ["a", "c"]
+
+
+def unit(text: str, score: float, start: int, file: str = "a.txt") -> Evidence:
+    return Evidence(file, 1, start, start + len(text), text, score, score, 1)
+
+
+def context(query: str, answering: list[Evidence], runner_up: bool = True) -> s.Context:
+    return s.Context(
+        query, [], answering, answering, {}, {}, frozenset(), {}, frozenset(),
+        analysis=None, parse=None, reader=None, sentences=None,
+        short_answers=False, runner_up=runner_up,
+    )  # fmt: skip
+
+
+LIGHTHOUSE = "The lighthouse was built of granite."
+KEEPER = "Its first keeper was Ada Brook."
+
+
+def test_a_second_sentence_scoring_nearly_as_well_is_quoted_in_reading_order():
+    first, second = unit(KEEPER, 0.80, 40), unit(LIGHTHOUSE, 0.78, 0)
+    question = "What is known of the lighthouse and its keeper?"
+    draft = s.first_draft(context(question, [first, second]), frozenset())
+    assert draft.text == f"{LIGHTHOUSE} {KEEPER}"
+    assert draft.units == (second, first)
+
+
+def test_a_clearly_weaker_or_switched_off_runner_up_is_not_quoted():
+    first, weak = unit(KEEPER, 0.80, 40), unit(LIGHTHOUSE, 0.50, 0)
+    question = "What is known of the lighthouse and its keeper?"
+    assert s.first_draft(context(question, [first, weak]), frozenset()).units == (first,)
+    close = unit(LIGHTHOUSE, 0.79, 0)
+    assert s.first_draft(context(question, [first, close], runner_up=False), frozenset()).units == (first,)
+
+
+def test_a_runner_up_overlapping_the_quoted_sentence_is_skipped():
+    first = unit(KEEPER, 0.80, 40)
+    clause = unit("first keeper was Ada Brook.", 0.80, 44)
+    assert s.runner_up(context("Who was the first keeper?", [first, clause]), [first, clause], first) is None

@@ -22,6 +22,7 @@ from qa.answer.strategies import (
     HEADINGS,
     KEYWORD_GATE,
     READER,
+    RUNNER_UP,
     SHORT_ANSWER,
     Context,
     Draft,
@@ -302,6 +303,7 @@ class Pipeline:
             reader=load_reader,
             generate=self.settings.generate,
             short_answers=SHORT_ANSWER not in self._disabled,
+            runner_up=RUNNER_UP not in self._disabled,
             use_reader=READER not in self._disabled,
             gate_support=gate_support,
         )
