@@ -17,7 +17,7 @@ def test_every_strategy_has_a_unique_name_and_a_description():
     names = [x.name for x in s.STRATEGIES]
     assert len(names) == len(set(names))
     assert all(x.about for x in s.STRATEGIES)
-    assert set(s.STRATEGY_NAMES) == {*names, s.SHORT_ANSWER, s.READER, s.KEYWORD_GATE, s.HEADINGS}
+    assert set(s.STRATEGY_NAMES) == {*names, s.SHORT_ANSWER, s.READER, s.KEYWORD_GATE, s.HEADINGS, s.NAMED}
 
 
 def test_first_draft_walks_the_enabled_strategies_in_order(monkeypatch):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from qa.answer.evidence import Evidence
 from qa.answer.extractive import extract_answer
+from qa.answer.named import answer_name
 from qa.answer.question import QuestionAnalysis
 from qa.answer.reader import Reader
 from qa.answer.short_answer import short_answer
@@ -30,6 +31,8 @@ class Draft:
     units: tuple[Evidence, ...]
     method: str = "extractive"
     short_answer: str = ""
+    # (file, line) cited besides the units: the heading line a short answer was taken from
+    also_cites: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -52,6 +55,7 @@ class Context:
     generate: str = "when-needed"
     short_answers: bool = True  # False when the "short-answer" switch is off
     use_reader: bool = True  # False when the "reader" switch is off: the rules pick the short answer
+    names: bool = True  # False when the "named" switch is off (qa/answer/named.py)
     gate_support: float | None = None  # the learned gate's best P(answer); None with the keyword gate
 
 
@@ -73,15 +77,21 @@ def _span_draft(c: Context, answering: list[Evidence]) -> Draft | None:
     span, unit = quoted_span(c, answering)
     if not informative(span, c.query):
         return None
-    short = _short(c, unit) if c.short_answers else ""
-    return Draft(f"{short}. {span}" if short else span, (unit,), short_answer=short)
+    short, also = _short(c, unit) if c.short_answers else ("", ())
+    return Draft(f"{short}. {span}" if short else span, (unit,), short_answer=short, also_cites=also)
 
 
-def _short(c: Context, unit: Evidence) -> str:
-    """The short answer in the unit: the trained reader's pick, or the rules' (qa/answer/short_answer.py)."""
+def _short(c: Context, unit: Evidence) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """The short answer for the unit and the lines cited for it besides the unit's own: when the question
+    asks for a name, the unit's or its heading's (qa/answer/named.py), the heading's cited where it is
+    written; else the trained reader's pick, or the rules' (qa/answer/short_answer.py)."""
+    if c.names:
+        named = answer_name(c.analysis(), unit, c.lines, c.lower_case_words)
+        if named is not None:
+            return named.text, () if named.line in unit.lines else ((unit.file, named.line),)
     if c.use_reader:
-        return c.reader().pick(c.analysis(), c.parse(unit))[0]
-    return short_answer(c.analysis(), c.parse(unit))
+        return c.reader().pick(c.analysis(), c.parse(unit))[0], ()
+    return short_answer(c.analysis(), c.parse(unit)), ()
 
 
 @dataclass(frozen=True)
@@ -116,12 +126,16 @@ KEYWORD_GATE = "keyword-gate"
 # part of its paragraph when evidence is scored and checked; off, they count for nothing (retrieval
 # still searches them: that is decided when the index is built).
 HEADINGS = "headings"
+# Nor this: on (the default), a question asking for a thing's name ("Which function …?") is answered
+# by the name the sentence writes or, when it writes none, the heading above it (qa/answer/named.py).
+NAMED = "named"
 STRATEGY_NAMES: tuple[str, ...] = (
     *(s.name for s in STRATEGIES),
     SHORT_ANSWER,
     READER,
     KEYWORD_GATE,
     HEADINGS,
+    NAMED,
 )
 
 
