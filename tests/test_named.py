@@ -48,7 +48,8 @@ FLUSH = _unit("wq.txt", 3, "Empties the queue and frees every item.", "4 Queue f
         ("wqFlush", True),
         ("--no-wait", True),
         ("-s", True),
-        ("utf8", True),
+        ("utf8", False),  # digits among letters are common in prose: "Th1", "B12"
+        ("co-NP", False),
         ("(wq_flush)", True),
         ("Queue", False),
         ("ENVIRONMENT", False),  # in capitals, but not nested under another heading

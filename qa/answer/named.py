@@ -10,8 +10,8 @@ variable does under a heading that names it, the sentence itself only "Prints â€
 â€¦": when the sentence writes no name, the innermost heading above it is the short answer, if it
 reads as a name:
 
-- one identifier-like word: with "_", with digits among letters, with a capital inside a lower-case
-  word ("asn1Parser"), or an option ("-s", "--standard"); a leading section number is dropped;
+- one identifier-like word: with "_", with a capital inside a word that starts in lower case
+  ("asn1Parser"), or an option ("-s", "--standard"); a leading section number is dropped;
 - or one word in capitals nested under another heading ("POSIXLY_CORRECT" under "ENVIRONMENT",
   "TMPDIR" under "FILES"), which the corpus never writes in lower case: a man page's own section
   names ("OPTIONS", "AUTHOR") are outermost and ordinary words.
@@ -51,10 +51,12 @@ class Name:
 
 
 def is_name(word: str, nested: bool = False, ordinary: frozenset[str] = frozenset()) -> bool:
-    """Whether one word reads as the name of a function, option, constant or variable.
+    """Whether one word reads as the name of a function, option, constant or variable: written as no
+    word of prose is. Digits among letters ("Th1", "x86") and hyphens ("co-NP", "mid-1950s") are
+    common in prose, so neither makes a name.
 
-    >>> [is_name(w) for w in ["asn1_perror", "asn1Parser", "--help", "x86", "Notes", "OPTIONS"]]
-    [True, True, True, True, False, False]
+    >>> [is_name(w) for w in ["asn1_perror", "asn1Parser", "--help", "x86", "co-NP", "Notes", "OPTIONS"]]
+    [True, True, True, False, False, False, False]
     >>> is_name("TMPDIR", nested=True), is_name("OPTIONS", nested=True, ordinary=frozenset({"options"}))
     (True, False)
     """
@@ -63,10 +65,12 @@ def is_name(word: str, nested: bool = False, ordinary: frozenset[str] = frozense
         return False
     if word.startswith("-"):
         return word.lstrip("-")[:1].isalnum()  # "-s", "--standard"; not "-" or "--"
-    if "_" in word.strip("_") or (any(c.isdigit() for c in word) and word[0].isalpha()):
+    if "-" in word:
+        return False
+    if "_" in word.strip("_"):
         return True
     if word[:1].islower() and any(c.isupper() for c in word[1:]):
-        return True  # "asn1Parser", "setTimeout"
+        return True  # "asn1Parser", "tbsCertificate"
     return nested and word.isupper() and word.lower() not in ordinary
 
 
