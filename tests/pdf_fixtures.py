@@ -11,16 +11,23 @@ def pdf_bytes(pages: list[list[str]]) -> bytes:
     >>> pdf_bytes([["Hello."]]).startswith(b"%PDF-1.4")
     True
     """
-    font = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
-    objects = ["<< /Type /Catalog /Pages 2 0 R >>", "", font]  # object 2 (the page list) comes last
-    kids = []
+    streams = []
     for lines in pages:
         ops = ["BT", "/F1 12 Tf", "14 TL", "72 720 Td"]
         for line in lines:
             escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
             ops.append(f"({escaped}) Tj T*")  # show the line, then move to the next one
         ops.append("ET")
-        stream = "\n".join(ops)
+        streams.append("\n".join(ops))
+    return pdf_from_streams(streams)
+
+
+def pdf_from_streams(streams: list[str]) -> bytes:
+    """A minimal valid PDF with one page per content stream (PDF operators; font /F1 is Helvetica)."""
+    font = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", "", font]  # object 2 (the page list) comes last
+    kids = []
+    for stream in streams:
         objects.append(f"<< /Length {len(stream.encode('latin-1'))} >>\nstream\n{stream}\nendstream")
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objects)} 0 R "

@@ -18,7 +18,7 @@ from qa.ingest.corpus import Document, Skipped, read_document
 from qa.ingest.pdf_text import UnreadablePdf, join_pages, pdf_pages
 from qa.retrieval.retriever import Retriever
 from tests.conftest import chunked
-from tests.pdf_fixtures import encrypted_pdf_bytes, pdf_bytes
+from tests.pdf_fixtures import encrypted_pdf_bytes, pdf_bytes, pdf_from_streams
 
 REPORT = [
     ["Annual report of the fund office.", "Page one has no figures."],
@@ -169,3 +169,18 @@ def test_the_web_page_shows_page_and_line_of_pdf_sources():
     answer = Answer("q", "Hainan recovered 456 million.", False, (citation,), (Hit(chunk, 0.5, 1),))
     assert "[r.pdf, p.3 line 2](#cite=r.pdf:5)" in render_answer(answer)  # a link that opens the line
     assert "`r.pdf` p.3 line 1" in render_passages(answer)
+
+
+def test_an_underscore_drawn_as_a_rule_is_read_as_an_underscore():
+    # TeX draws "\_" in its text fonts as a short rule: "wq_flush" is "wq", a rule, "flush"
+    page = """BT /F1 12 Tf 72 720 Td (wq) Tj ET
+0.5 w 88 720.5 m 93 720.5 l S
+BT /F1 12 Tf 94 720 Td (flush) Tj ET
+BT /F1 12 Tf 72 700 Td (wq) Tj ET
+72 697 m 300 697 l S
+BT /F1 12 Tf 94 700 Td (push) Tj ET
+BT /F1 12 Tf 72 680 Td (wq) Tj ET
+88 680.3 5 0.4 re f
+BT /F1 12 Tf 94 680 Td (drain) Tj ET"""
+    # a filled thin box counts too; a long rule under the line (a table's) does not
+    assert pdf_pages(pdf_from_streams([page])) == ["wq_flush\nwq push\nwq_drain"]

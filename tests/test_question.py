@@ -39,6 +39,19 @@ def test_answer_kind_comes_from_the_question_words(nlp, question, kind):
     assert analysis.labels == KIND_LABELS[kind]
 
 
+@pytest.mark.parametrize(
+    "question, focus",
+    [
+        ("Which function prints the error?", "function"),  # "function" tagged a verb
+        ("Which function empties the queue?", "function"),  # "which" parsed as its subject
+        ("Which came first?", ""),
+        ("What causes the tides?", ""),
+    ],
+)
+def test_the_noun_after_which_is_the_focus_even_when_tagged_a_verb(nlp, question, focus):
+    assert analyse_question(question, nlp).focus == focus
+
+
 def test_terms_are_content_lemmas_without_question_words(nlp):
     terms = analyse_question("When were the old bridges rebuilt by the engineers?", nlp).terms
     assert {"bridge", "rebuild", "engineer"} <= terms

@@ -26,6 +26,7 @@ def test_every_strategy_has_a_unique_name_and_a_description():
         s.KEYWORD_GATE,
         s.HEADINGS,
         s.RUNNER_UP,
+        s.NAMED,
     }
 
 

@@ -22,13 +22,20 @@ def citation(file: str, line: int, text: str, page_of: PageOf = _no_pages) -> Ci
 
 
 def cite(
-    evidence: list[Evidence], lines: dict[tuple[str, int], str], page_of: PageOf = _no_pages
+    evidence: list[Evidence],
+    lines: dict[tuple[str, int], str],
+    page_of: PageOf = _no_pages,
+    first: tuple[tuple[str, int], ...] = (),
 ) -> tuple[Citation, ...]:
-    """One citation per distinct cited line, in order of first use.
+    """One citation per distinct cited line, in order of first use: the `first` lines, (file, line)
+    that the answer's short phrase is taken from (a heading), then the lines of the evidence.
 
     A line too long to quote (a huge single-line file) is quoted by its cited sentence instead.
     """
     seen = {}
+    for file, number in first:
+        if (file, number) in lines:
+            seen[file, number] = citation(file, number, lines[file, number], page_of)
     for e in evidence:
         for number in e.lines:  # a sentence over a line break cites every line it is on
             if (e.file, number) not in seen:

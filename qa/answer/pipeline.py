@@ -21,6 +21,7 @@ from qa.answer.reader import load_reader
 from qa.answer.strategies import (
     HEADINGS,
     KEYWORD_GATE,
+    NAMED,
     READER,
     RUNNER_UP,
     SHORT_ANSWER,
@@ -246,7 +247,7 @@ class Pipeline:
             draft = yield from self._generated(context, timings)
         else:
             timings["generate"] = 0.0
-        citations = cite(list(draft.units), context.lines, self.page_of)
+        citations = cite(list(draft.units), context.lines, self.page_of, draft.also_cites)
         sentences = [_sentence(self.parsed(u)) for u in draft.units]
         who = answer_speaker(draft.text, draft.short_answer, sentences, self.sentences.paragraphs_before)
         yield self._final(
@@ -305,6 +306,7 @@ class Pipeline:
             short_answers=SHORT_ANSWER not in self._disabled,
             runner_up=RUNNER_UP not in self._disabled,
             use_reader=READER not in self._disabled,
+            names=NAMED not in self._disabled,
             gate_support=gate_support,
         )
 

@@ -196,6 +196,12 @@ def _focus(tokens, i: int) -> str:
     wh = tokens[i]
     if wh.dep_ == "det" and wh.head.pos_ in ("NOUN", "PROPN"):  # "what year", "which province"
         return wh.head.lemma_.lower()
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    # "Which function prints …": the small tagger may call the noun a verb. A determiner's head,
+    # or a base-form verb right after the question word (a verb there needs "do"), is the noun.
+    if nxt is not None and nxt.pos_ == "VERB" and nxt.text.isalpha():
+        if (wh.dep_ == "det" and wh.head is nxt) or nxt.tag_ in ("VB", "VBP"):
+            return lemma(nxt)
     if wh.dep_ in ("attr", "nsubj") and wh.head.lemma_ == "be":  # "what was the province's amount?"
         for child in wh.head.children:
             if child is not wh and child.dep_ in ("nsubj", "attr") and child.pos_ == "NOUN":

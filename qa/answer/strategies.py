@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from qa.answer.evidence import Evidence
 from qa.answer.extractive import extract_answer
+from qa.answer.named import answer_name
 from qa.answer.question import QuestionAnalysis
 from qa.answer.reader import Reader
 from qa.answer.short_answer import short_answer
@@ -30,6 +31,8 @@ class Draft:
     units: tuple[Evidence, ...]
     method: str = "extractive"
     short_answer: str = ""
+    # (file, line) cited besides the units: the heading line a short answer was taken from
+    also_cites: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -53,6 +56,7 @@ class Context:
     short_answers: bool = True  # False when the "short-answer" switch is off
     runner_up: bool = True  # False when the "runner-up" switch is off: one sentence is quoted
     use_reader: bool = True  # False when the "reader" switch is off: the rules pick the short answer
+    names: bool = True  # False when the "named" switch is off (qa/answer/named.py)
     gate_support: float | None = None  # the learned gate's best P(answer); None with the keyword gate
 
 
@@ -97,7 +101,7 @@ def _span_draft(c: Context, answering: list[Evidence]) -> Draft | None:
     span, unit = quoted_span(c, answering)
     if not informative(span, c.query):
         return None
-    short = _short(c, unit) if c.short_answers else ""
+    short, also = _short(c, unit) if c.short_answers else ("", ())
     quoted = [(span, unit)]
     second = runner_up(c, answering, unit) if c.runner_up else None
     if second is not None:
@@ -105,7 +109,8 @@ def _span_draft(c: Context, answering: list[Evidence]) -> Draft | None:
         if second[1].file == unit.file:  # one file's sentences read in its order
             quoted.sort(key=lambda q: q[1].start)
     text = " ".join(_closed(s) for s, _ in quoted) if len(quoted) > 1 else span
-    return Draft(f"{short}. {text}" if short else text, tuple(u for _, u in quoted), short_answer=short)
+    units = tuple(u for _, u in quoted)
+    return Draft(f"{short}. {text}" if short else text, units, short_answer=short, also_cites=also)
 
 
 def _closed(span: str) -> str:
@@ -114,11 +119,17 @@ def _closed(span: str) -> str:
     return span if span.endswith((".", "!", "?", '"', "'", ")", ":", ";")) else span + "."
 
 
-def _short(c: Context, unit: Evidence) -> str:
-    """The short answer in the unit: the trained reader's pick, or the rules' (qa/answer/short_answer.py)."""
+def _short(c: Context, unit: Evidence) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """The short answer for the unit and the lines cited for it besides the unit's own: when the question
+    asks for a name, the unit's or its heading's (qa/answer/named.py), the heading's cited where it is
+    written; else the trained reader's pick, or the rules' (qa/answer/short_answer.py)."""
+    if c.names:
+        named = answer_name(c.analysis(), unit, c.lines, c.lower_case_words)
+        if named is not None:
+            return named.text, () if named.line in unit.lines else ((unit.file, named.line),)
     if c.use_reader:
-        return c.reader().pick(c.analysis(), c.parse(unit))[0]
-    return short_answer(c.analysis(), c.parse(unit))
+        return c.reader().pick(c.analysis(), c.parse(unit))[0], ()
+    return short_answer(c.analysis(), c.parse(unit)), ()
 
 
 @dataclass(frozen=True)
@@ -156,6 +167,9 @@ HEADINGS = "headings"
 # Nor this: on (the default), a second sentence the evidence scores nearly as well is quoted after
 # the first (see runner_up); off, one sentence is.
 RUNNER_UP = "runner-up"
+# Nor this: on (the default), a question asking for a thing's name ("Which function …?") is answered
+# by the name the sentence writes or, when it writes none, the heading above it (qa/answer/named.py).
+NAMED = "named"
 STRATEGY_NAMES: tuple[str, ...] = (
     *(s.name for s in STRATEGIES),
     SHORT_ANSWER,
@@ -163,6 +177,7 @@ STRATEGY_NAMES: tuple[str, ...] = (
     KEYWORD_GATE,
     HEADINGS,
     RUNNER_UP,
+    NAMED,
 )
 
 
