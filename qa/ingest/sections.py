@@ -9,12 +9,21 @@ A heading is a paragraph of one short line that does not read as a sentence or a
 Markdown "#" line, or up to HEADING_MAX_WORDS words with no closing sentence punctuation and no
 comma, followed by more text. Headings nest by their Markdown level or, in plain text, by
 indentation (a man page indents its option names under its section names).
+
+Short lines that are not headings are told apart by general signals, not word lists: the parse
+reads a clause ("Photo provided by the family" has a passive agent, "the display would be" a subject
+and an auxiliary) or holds a date ("Updated on 2024-02-18"); the line is a breadcrumb ("News · Health"),
+a shell prompt, comment or code fence, or sits inside one; a Markdown file's headings are its marked
+ones. A document with a single unmarked heading has no sections: that line is a title, a dateline or
+a caption. Not handled: furniture that reads as a noun phrase and recurs as a section would
+("Related Pages" twice over a list of links).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import PurePath
 
 HEADING_MAX_CHARS = 60
 HEADING_MAX_WORDS = 8
@@ -27,6 +36,12 @@ _SENTENCE_END = ("?", ".", "!", ",", ";")  # a Markdown heading may ask
 _CODE = re.compile(r"[<>{}=;]")
 _NUMBERED = re.compile(r"^((?:\d+|[A-Z])(?:\.\d+)+|\d+)\.?\s+\S")  # "2.3", "A.1", "4."
 LABEL_MAX_WORDS = 3  # "Options:" is a heading, "The files it creates are:" a sentence
+_CODE_START = re.compile(r"^(?:[$#/*`%@]|\w+\$\s)")  # "$ make", "#endif", "/* x */", "```js", "eg$ ls"
+_BREADCRUMB = re.compile(r"\s[·|»›]\s")  # "News · Health", "Home | Sport": a site's trail or bar
+_FENCE = "```"
+_SETEXT = re.compile(r"^(?:=+|-+)$")  # the line under a Markdown "Title" that makes it a heading
+_MARKDOWN_FILES = (".md", ".markdown")
+_SUBJECTS = {"nsubj", "nsubjpass", "csubj", "expl"}
 
 
 def heading(text: str, indent: int = 0) -> tuple[int, str] | None:
@@ -66,8 +81,9 @@ def heading(text: str, indent: int = 0) -> tuple[int, str] | None:
 
 
 def section_paths(paragraphs: list[tuple[str, int, bool]]) -> list[tuple[str, ...]]:
-    """For each paragraph of one document, (text, indent, is one line), the headings it sits under,
-    outermost first (a heading's own path holds the headings above it).
+    """For each paragraph of one document, (text, indent, may be a heading: one line, not a caption,
+    code or the like; see _outline), the headings it sits under, outermost first (a heading's own
+    path holds the headings above it).
 
     >>> section_paths([("NAME", 0, True), ("bc - a calculator.", 7, True), ("OPTIONS", 0, True),
     ...                ("-s", 7, True), ("Be strict.", 14, True)])
@@ -89,10 +105,11 @@ def section_paths(paragraphs: list[tuple[str, int, bool]]) -> list[tuple[str, ..
 
 
 def _headings(paragraphs: list[tuple[str, int, bool]]) -> list[tuple[int, str] | None]:
-    """heading() of each one-line paragraph that heads something: text follows it that is not a
+    """heading() of each paragraph that may be a heading and heads something: text follows it that is not a
     heading-like line of its own level or above (a run of short lines, a poem or a list of names,
     heads nothing), and it is not a running header: a line repeated, page numbers aside,
-    REPEATED_LINE times or more ("Chapter 2: Usage 14") heads pages, not sections."""
+    REPEATED_LINE times or more ("Chapter 2: Usage 14") heads pages, not sections. A document whose
+    only heading is unmarked (no Markdown "#") has none."""
     found = [heading(text, indent) if one_line else None for text, indent, one_line in paragraphs]
     repeats = Counter(_DIGITS.sub("", h[1]) for h in found if h)
     out: list[tuple[int, str] | None] = []
@@ -100,6 +117,9 @@ def _headings(paragraphs: list[tuple[str, int, bool]]) -> list[tuple[int, str] |
         after = found[n + 1] if n + 1 < len(found) else (0, "")  # the last line heads nothing
         heads = h is not None and (after is None or after[0] > h[0])
         out.append(h if heads and repeats[_DIGITS.sub("", h[1])] < REPEATED_LINE else None)
+    found_at = [n for n, h in enumerate(out) if h]
+    if len(found_at) == 1 and not _MARKDOWN.match(paragraphs[found_at[0]][0].strip()):
+        return [None] * len(out)  # a lone unmarked "heading" divides nothing: a title, dateline or caption
     return out
 
 
@@ -119,5 +139,48 @@ def heading_paragraphs(parsed: list) -> dict[int, int]:
     return {n: found[0] for n, found in enumerate(_headings(_outline(parsed))) if found}
 
 
+def reads_as_clause(doc) -> bool:
+    """Whether a parsed one-line paragraph reads as a sentence or a dateline, not as a name for the
+    text under it: a passive agent (a caption, "Photo provided by the family"), a subject with an
+    auxiliary or copula ("the display would be"), a date or time with a figure ("Updated on
+    2024-02-18"), or a last word that leaves it unfinished ("has two blocks and"). Gerunds and
+    imperatives ("Installing the tools", "Install a package") still name sections. False without a
+    parse (a blank pipeline has no dependencies or entities)."""
+    if any(t.dep_ == "agent" for t in doc):
+        return True
+    if any(t.dep_ in _SUBJECTS for t in doc) and any(t.pos_ == "AUX" for t in doc):
+        return True
+    if any(e.label_ in ("DATE", "TIME") and any(ch.isdigit() for ch in e.text) for e in doc.ents):
+        return True
+    words = [t for t in doc if not (t.is_punct or t.is_space)]
+    return bool(words) and words[-1].pos_ in ("CCONJ", "DET")
+
+
+def may_head(text: str) -> bool:
+    """Whether a line that heading() accepts could still name a section by its characters alone: not a
+    shell prompt, comment, preprocessor line or code fence, not a breadcrumb. Markdown "#" lines may."""
+    text = text.strip()
+    if _MARKDOWN.match(text):
+        return True
+    return not _CODE_START.match(text) and not _BREADCRUMB.search(text)
+
+
 def _outline(parsed: list) -> list[tuple[str, int, bool]]:
-    return [(doc.text, doc.user_data.get("indent", 0), not doc.user_data.get("breaks")) for doc in parsed]
+    """(text, indent, may be a heading) of each parsed paragraph: one line, outside a code fence,
+    may_head() and not reads_as_clause(); in a Markdown file only "#" lines and underlined titles."""
+    file = parsed[0].user_data.get("file", "") if parsed else ""
+    markdown_file = PurePath(file).suffix.lower() in _MARKDOWN_FILES
+    out, fenced = [], False  # fenced: inside a ``` block, which may span blank lines
+    for n, doc in enumerate(parsed):
+        text, breaks = doc.text, doc.user_data.get("breaks") or []
+        marked = bool(_MARKDOWN.match(text.strip()))
+        if markdown_file and not marked:
+            nxt = parsed[n + 1].text.strip() if n + 1 < len(parsed) else ""
+            marked = bool(_SETEXT.match(nxt)) and not breaks
+        candidate = not breaks and not fenced and (marked or not markdown_file) and may_head(text)
+        trusted = markdown_file and marked  # "# Why is it slow?" in a .md file; in a PDF, a shell comment
+        heads = candidate and (trusted or not reads_as_clause(doc))
+        out.append((text, doc.user_data.get("indent", 0), heads))
+        starts = [0] + [b + 1 for b in breaks]
+        fenced ^= sum(text[a:].lstrip().startswith(_FENCE) for a in starts) % 2 == 1
+    return out
