@@ -218,6 +218,19 @@ def test_ordinary_headings_may_head(line):
     assert may_head(line)
 
 
+def test_furniture_heads_nothing_but_still_ends_a_run_of_short_lines():
+    sample = [("Build it", 0, True), ("$ make all", 0, True), ("The binary lands in out/.", 0, False)]
+    assert section_paths(sample, furniture=frozenset({1})) == [(), (), ()]  # "Build it" heads a prompt
+    assert section_paths(sample[1:], furniture=frozenset({0})) == [(), ()]
+
+
+def test_a_term_and_its_gloss_or_a_lead_in_is_not_a_heading():
+    assert not may_head("len: the length of the data")
+    lead_in = _parse(["For", "example", ":"], pos=["ADP", "NOUN", "PUNCT"])
+    label = _parse(["Options", ":"], pos=["NOUN", "PUNCT"])
+    assert reads_as_clause(lead_in) and not reads_as_clause(label)
+
+
 def test_a_markdown_file_is_headed_by_its_marked_lines_and_never_inside_code():
     text = (
         "# Tally\n\nCounts words.\n\nUsage\n=====\n\nRun it on a file:\n\n```sh\n$ tally notes.txt\n\n"

@@ -38,6 +38,7 @@ _NUMBERED = re.compile(r"^((?:\d+|[A-Z])(?:\.\d+)+|\d+)\.?\s+\S")  # "2.3", "A.1
 LABEL_MAX_WORDS = 3  # "Options:" is a heading, "The files it creates are:" a sentence
 _CODE_START = re.compile(r"^(?:[$#/*`%@]|\w+\$\s)")  # "$ make", "#endif", "/* x */", "```js", "eg$ ls"
 _BREADCRUMB = re.compile(r"\s[·|»›]\s")  # "News · Health", "Home | Sport": a site's trail or bar
+_DEFINITION = re.compile(r"^[^:]{1,40}:\s+[a-z]+\s+\S")  # "len: the length of the data": a term and its gloss
 _FENCE = "```"
 _SETEXT = re.compile(r"^(?:=+|-+)$")  # the line under a Markdown "Title" that makes it a heading
 _MARKDOWN_FILES = (".md", ".markdown")
@@ -80,16 +81,18 @@ def heading(text: str, indent: int = 0) -> tuple[int, str] | None:
     return indent * 10 + (numbered.group(1).count(".") if numbered else 9), text
 
 
-def section_paths(paragraphs: list[tuple[str, int, bool]]) -> list[tuple[str, ...]]:
-    """For each paragraph of one document, (text, indent, may be a heading: one line, not a caption,
-    code or the like; see _outline), the headings it sits under, outermost first (a heading's own
-    path holds the headings above it).
+def section_paths(
+    paragraphs: list[tuple[str, int, bool]], furniture: frozenset[int] = frozenset()
+) -> list[tuple[str, ...]]:
+    """For each paragraph of one document, (text, indent, is one line), the headings it sits under,
+    outermost first (a heading's own path holds the headings above it). `furniture`: positions of
+    one-line paragraphs shaped like headings that are not (captions, code; see _outline).
 
     >>> section_paths([("NAME", 0, True), ("bc - a calculator.", 7, True), ("OPTIONS", 0, True),
     ...                ("-s", 7, True), ("Be strict.", 14, True)])
     [(), ('NAME',), (), ('OPTIONS',), ('OPTIONS', '-s')]
     """
-    levels = _headings(paragraphs)
+    levels = _headings(paragraphs, furniture)
     paths: list[tuple[str, ...]] = []
     open_headings: list[tuple[int, str]] = []  # the headings in force, outermost first
     for found in levels:
@@ -104,17 +107,21 @@ def section_paths(paragraphs: list[tuple[str, int, bool]]) -> list[tuple[str, ..
     return paths
 
 
-def _headings(paragraphs: list[tuple[str, int, bool]]) -> list[tuple[int, str] | None]:
-    """heading() of each paragraph that may be a heading and heads something: text follows it that is not a
-    heading-like line of its own level or above (a run of short lines, a poem or a list of names,
-    heads nothing), and it is not a running header: a line repeated, page numbers aside,
-    REPEATED_LINE times or more ("Chapter 2: Usage 14") heads pages, not sections. A document whose
-    only heading is unmarked (no Markdown "#") has none."""
-    found = [heading(text, indent) if one_line else None for text, indent, one_line in paragraphs]
+def _headings(
+    paragraphs: list[tuple[str, int, bool]], furniture: frozenset[int] = frozenset()
+) -> list[tuple[int, str] | None]:
+    """heading() of each one-line paragraph, furniture aside, that heads something: text follows it
+    that is not a heading-like line of its own level or above, furniture included (a run of short
+    lines, a poem, a list of names or lines of code, heads nothing), and it is not a running
+    header: a line repeated, page numbers aside, REPEATED_LINE times or more ("Chapter 2: Usage
+    14") heads pages, not sections. A document whose only heading is unmarked (no Markdown "#")
+    has none."""
+    shapes = [heading(text, indent) if one_line else None for text, indent, one_line in paragraphs]
+    found = [None if n in furniture else h for n, h in enumerate(shapes)]
     repeats = Counter(_DIGITS.sub("", h[1]) for h in found if h)
     out: list[tuple[int, str] | None] = []
     for n, h in enumerate(found):
-        after = found[n + 1] if n + 1 < len(found) else (0, "")  # the last line heads nothing
+        after = shapes[n + 1] if n + 1 < len(shapes) else (0, "")  # the last line heads nothing
         heads = h is not None and (after is None or after[0] > h[0])
         out.append(h if heads and repeats[_DIGITS.sub("", h[1])] < REPEATED_LINE else None)
     found_at = [n for n, h in enumerate(out) if h]
@@ -131,19 +138,20 @@ def heading_text(path: tuple[str, ...]) -> str:
 def document_sections(parsed: list) -> list[tuple[str, ...]]:
     """section_paths of one document's parsed paragraphs (spaCy Docs from analysis.parse_paragraphs,
     in order)."""
-    return section_paths(_outline(parsed))
+    return section_paths(*_outline(parsed))
 
 
 def heading_paragraphs(parsed: list) -> dict[int, int]:
     """Which of one document's parsed paragraphs are headings: position -> level (see heading())."""
-    return {n: found[0] for n, found in enumerate(_headings(_outline(parsed))) if found}
+    return {n: found[0] for n, found in enumerate(_headings(*_outline(parsed))) if found}
 
 
 def reads_as_clause(doc) -> bool:
     """Whether a parsed one-line paragraph reads as a sentence or a dateline, not as a name for the
     text under it: a passive agent (a caption, "Photo provided by the family"), a subject with an
     auxiliary or copula ("the display would be"), a date or time with a figure ("Updated on
-    2024-02-18"), or a last word that leaves it unfinished ("has two blocks and"). Gerunds and
+    2024-02-18"), a last word that leaves it unfinished ("has two blocks and"), or a lead-in to a
+    list or example: a colon after a verb or a preposition ("For example:"). Gerunds and
     imperatives ("Installing the tools", "Install a package") still name sections. False without a
     parse (a blank pipeline has no dependencies or entities)."""
     if any(t.dep_ == "agent" for t in doc):
@@ -153,34 +161,42 @@ def reads_as_clause(doc) -> bool:
     if any(e.label_ in ("DATE", "TIME") and any(ch.isdigit() for ch in e.text) for e in doc.ents):
         return True
     words = [t for t in doc if not (t.is_punct or t.is_space)]
-    return bool(words) and words[-1].pos_ in ("CCONJ", "DET")
+    if words and words[-1].pos_ in ("CCONJ", "DET"):
+        return True
+    # "For example:", "Consider this definition:": a lead-in to what follows; "Options:" names it
+    verb = any(t.pos_ in ("VERB", "AUX") and t.tag_ != "VBG" for t in doc)
+    return doc.text.rstrip().endswith(":") and bool(words) and (verb or words[0].pos_ in ("ADP", "SCONJ"))
 
 
 def may_head(text: str) -> bool:
     """Whether a line that heading() accepts could still name a section by its characters alone: not a
-    shell prompt, comment, preprocessor line or code fence, not a breadcrumb. Markdown "#" lines may."""
+    shell prompt, comment, preprocessor line or code fence, not a breadcrumb, not a term with its
+    gloss on the same line ("str: a pointer to the data"). Markdown "#" lines may."""
     text = text.strip()
     if _MARKDOWN.match(text):
         return True
-    return not _CODE_START.match(text) and not _BREADCRUMB.search(text)
+    return not (_CODE_START.match(text) or _BREADCRUMB.search(text) or _DEFINITION.match(text))
 
 
-def _outline(parsed: list) -> list[tuple[str, int, bool]]:
-    """(text, indent, may be a heading) of each parsed paragraph: one line, outside a code fence,
-    may_head() and not reads_as_clause(); in a Markdown file only "#" lines and underlined titles."""
+def _outline(parsed: list) -> tuple[list[tuple[str, int, bool]], frozenset[int]]:
+    """(text, indent, may be a heading) of each parsed paragraph, and the furniture among them.
+    A paragraph may be a heading when it is one line outside a code fence and, in a Markdown file,
+    a "#" line or an underlined title (the rest of a Markdown file is text). It is furniture when
+    may_head() rejects it or, unless a Markdown file marks it, reads_as_clause()."""
     file = parsed[0].user_data.get("file", "") if parsed else ""
     markdown_file = PurePath(file).suffix.lower() in _MARKDOWN_FILES
-    out, fenced = [], False  # fenced: inside a ``` block, which may span blank lines
+    out, furniture, fenced = [], set(), False  # fenced: inside a ``` block, which may span blank lines
     for n, doc in enumerate(parsed):
         text, breaks = doc.text, doc.user_data.get("breaks") or []
         marked = bool(_MARKDOWN.match(text.strip()))
         if markdown_file and not marked:
             nxt = parsed[n + 1].text.strip() if n + 1 < len(parsed) else ""
             marked = bool(_SETEXT.match(nxt)) and not breaks
-        candidate = not breaks and not fenced and (marked or not markdown_file) and may_head(text)
+        candidate = not breaks and not fenced and (marked or not markdown_file)
         trusted = markdown_file and marked  # "# Why is it slow?" in a .md file; in a PDF, a shell comment
-        heads = candidate and (trusted or not reads_as_clause(doc))
-        out.append((text, doc.user_data.get("indent", 0), heads))
+        if candidate and not (may_head(text) and (trusted or not reads_as_clause(doc))):
+            furniture.add(n)
+        out.append((text, doc.user_data.get("indent", 0), candidate))
         starts = [0] + [b + 1 for b in breaks]
         fenced ^= sum(text[a:].lstrip().startswith(_FENCE) for a in starts) % 2 == 1
-    return out
+    return out, frozenset(furniture)
