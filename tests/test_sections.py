@@ -224,8 +224,7 @@ def test_furniture_heads_nothing_but_still_ends_a_run_of_short_lines():
     assert section_paths(sample[1:], furniture=frozenset({0})) == [(), ()]
 
 
-def test_a_term_and_its_gloss_or_a_lead_in_is_not_a_heading():
-    assert not may_head("len: the length of the data")
+def test_a_lead_in_is_not_a_heading_but_a_label_is():
     lead_in = _parse(["For", "example", ":"], pos=["ADP", "NOUN", "PUNCT"])
     label = _parse(["Options", ":"], pos=["NOUN", "PUNCT"])
     assert reads_as_clause(lead_in) and not reads_as_clause(label)

@@ -38,7 +38,6 @@ _NUMBERED = re.compile(r"^((?:\d+|[A-Z])(?:\.\d+)+|\d+)\.?\s+\S")  # "2.3", "A.1
 LABEL_MAX_WORDS = 3  # "Options:" is a heading, "The files it creates are:" a sentence
 _CODE_START = re.compile(r"^(?:[$#/*`%@]|\w+\$\s)")  # "$ make", "#endif", "/* x */", "```js", "eg$ ls"
 _BREADCRUMB = re.compile(r"\s[·|»›]\s")  # "News · Health", "Home | Sport": a site's trail or bar
-_DEFINITION = re.compile(r"^[^:]{1,40}:\s+[a-z]+\s+\S")  # "len: the length of the data": a term and its gloss
 _FENCE = "```"
 _SETEXT = re.compile(r"^(?:=+|-+)$")  # the line under a Markdown "Title" that makes it a heading
 _MARKDOWN_FILES = (".md", ".markdown")
@@ -170,12 +169,11 @@ def reads_as_clause(doc) -> bool:
 
 def may_head(text: str) -> bool:
     """Whether a line that heading() accepts could still name a section by its characters alone: not a
-    shell prompt, comment, preprocessor line or code fence, not a breadcrumb, not a term with its
-    gloss on the same line ("str: a pointer to the data"). Markdown "#" lines may."""
+    shell prompt, comment, preprocessor line or code fence, not a breadcrumb. Markdown "#" lines may."""
     text = text.strip()
     if _MARKDOWN.match(text):
         return True
-    return not (_CODE_START.match(text) or _BREADCRUMB.search(text) or _DEFINITION.match(text))
+    return not (_CODE_START.match(text) or _BREADCRUMB.search(text))
 
 
 def _outline(parsed: list) -> tuple[list[tuple[str, int, bool]], frozenset[int]]:
