@@ -10,13 +10,14 @@ Markdown "#" line, or up to HEADING_MAX_WORDS words with no closing sentence pun
 comma, followed by more text. Headings nest by their Markdown level or, in plain text, by
 indentation (a man page indents its option names under its section names).
 
-Short lines that are not headings are told apart by general signals, not word lists: the parse
-reads a clause ("Photo provided by the family" has a passive agent, "the display would be" a subject
-and an auxiliary) or holds a date ("Updated on 2024-02-18"); the line is a breadcrumb ("News · Health"),
-a shell prompt, comment or code fence, or sits inside one; a Markdown file's headings are its marked
-ones. A document with a single unmarked heading has no sections: that line is a title, a dateline or
-a caption. Not handled: furniture that reads as a noun phrase and recurs as a section would
-("Related Pages" twice over a list of links).
+Short lines that are not headings (furniture) are told apart by general signals, not word lists:
+the parse reads a clause ("Photo provided by the family" has a passive agent, "the display would be"
+a subject and an auxiliary, "For example:" leads in), or holds a date ("Updated on 2024-02-18"); the
+line is a breadcrumb ("News · Health"), a shell prompt, comment or code fence, or sits inside one; a
+Markdown file's headings are its marked ones. Furniture heads nothing but still ends a run of short
+lines. A document with a single unmarked heading has no sections: that line is a title, a dateline
+or a caption. Not handled: furniture that reads as a noun phrase and recurs as a section would
+("Related Pages" twice over a list of links); a Markdown file's lone underlined title is dropped.
 """
 
 from __future__ import annotations
