@@ -63,7 +63,8 @@ def test_a_sentence_of_hard_wrapped_text_is_whole_and_names_every_line_it_spans(
         "after a long debate about the budget, to rebuild the northern bridge.\n"
         "Work starts in spring."
     )
-    doc = Document("w.txt", "Bridge news\n\n" + wrapped, "", "utf-8")
+    ferry = "\n\nFerry news\n\nThe ferry runs daily."  # two sections: a lone heading would be a title
+    doc = Document("w.txt", "Bridge news\n\n" + wrapped + ferry, "", "utf-8")
     found = doc_units(doc)
     first, last, start, end, text, paragraph, section = found[1]
     assert (first, last) == (3, 4)

@@ -4,9 +4,11 @@ import pytest
 
 from qa.answer.mismatch import unit_mismatch
 from qa.answer.question import key_terms
+from qa.ingest.analysis import parse_paragraphs
 from qa.ingest.corpus import Document
 from qa.ingest.html_text import html_to_text
-from qa.ingest.sections import heading, section_paths
+from qa.ingest.sections import heading, heading_paragraphs, may_head, reads_as_clause, section_paths
+from qa.nlp import load_nlp
 from qa.retrieval.lexical import BM25
 from tests.conftest import chunked
 
@@ -95,9 +97,28 @@ def test_the_last_line_of_a_document_heads_nothing():
     assert section_paths([("Some text here.", 0, False), ("THE END", 0, True)]) == [(), ()]
 
 
+def _man_page_chunks():
+    """The chunks and sentence index of MAN_PAGE, cut small so each option is its own chunk."""
+    return chunked([Document("tally.1", MAN_PAGE, "", "utf-8")], chunk_chars=120)
+
+
+def _headings_in(file: str, text: str, language_model: str = "blank:en") -> list[str]:
+    """The texts of the paragraphs of a document that heading_paragraphs() marks, in order."""
+    parsed = parse_paragraphs(Document(file, text, "", "utf-8"), load_nlp(language_model))
+    return [parsed[n].text for n in sorted(heading_paragraphs(parsed))]
+
+
+def _parse(words: list[str], **annotations):
+    """A spaCy Doc of one line with the given parse (pos, deps, heads, ents as IOB tags), built by
+    hand so the rules are tested without a model."""
+    from spacy.tokens import Doc
+    from spacy.vocab import Vocab
+
+    return Doc(Vocab(), words=words, spaces=[True] * (len(words) - 1) + [False], **annotations)
+
+
 def test_chunks_start_at_headings_and_carry_the_headings_above_them():
-    doc = Document("tally.1", MAN_PAGE, "", "utf-8")
-    chunks, sentences = chunked([doc], chunk_chars=120)
+    chunks, sentences = _man_page_chunks()
     by_text = {c.text.split("\n")[0].strip(): c for c in chunks}
     limit = next(c for c in chunks if "Stop after" in c.text)
     assert limit.text.lstrip().startswith("--limit")  # the option name starts its chunk...
@@ -111,8 +132,7 @@ def test_chunks_start_at_headings_and_carry_the_headings_above_them():
 
 
 def test_a_question_naming_a_heading_finds_the_text_under_it():
-    doc = Document("tally.1", MAN_PAGE, "", "utf-8")
-    chunks, _ = chunked([doc], chunk_chars=120)
+    chunks, _ = _man_page_chunks()
     best = BM25(chunks).search("Which options stop early?", 1)[0].chunk
     assert "Stop after this many words" in best.text  # "options" is only in the heading above it
 
@@ -148,3 +168,99 @@ def test_an_html_heading_heads_the_paragraphs_of_its_section():
     lot = next(s for s in sentences.within("guide.html", 0, 10_000) if s.text.startswith("Cars stay"))
     assert lot.section == "Parking"  # an <h2> is no deeper than the <h1> once the markup is gone
     assert all(c.text.count("Ferries") + c.text.count("Parking") <= 1 for c in chunks)  # a section per chunk
+
+
+def test_a_caption_a_dateline_and_a_cut_off_line_read_as_clauses_not_headings():
+    caption = _parse(
+        ["Photo", "supplied", "by", "the", "family"],
+        pos=["NOUN", "VERB", "ADP", "DET", "NOUN"],
+        deps=["ROOT", "acl", "agent", "det", "pobj"],
+        heads=[0, 0, 1, 4, 2],
+    )
+    dateline = _parse(["Harbour", "Gazette", "updated", "2021-03-04"], ents=["O", "O", "O", "B-DATE"])
+    sentence = _parse(
+        ["the", "ferry", "would", "leave"],
+        pos=["DET", "NOUN", "AUX", "VERB"],
+        deps=["det", "nsubj", "aux", "ROOT"],
+        heads=[1, 3, 3, 3],
+    )
+    cut_off = _parse(["tides", "and"], pos=["NOUN", "CCONJ"])
+    assert all(reads_as_clause(d) for d in (caption, dateline, sentence, cut_off))
+
+
+def test_noun_phrases_gerunds_and_imperatives_still_name_sections():
+    gerund = _parse(
+        ["Installing", "the", "tools"],
+        pos=["VERB", "DET", "NOUN"],
+        deps=["ROOT", "det", "dobj"],
+        heads=[0, 2, 0],
+    )
+    api = _parse(  # a function name the parser reads as "asn1 (subject) reads (verb) value"
+        ["asn1", "read", "value"],
+        pos=["PROPN", "VERB", "NOUN"],
+        deps=["nsubj", "ROOT", "dobj"],
+        heads=[1, 1, 1],
+    )
+    numbered = _parse(["2.3", "Return", "values"], ents=["B-CARDINAL", "O", "O"])
+    unparsed = _parse(["Photo", "supplied", "by", "the", "family"])  # a blank pipeline: no signal
+    assert not any(reads_as_clause(d) for d in (gerund, api, numbered, unparsed))
+
+
+@pytest.mark.parametrize(
+    "line", ["Home · Travel", "News | Sport", "$ make install", "#endif", "// open the port"]
+)
+def test_breadcrumbs_prompts_and_comments_may_not_head(line):
+    assert heading(line) is not None and not may_head(line)
+
+
+@pytest.mark.parametrize("line", ["Installation", "2.3 Return values", "AUTHOR", "## Setup", "-v --verbose"])
+def test_ordinary_headings_may_head(line):
+    assert may_head(line)
+
+
+def test_furniture_heads_nothing_but_still_ends_a_run_of_short_lines():
+    sample = [("Build it", 0, True), ("$ make all", 0, True), ("The binary lands in out/.", 0, False)]
+    assert section_paths(sample, furniture=frozenset({1})) == [(), (), ()]  # "Build it" heads a prompt
+    assert section_paths(sample[1:], furniture=frozenset({0})) == [(), ()]
+
+
+def test_a_lead_in_is_not_a_heading_but_a_label_is():
+    lead_in = _parse(["For", "example", ":"], pos=["ADP", "NOUN", "PUNCT"])
+    label = _parse(["Options", ":"], pos=["NOUN", "PUNCT"])
+    assert reads_as_clause(lead_in) and not reads_as_clause(label)
+
+
+def test_a_markdown_file_is_headed_by_its_marked_lines_and_never_inside_code():
+    text = (
+        "# Tally\n\nCounts words.\n\nUsage\n=====\n\nRun it on a file:\n\n```sh\n$ tally notes.txt\n\n"
+        "# a comment in the script\nexit 0\n```\n\nShort lines\n\nare not headings here.\n\n"
+        "## Options\n\nNone yet.\n"
+    )
+    assert _headings_in("README.md", text) == ["# Tally", "Usage", "## Options"]
+
+
+def test_a_lone_unmarked_heading_is_a_title_or_caption_but_two_are_sections():
+    article = "Harbour Gazette Online\n\nThe ferry sailed at six.\n\nIt returned at nine.\n"
+    assert _headings_in("article.txt", article) == []
+    manual = "Installation\n\nCopy the file.\n\nUsage\n\nRun it.\n"
+    assert _headings_in("manual.txt", manual) == ["Installation", "Usage"]
+    assert _headings_in("notes.md", "# Notes\n\nOne section is still a section when marked.\n") == ["# Notes"]
+
+
+@pytest.mark.model
+def test_with_the_real_parser_furniture_heads_nothing_and_a_man_page_keeps_its_headings():
+    article = (
+        "Harbour Gazette Updated on 2021-03-04\n\n"
+        "The new ferry entered service on Monday, the council said.\n\n"
+        "Photo provided by the harbour office\n\nIts first crossing took forty minutes.\n\n"
+        "Home · Travel\n\nTickets are sold at the pier.\n\n"
+        "Timetable\n\nBoats leave every hour from seven.\n\nFares\n\nA single crossing costs two pounds.\n"
+    )  # two real headings, so none of the furniture is dropped only for being a lone heading
+    assert _headings_in("article.txt", article, "packaged:en_core_web_sm") == ["Timetable", "Fares"]
+    assert _headings_in("tally.1", MAN_PAGE, "packaged:en_core_web_sm") == [
+        "NAME",
+        "OPTIONS",
+        "--quiet",
+        "--limit",
+        "SIGNALS",
+    ]

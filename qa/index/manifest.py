@@ -12,8 +12,9 @@ from qa.errors import IndexCorruptError, IndexStaleError
 from qa.index.builds import reading
 
 # 3: embeddings.npy and pages.json were added; 4: analysis.json, chunks of spaCy sentences of
-# rebuilt paragraphs. An index of an older format is rebuilt in full.
-FORMAT_VERSION = 5
+# rebuilt paragraphs; 5: section headings start chunks; 6: captions, datelines, breadcrumbs and code
+# lines no longer head sections (other chunks). An index of an older format is rebuilt in full.
+FORMAT_VERSION = 6
 EMBEDDINGS = "embeddings.npy"
 PAGES = "pages.json"
 ANALYSIS = "analysis.json"
