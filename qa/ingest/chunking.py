@@ -50,6 +50,46 @@ def _pieces(sentences: list[Span], chunk_chars: int, overlap: int) -> list[list[
     return groups
 
 
+def _groups(
+    paragraphs: dict[int, list[Span]], levels: dict[int, int], chunk_chars: int, overlap: int
+) -> list[list[Span]]:
+    """The sentences of each chunk: each paragraph's pieces (see _pieces), in order, a piece joining
+    the group before it when _joins says so. `levels`: heading paragraph -> its level."""
+    groups: list[list[Span]] = []
+    for paragraph in sorted(paragraphs):
+        for group in _pieces(paragraphs[paragraph], chunk_chars, overlap):
+            if groups and _joins(group, groups[-1], paragraphs, levels, chunk_chars):
+                groups[-1].extend(group)
+            else:
+                groups.append(group)
+    return groups
+
+
+def _joins(
+    group: list[Span],
+    previous: list[Span],
+    paragraphs: dict[int, list[Span]],
+    levels: dict[int, int],
+    chunk_chars: int,
+) -> bool:
+    """Whether a group of one paragraph's sentences goes on in the chunk before it. Under headings
+    only, a paragraph's first piece or a heading nested in them does ("AUTHOR" over the name on the
+    next line). Otherwise a heading starts its own chunk (joined to the text before it, it would be
+    searched as that text's), and short whole paragraphs join while they fit half a chunk."""
+    paragraph = group[0].paragraph
+    if any(x.paragraph not in levels for x in previous):
+        whole = len(group) == len(paragraphs[paragraph])
+        whole_before = len(previous) == len(paragraphs[previous[0].paragraph])
+        return (
+            paragraph not in levels
+            and whole
+            and whole_before
+            and group[-1].end - previous[0].start <= chunk_chars // 2
+        )
+    nested = paragraph not in levels or levels[paragraph] > levels[previous[-1].paragraph]
+    return nested and group[-1].end - previous[0].start <= chunk_chars
+
+
 def chunk_document(doc: Document, parsed: list, chunk_chars: int = 700, overlap: int = 1) -> list[Chunk]:
     """Chunks of whole sentences; chunk.text is exactly doc.text[start:end].
 
@@ -60,28 +100,7 @@ def chunk_document(doc: Document, parsed: list, chunk_chars: int = 700, overlap:
     for span in sentence_spans(parsed):
         paragraphs.setdefault(span.paragraph, []).append(span)
     sections = document_sections(parsed)
-    levels = heading_paragraphs(parsed)  # paragraph -> heading level
-
-    def joins(group: list[Span], previous: list[Span], paragraph: int) -> bool:
-        """Whether a group of sentences goes on in the chunk before it. Under headings only, a
-        paragraph's first piece or a heading nested in them does ("AUTHOR" over the name on the
-        next line). Otherwise a heading starts its own chunk (joined to the text before it, it
-        would be searched as that text's), and short whole paragraphs join while they fit half a chunk."""
-        if any(x.paragraph not in levels for x in previous):
-            whole = len(paragraphs[paragraph]) == len(group) and len(
-                paragraphs[previous[0].paragraph]
-            ) == len(previous)
-            return paragraph not in levels and whole and group[-1].end - previous[0].start <= chunk_chars // 2
-        nested = paragraph not in levels or levels[paragraph] > levels[previous[-1].paragraph]
-        return nested and group[-1].end - previous[0].start <= chunk_chars
-
-    groups: list[list[Span]] = []
-    for paragraph in sorted(paragraphs):
-        for group in _pieces(paragraphs[paragraph], chunk_chars, overlap):
-            if groups and joins(group, groups[-1], paragraph):
-                groups[-1].extend(group)
-            else:
-                groups.append(group)
+    groups = _groups(paragraphs, heading_paragraphs(parsed), chunk_chars, overlap)
 
     chunks = []
     for n, g in enumerate(groups):
