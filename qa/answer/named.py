@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from qa.answer.evidence import Evidence
 from qa.answer.question import QuestionAnalysis
-from qa.ingest.sections import heading
+from qa.ingest.sections import heading, heading_path
 from qa.retrieval.lexical import tokenize
 
 SCAN_LINES = 300  # how far above a sentence its heading line is looked for
@@ -119,7 +119,7 @@ def heading_name(
     question's: it asks something else about that thing); None when the heading is no name."""
     if not unit.section:
         return None
-    path = unit.section.split(" / ")  # sections.heading_text joins the path so, outermost first
+    path = heading_path(unit.section)
     found = _heading_line(path[-1], unit, lines)
     if found is None:
         return None

@@ -130,9 +130,21 @@ def _headings(
     return out
 
 
+PATH_SEPARATOR = " / "  # between the headings of a path written as one line
+
+
 def heading_text(path: tuple[str, ...]) -> str:
     """The headings of a path as one line, outermost first ("" for none)."""
-    return " / ".join(path)
+    return PATH_SEPARATOR.join(path)
+
+
+def heading_path(text: str) -> tuple[str, ...]:
+    """The headings of a line written by heading_text, outermost first (() for "").
+
+    >>> heading_path(heading_text(("OPTIONS", "-s"))), heading_path("")
+    (('OPTIONS', '-s'), ())
+    """
+    return tuple(text.split(PATH_SEPARATOR)) if text else ()
 
 
 def document_sections(parsed: list) -> list[tuple[str, ...]]:
