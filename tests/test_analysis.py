@@ -6,7 +6,16 @@ import textwrap
 
 import pytest
 
-from qa.ingest.analysis import SentenceIndex, pack, paragraphs, parse_paragraphs, unpack, wrap_width
+from qa.ingest.analysis import (
+    MAX_JOINED_CHARS,
+    SentenceIndex,
+    joined_sentences,
+    pack,
+    paragraphs,
+    parse_paragraphs,
+    unpack,
+    wrap_width,
+)
 from qa.ingest.corpus import Document
 from qa.ingest.html_text import html_to_text
 from qa.nlp import load_nlp
@@ -119,3 +128,41 @@ def test_the_paragraphs_before_a_paragraph_nearest_first(nlp):
     assert [d.text for d in index.paragraphs_before(last, 9)][-1] == "Harbour notes"
     assert index.paragraphs_before(paragraphs[0], 3) == []  # the first paragraph has none
     assert index.paragraphs_before(nlp("Not a stored paragraph."), 3) == []
+
+
+def _parsed(words: list[str], starts: set[int]):
+    """A blank-pipeline Doc whose sentences start at the token indices `starts`, as a parser may cut."""
+    import spacy
+
+    doc = spacy.blank("en")(" ".join(words))
+    for token in doc:
+        token.is_sent_start = token.i in starts
+    return doc
+
+
+def test_a_sentence_cut_before_its_closing_mark_joins_the_next():
+    words = "The mill was sold . Its owners kept the dam The new mill opened in May .".split()
+    doc = _parsed(words, {0, 5, 9})
+    assert [s.text for s in joined_sentences(doc)] == [
+        "The mill was sold .",
+        "Its owners kept the dam The new mill opened in May .",
+    ]
+
+
+def test_a_bracketed_aside_or_a_bullet_ends_or_joins_as_it_should():
+    aside = _parsed("Lisbon , May 2 ( Reporter Ana Sousa ) The port reopened .".split(), {0, 9})
+    assert [s.text for s in joined_sentences(aside)] == [
+        "Lisbon , May 2 ( Reporter Ana Sousa )",
+        "The port reopened .",
+    ]
+    bullet = _parsed("• A plain list item follows its bullet .".split(), {0, 1})
+    assert [s.text for s in joined_sentences(bullet)] == ["• A plain list item follows its bullet ."]
+
+
+def test_unpunctuated_runs_join_only_up_to_a_bound():
+    words = ["x = 1"] * 200  # code: no sentence closes; joined pieces stay under MAX_JOINED_CHARS
+    doc = _parsed(" ".join(words).split(), set(range(0, 600, 3)))
+    pieces = joined_sentences(doc)
+    assert len(pieces) > 1
+    assert all(len(p.text) <= MAX_JOINED_CHARS for p in pieces)
+    assert "".join(p.text.replace(" ", "") for p in pieces) == doc.text.replace(" ", "")

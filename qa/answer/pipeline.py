@@ -21,6 +21,7 @@ from qa.answer.reader import load_reader
 from qa.answer.strategies import (
     HEADINGS,
     KEYWORD_GATE,
+    LISTS,
     NAMED,
     READER,
     RUNNER_UP,
@@ -307,6 +308,7 @@ class Pipeline:
             runner_up=RUNNER_UP not in self._disabled,
             use_reader=READER not in self._disabled,
             names=NAMED not in self._disabled,
+            lists=LISTS not in self._disabled,
             gate_support=gate_support,
         )
 

@@ -70,6 +70,9 @@ class QuestionAnalysis:
     # wrote", "dobj" for "what did they build") and the lemma of the word it attaches to ("build").
     wh_role: str = ""
     wh_head: str = ""
+    # The question asks for several things: its "what/which X" noun is plural ("Which provinces …?",
+    # "What were the two theories?"), so a list answers it, not one of its items.
+    several: bool = False
 
     def asks(self, token) -> bool:
         """Whether a spaCy token is one of the question's content words (by lemma or as written)."""
@@ -103,7 +106,10 @@ def analyse_question(question: str, nlp) -> QuestionAnalysis:
         if not (t.is_stop or t.is_punct or t.lower_ in QUESTION_WORDS) and any(c.isalnum() for c in t.text)
     )
     role, head = _wh_role(asking)
-    return QuestionAnalysis(question, kind, KIND_LABELS[kind], terms, focus, _names(doc, tokens), role, head)
+    several = any(lemma(t) == focus and t.tag_ in ("NNS", "NNPS") for t in asking) if focus else False
+    return QuestionAnalysis(
+        question, kind, KIND_LABELS[kind], terms, focus, _names(doc, tokens), role, head, several
+    )
 
 
 def _main_wh(tokens) -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from qa.answer.evidence import Evidence
 from qa.answer.extractive import extract_answer
+from qa.answer.lists import whole_list
 from qa.answer.named import answer_name
 from qa.answer.question import QuestionAnalysis
 from qa.answer.reader import Reader
@@ -57,6 +58,7 @@ class Context:
     runner_up: bool = True  # False when the "runner-up" switch is off: one sentence is quoted
     use_reader: bool = True  # False when the "reader" switch is off: the rules pick the short answer
     names: bool = True  # False when the "named" switch is off (qa/answer/named.py)
+    lists: bool = True  # False when the "lists" switch is off (qa/answer/lists.py)
     gate_support: float | None = None  # the learned gate's best P(answer); None with the keyword gate
 
 
@@ -127,9 +129,11 @@ def _short(c: Context, unit: Evidence) -> tuple[str, tuple[tuple[str, int], ...]
         named = answer_name(c.analysis(), unit, c.lines, c.lower_case_words)
         if named is not None:
             return named.text, () if named.line in unit.lines else ((unit.file, named.line),)
-    if c.use_reader:
-        return c.reader().pick(c.analysis(), c.parse(unit))[0], ()
-    return short_answer(c.analysis(), c.parse(unit)), ()
+    sentence = c.parse(unit)
+    pick = (
+        c.reader().pick(c.analysis(), sentence)[0] if c.use_reader else short_answer(c.analysis(), sentence)
+    )
+    return (whole_list(c.analysis(), sentence, pick) if c.lists else pick), ()
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,9 @@ RUNNER_UP = "runner-up"
 # Nor this: on (the default), a question asking for a thing's name ("Which function …?") is answered
 # by the name the sentence writes or, when it writes none, the heading above it (qa/answer/named.py).
 NAMED = "named"
+# Nor this: on (the default), a question asking for several things ("Which provinces …?") gets the whole
+# list its short answer is an item of (qa/answer/lists.py); off, the one item.
+LISTS = "lists"
 STRATEGY_NAMES: tuple[str, ...] = (
     *(s.name for s in STRATEGIES),
     SHORT_ANSWER,
@@ -178,6 +185,7 @@ STRATEGY_NAMES: tuple[str, ...] = (
     HEADINGS,
     RUNNER_UP,
     NAMED,
+    LISTS,
 )
 
 

@@ -13,8 +13,9 @@ from qa.index.builds import reading
 
 # 3: embeddings.npy and pages.json were added; 4: analysis.json, chunks of spaCy sentences of
 # rebuilt paragraphs; 5: section headings start chunks; 6: captions, datelines, breadcrumbs and code
-# lines no longer head sections (other chunks). An index of an older format is rebuilt in full.
-FORMAT_VERSION = 6
+# lines no longer head sections (other chunks); 7: a sentence the parser cut before its closing mark
+# is joined to the next (other chunks). An index of an older format is rebuilt in full.
+FORMAT_VERSION = 7
 EMBEDDINGS = "embeddings.npy"
 PAGES = "pages.json"
 ANALYSIS = "analysis.json"

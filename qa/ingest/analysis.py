@@ -164,13 +164,56 @@ def sentence_offsets(paragraph) -> list[tuple[int, int, object]]:
     trimmed, and cut at spaces where longer than MAX_SENTENCE_CHARS (the pieces share the sentence)."""
     offset, text = paragraph.user_data["start"], paragraph.text
     out = []
-    for sent in paragraph.sents:
+    for sent in joined_sentences(paragraph):
         a, b = sent.start_char, sent.end_char
         piece = text[a:b]
         a, b = a + len(piece) - len(piece.lstrip()), b - (len(piece) - len(piece.rstrip()))
         if b > a:
             out.extend((offset + x, offset + y, sent) for x, y in cut_long(text, a, b, MAX_SENTENCE_CHARS))
     return out
+
+
+def joined_sentences(paragraph) -> list:
+    """The parser's sentences of a paragraph (spaCy Spans), each joined to the next while it ends
+    without a sentence's closing mark, as spaCy's parser sometimes cuts mid-sentence: "and accumulated
+    savings | The procurement funds exceeded 3.3 billion yuan.", "the MHC Class | I receptor", or a
+    bullet "•" cut from its item. A join stops at MAX_JOINED_CHARS, so unpunctuated runs (code,
+    tables) stay in pieces.
+
+    >>> import spacy
+    >>> doc = spacy.blank("en")("It rose. And savings The funds rose.")
+    >>> for token in doc:
+    ...     token.is_sent_start = token.i in (0, 3, 5)
+    >>> [s.text for s in joined_sentences(doc)]
+    ['It rose.', 'And savings The funds rose.']
+    """
+    out: list = []
+    for sent in paragraph.sents:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and not ends_sentence(last.text)
+            and sent.end_char - last.start_char <= MAX_JOINED_CHARS
+        ):
+            out[-1] = paragraph[last.start : sent.end]
+        else:
+            out.append(sent)
+    return out
+
+
+MAX_JOINED_CHARS = (
+    600  # longer than nearly every sentence; an unpunctuated run of code or table rows stays cut
+)
+_ENDS = re.compile(r"""[.!?:;…)\]}"'”’»]\s*$""")
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether a text ends as a sentence or a bracketed aside does (a dateline's "(Reporter Li)").
+
+    >>> ends_sentence("It rose."), ends_sentence("(Reporter Li)"), ends_sentence("and accumulated savings")
+    (True, True, False)
+    """
+    return bool(_ENDS.search(text))
 
 
 def pack(docs: list) -> bytes:
