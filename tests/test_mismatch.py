@@ -65,6 +65,20 @@ def test_a_negated_question_is_not_answered_by_a_unit_that_negates_nothing():
     assert unit_mismatch(asked, kept, kept) == set()  # a plain question may be answered by a denial
 
 
+def test_a_word_of_opposite_prefix_answers_a_negated_question():
+    terms = question_terms("Which valves are not operational in winter?", frozenset())
+    shut = "The upper valves are nonoperational in winter."
+    assert unit_mismatch(terms, shut, shut) == set()
+    plain = question_terms("Which valves are operational in winter?", frozenset())
+    assert unit_mismatch(plain, shut, shut) == {"operational"}  # a plain question: the opposite contradicts
+
+
+def test_whether_or_not_asks_no_negation():
+    terms = question_terms("Which test decides whether or not a dam is safe?", frozenset())
+    said = "The load test decides if a dam is safe."
+    assert unit_mismatch(terms, said, said) == set()
+
+
 def test_a_pronoun_glued_to_a_dash_still_points_back():
     from qa.answer.mismatch import points_back
 

@@ -103,10 +103,14 @@ def unit_mismatch(
     missing |= terms["numbers"] - line_tokens
     # "What was not rebuilt?" against "The city was rebuilt in 1908": a negated question asks for
     # what a unit denies; a unit that denies nothing answers the question it was turned from
-    if terms.get("negation") and not negated(unit):
-        missing |= terms["negation"]
     asked_words = terms.get("words", set()) - unit_tokens  # an "outpatient" question against "inpatient"
-    missing |= {t for t in asked_words if any(contrasts(t, u) for u in unit_tokens)}
+    opposite = {t for t in asked_words if any(contrasts(t, u) for u in unit_tokens)}
+    if terms.get("negation"):
+        # "What is not active?" is answered by "… are inactive": the opposite word says the negation
+        if not (negated(unit) or opposite):
+            missing |= terms["negation"]
+    else:
+        missing |= opposite
     return missing
 
 

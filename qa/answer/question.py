@@ -291,6 +291,7 @@ def key_terms(question: str) -> dict[str, set[str]]:
 
 
 _NEGATIVE = re.compile(r"\b(?:not|never|no|none|nor|neither|cannot|without)\b|n['’]t\b", re.I)
+_OPEN_CHOICE = re.compile(r"\bor\s+not\b", re.I)  # "whether or not it can be solved" denies nothing
 
 
 def negated(text: str) -> bool:
@@ -298,8 +299,10 @@ def negated(text: str) -> bool:
 
     >>> negated("Which city was not rebuilt?"), negated("It wasn’t rebuilt."), negated("Nothing notable.")
     (True, True, False)
+    >>> negated("Is it known whether or not it halts?")
+    False
     """
-    return bool(_NEGATIVE.search(text))
+    return bool(_NEGATIVE.search(_OPEN_CHOICE.sub(" ", text)))
 
 
 def answer_kind(question: str) -> str:
