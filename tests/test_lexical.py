@@ -131,3 +131,19 @@ def test_a_long_text_is_tokenized_once_and_each_caller_gets_its_own_list():
     second = lexical.tokenize(line)
     assert lexical.tokenize.cache_info().hits == hits + 1
     assert second == first[:-1] and "mutated by a caller" not in second
+
+
+def test_a_misspelt_word_the_corpus_never_uses_finds_the_right_spelling():
+    chunks = [
+        chunk(0, "Colonel Okonkwo surveyed the northern ridge in the spring."),
+        chunk(1, "The harbour froze early that winter."),
+    ]
+    bm25 = BM25(chunks)
+    assert bm25.respellings("okonkow") == ["okonkwo"]  # two neighbouring letters swapped
+    assert [h.chunk.id for h in bm25.search("Where was Okonkow posted?", 2)] == ["t.txt#0"]
+
+
+def test_short_or_known_words_are_not_respelt():
+    bm25 = BM25([chunk(0, "The ridge and the bridge were surveyed.")])
+    assert bm25.respellings("ridg") == []  # under MIN_RESPELT_CHARS
+    assert bm25.search("Who sold the fridge?", 2) == []  # "fridge" starts unlike "bridge": no respelling

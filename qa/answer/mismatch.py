@@ -17,7 +17,7 @@ from collections.abc import Container, Iterable
 from qa.answer.evidence import acronyms
 from qa.answer.extractive import leaves_quote_open
 from qa.answer.question import MONTH_NAMES, YEAR, key_terms, negated
-from qa.retrieval.lexical import tokenize
+from qa.retrieval.lexical import one_edit, tokenize
 
 
 def question_terms(
@@ -184,21 +184,7 @@ def close(a: str, b: str) -> bool:
         return False
     if a.startswith(b) or b.startswith(a):
         return True
-    return min(len(a), len(b)) > MIN_FUZZY_CHARS and _one_edit(a, b)
-
-
-def _one_edit(a: str, b: str) -> bool:
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    if len(a) == len(b):
-        swapped = a[i + 1 : i + 2] + a[i : i + 1] == b[i : i + 2]
-        return a[i + 1 :] == b[i + 1 :] or (swapped and a[i + 2 :] == b[i + 2 :])
-    return a[i:] == b[i + 1 :]
+    return min(len(a), len(b)) > MIN_FUZZY_CHARS and one_edit(a, b)
 
 
 def without_accents(token: str) -> str:

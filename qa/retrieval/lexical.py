@@ -23,6 +23,7 @@ _PREFIX_HYPHEN = re.compile(r"\b(co|re|pre|non|multi)-(?=[a-z])", re.I)
 _GLUED = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+", re.UNICODE)
 _ACCENTS = re.compile("[\u0300-\u036f]")  # the combining marks of Latin, Greek and Cyrillic letters
+MIN_RESPELT_CHARS = 5  # shorter words unknown to the corpus are not respelt (too many near neighbours)
 
 
 def fold(text: str) -> str:
@@ -93,6 +94,25 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+def one_edit(a: str, b: str) -> bool:
+    """Whether two words differ by one letter added, dropped or changed, or two neighbours swapped.
+
+    >>> one_edit("shirly", "shirley"), one_edit("hamaz", "hamza"), one_edit("kolbe", "kobel")
+    (True, True, False)
+    """
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        swapped = a[i + 1 : i + 2] + a[i : i + 1] == b[i : i + 2]
+        return a[i + 1 :] == b[i + 1 :] or (swapped and a[i + 2 :] == b[i + 2 :])
+    return a[i:] == b[i + 1 :]
+
+
 class BM25:
     """Okapi BM25 over chunk texts; statistics are built once, at construction."""
 
@@ -110,10 +130,22 @@ class BM25:
                 self.postings.setdefault(term, []).append((row, count))
         n = len(docs)
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self._by_start: dict[str, list[str]] = {}  # first letter -> terms, for respellings
+        for term in self.idf:
+            self._by_start.setdefault(term[:1], []).append(term)
+
+    def respellings(self, term: str) -> list[str]:
+        """The corpus's terms one edit from a term it never uses, starting alike: a misspelt
+        question word ("Shirly") still finds the chunks that spell it right ("Shirley")."""
+        if len(term) < MIN_RESPELT_CHARS or term[0].isdigit():
+            return []
+        alike = self._by_start.get(term[:1], ())
+        return [t for t in alike if abs(len(t) - len(term)) <= 1 and one_edit(term, t)]
 
     def scores(self, query: str) -> dict[int, float]:
         scores: dict[int, float] = {}
-        for term in set(tokenize(query)):
+        terms = set(tokenize(query))
+        for term in terms | {v for t in terms - self.idf.keys() for v in self.respellings(t)}:
             idf = self.idf.get(term)
             if idf is None:
                 continue
