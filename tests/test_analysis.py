@@ -42,6 +42,17 @@ def test_hard_wrapped_text_is_one_paragraph_per_blank_line_block():
     assert spans(text) == [(1, 1), (3, 2 + n), (4 + n, 3 + 2 * n)]
 
 
+def test_a_wrapped_line_opening_with_a_number_and_a_dot_goes_on_the_sentence():
+    text = (
+        "The gauge on the eastern pier reads the depth of the water at high tide, which\n"
+        "on the first morning of the month, after the long storm of the night, was just\n"
+        "12. m and the harbour master closed the channel to the larger boats that day.\n"
+        "1. Check the gauge every morning before the first boat leaves the harbour.\n"
+        "2. Write the depth in the log kept in the office beside the harbour gate.\n"
+    )
+    assert spans(text) == [(1, 3), (4, 4), (5, 5)]
+
+
 def test_one_paragraph_per_long_line_stays_one_per_line():
     text = "\n".join([PROSE, PROSE.upper(), PROSE]) + "\n"
     assert spans(text) == [(1, 1), (2, 2), (3, 3)]

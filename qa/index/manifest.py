@@ -14,8 +14,9 @@ from qa.index.builds import reading
 # 3: embeddings.npy and pages.json were added; 4: analysis.json, chunks of spaCy sentences of
 # rebuilt paragraphs; 5: section headings start chunks; 6: captions, datelines, breadcrumbs and code
 # lines no longer head sections (other chunks); 7: a sentence the parser cut before its closing mark
-# is joined to the next (other chunks). An index of an older format is rebuilt in full.
-FORMAT_VERSION = 7
+# is joined to the next (other chunks); 8: a wrapped line opening with a number or letter and a dot
+# ("70.  Due to") goes on the sentence before it. An index of an older format is rebuilt in full.
+FORMAT_VERSION = 8
 EMBEDDINGS = "embeddings.npy"
 PAGES = "pages.json"
 ANALYSIS = "analysis.json"

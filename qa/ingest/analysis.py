@@ -77,7 +77,7 @@ def paragraphs(doc: Document) -> list[Paragraph]:
             and len(line.rstrip()) <= WRAP_MAX
             and len(nxt.rstrip()) <= WRAP_MAX
             and len(line.rstrip()) >= SOFT_WRAP_SHARE * width
-            and not _LIST_ITEM.match(nxt)
+            and not _starts_item(nxt, line, lines[first - 1])
             and not (line.rstrip().endswith(_CLOSES) and heading(nxt) is not None)  # "… pier." / "Parking"
             and _span(doc, first, number + 1) <= MAX_PARAGRAPH_CHARS
         )
@@ -85,6 +85,26 @@ def paragraphs(doc: Document) -> list[Paragraph]:
             out.extend(_bounded(doc, _paragraph(doc, first, number)))
             first = None
     return out
+
+
+def _starts_item(line: str, before: str, opening: str) -> bool:
+    """Whether a line starts a list item: a bullet always; a number or letter ("70.", "2)", "J.")
+    only after a line that closes a sentence or in a paragraph that opened with an item, since a
+    wrapped sentence may go on with one ("… characters per line is" / "70.  Due to …").
+
+    >>> _starts_item("70.  Due to the interactive nature", "per line is", "Numbers are printed")
+    False
+    >>> _starts_item("J. Smith wrote it.", "The survey was led by", "The survey was led by")
+    False
+    >>> _starts_item("2. Run it.", "1. Build it.", "1. Build it."), _starts_item("- next", "a line", "a line")
+    (True, True)
+    """
+    marker = _LIST_ITEM.match(line)
+    if not marker:
+        return False
+    if not marker.group(0).strip()[:1].isalnum():  # a bullet
+        return True
+    return before.rstrip().endswith((*_CLOSES, ";")) or bool(_LIST_ITEM.match(opening))
 
 
 def _bounded(doc: Document, p: Paragraph) -> list[Paragraph]:
