@@ -86,3 +86,13 @@ def test_a_runner_up_overlapping_the_quoted_sentence_is_skipped():
     first = unit(KEEPER, 0.80, 40)
     clause = unit("first keeper was Ada Brook.", 0.80, 44)
     assert s.runner_up(context("Who was the first keeper?", [first, clause]), [first, clause], first) is None
+
+
+def test_a_short_answer_spaced_out_by_justified_text_reads_with_single_spaces(monkeypatch):
+    spaced = unit("It uses the GNU   readline     library for input.", 0.8, 0)
+    monkeypatch.setattr(s, "_short", lambda c, u: ("GNU   readline     library", ()))
+    c = context("Which library does it use for input?", [spaced])
+    c.short_answers = True
+    draft = s.first_draft(c, frozenset())
+    assert draft.short_answer == "GNU readline library"
+    assert draft.text.startswith("GNU readline library. ")

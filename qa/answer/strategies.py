@@ -104,6 +104,7 @@ def _span_draft(c: Context, answering: list[Evidence]) -> Draft | None:
     if not informative(span, c.query):
         return None
     short, also = _short(c, unit) if c.short_answers else ("", ())
+    short = " ".join(short.split())  # justified man pages space words out: "GNU  read-line  library"
     quoted = [(span, unit)]
     second = runner_up(c, answering, unit) if c.runner_up else None
     if second is not None:
