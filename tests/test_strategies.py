@@ -28,6 +28,7 @@ def test_every_strategy_has_a_unique_name_and_a_description():
         s.RUNNER_UP,
         s.NAMED,
         s.LISTS,
+        s.ANTONYMS,
     }
 
 

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Container, Iterable
 
+from qa.answer.antonyms import opposed
 from qa.answer.evidence import acronyms
 from qa.answer.extractive import leaves_quote_open
 from qa.answer.question import MONTH_NAMES, YEAR, key_terms, negated
@@ -21,11 +22,12 @@ from qa.retrieval.lexical import one_edit, tokenize
 
 
 def question_terms(
-    question: str, generic: frozenset[str], names: Iterable[str] | None = None
-) -> dict[str, set[str]]:
+    question: str, generic: frozenset[str], names: Iterable[str] | None = None, antonyms: bool = True
+) -> dict:
     """The question's key terms (see evidence.key_terms) less the names that constrain nothing, and
-    its other words (which only a contrasting word in an evidence unit contradicts). `names`, when
-    given, replace the capitalised words (the gate reads them from the question's parse). A negation
+    its other words (which only a contrasting word in an evidence unit contradicts: one of opposite
+    prefix, or, with `antonyms`, a WordNet antonym, under "opposites"). `names`, when given, replace
+    the capitalised words (the gate reads them from the question's parse). A negation
     anywhere in the question counts, in a clause too: "What is a pathogen that does not use it?".
 
     >>> sorted(question_terms("What did Avon ship in 1850?", frozenset())["words"])
@@ -37,6 +39,7 @@ def question_terms(
     terms["names"] -= generic
     terms["words"] = set(tokenize(question)) - terms["names"] - terms["years"] - terms["numbers"]
     terms["negation"] = {NEGATION} if negated(question) else set()
+    terms["opposites"] = opposed(terms["words"]) if antonyms else {}
     return terms
 
 
@@ -105,6 +108,8 @@ def unit_mismatch(
     # what a unit denies; a unit that denies nothing answers the question it was turned from
     asked_words = terms.get("words", set()) - unit_tokens  # an "outpatient" question against "inpatient"
     opposite = {t for t in asked_words if any(contrasts(t, u) for u in unit_tokens)}
+    # "… inside Quebec City" against "… outside Quebec City": WordNet's antonyms (see question_terms)
+    opposite |= {t for t in asked_words if terms.get("opposites", {}).get(t, frozenset()) & unit_tokens}
     if terms.get("negation"):
         # "What is not active?" is answered by "… are inactive": the opposite word says the negation
         if not (negated(unit) or opposite):

@@ -19,6 +19,7 @@ from qa.answer.prompting import NOT_STATED, evidence_prompt, plain_prompt
 from qa.answer.question import analyse_question
 from qa.answer.reader import load_reader
 from qa.answer.strategies import (
+    ANTONYMS,
     HEADINGS,
     KEYWORD_GATE,
     LISTS,
@@ -227,7 +228,12 @@ class Pipeline:
         draft = first_draft(context, self._disabled)
         if draft is None and not context.answering:
             reason = abstain_reason(
-                query, context.evidence, context.lines, context.common_terms, context.file_tokens
+                query,
+                context.evidence,
+                context.lines,
+                context.common_terms,
+                context.file_tokens,
+                antonyms=ANTONYMS not in self._disabled,
             )
             timings.setdefault("generate", 0.0)
             text = abstain_text(reason, context.evidence, self.page_of)
@@ -283,7 +289,15 @@ class Pipeline:
         gate_support = None
         if KEYWORD_GATE not in self._disabled:
             answering = answering_units(
-                query, evidence, lines, common, file_tokens, idf, self.parsed, analysis()
+                query,
+                evidence,
+                lines,
+                common,
+                file_tokens,
+                idf,
+                self.parsed,
+                analysis(),
+                antonyms=ANTONYMS not in self._disabled,
             )
         else:
             scored = scored_units(analysis(), evidence, self.parsed, idf, file_tokens, load_gate(), common)

@@ -178,6 +178,9 @@ NAMED = "named"
 # Nor this: on (the default), a question asking for several things ("Which provinces …?") gets the whole
 # list its short answer is an item of (qa/answer/lists.py); off, the one item.
 LISTS = "lists"
+# Nor this: on (the default), the keyword check reads a WordNet antonym of an asked word in a sentence
+# as a contradiction ("inside the city" / "outside the city", qa/answer/antonyms.py); off, it does not.
+ANTONYMS = "antonyms"
 STRATEGY_NAMES: tuple[str, ...] = (
     *(s.name for s in STRATEGIES),
     SHORT_ANSWER,
@@ -187,6 +190,7 @@ STRATEGY_NAMES: tuple[str, ...] = (
     RUNNER_UP,
     NAMED,
     LISTS,
+    ANTONYMS,
 )
 
 

@@ -148,6 +148,7 @@ def answering_units(
     vocabulary: Container[str] = frozenset(),
     parse: Callable[[Evidence], object] | None = None,
     asks: QuestionAnalysis | None = None,
+    antonyms: bool = True,
 ) -> list[Evidence]:
     """The evidence units that may answer the question, best first.
 
@@ -156,9 +157,10 @@ def answering_units(
     or when, hold a number or date the question does not already give (in its words, or
     as a figure or date entity of its `parse`, a unit -> spaCy Span). `generic`
     names (found in nearly every document, like the country) constrain nothing. `asks`, the
-    question's parse, must agree before a number or date is required (see value_kind).
+    question's parse, must agree before a number or date is required (see value_kind). With
+    `antonyms` off, a WordNet antonym of an asked word contradicts nothing (mismatch.question_terms).
     """
-    terms = question_terms(question, generic)
+    terms = question_terms(question, generic, antonyms=antonyms)
     kind = value_kind(question, asks)
     percentage = kind == "number" and wants_percentage(question)
     q_terms = tokenize(question)
@@ -251,11 +253,12 @@ def abstain_reason(
     line_text: dict[tuple[str, int], str],
     generic: frozenset[str] = frozenset(),
     documents: dict[str, frozenset[str]] | None = None,
+    antonyms: bool = True,
 ) -> str:
     """The words for an abstention, once no unit answers: what the evidence fails to match."""
     if not evidence:
         return "nothing relevant was found"
-    terms = question_terms(question, generic)
+    terms = question_terms(question, generic, antonyms=antonyms)
     mismatches = [_mismatch(terms, e, line_text, generic, documents) for e in evidence]
     if all(mismatches):
         common = set.intersection(*mismatches) or mismatches[0]
