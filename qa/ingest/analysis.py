@@ -221,9 +221,8 @@ def joined_sentences(paragraph) -> list:
     return out
 
 
-MAX_JOINED_CHARS = (
-    600  # longer than nearly every sentence; an unpunctuated run of code or table rows stays cut
-)
+# Longer than nearly every sentence; an unpunctuated run of code or table rows stays cut
+MAX_JOINED_CHARS = 600
 _ENDS = re.compile(r"""[.!?:;…)\]}"'”’»]\s*$""")
 
 
