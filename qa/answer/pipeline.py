@@ -9,6 +9,7 @@ import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
+from qa.answer.antonyms import opposites
 from qa.answer.attribution import answer_speaker
 from qa.answer.citing import abstain_text, citation, cite
 from qa.answer.compound import resolve, split_question
@@ -130,6 +131,8 @@ class Pipeline:
 
     def _warm_up_retrieval(self) -> None:
         _ = self.retriever, self.line_text, self.nlp, self.sentences
+        if ANTONYMS not in self._disabled:
+            opposites()  # read and checked now, not on the first question
         if hasattr(self.retriever.embedder, "warm_up"):
             self.retriever.embedder.warm_up()
 

@@ -130,11 +130,9 @@ def _short(c: Context, unit: Evidence) -> tuple[str, tuple[tuple[str, int], ...]
         named = answer_name(c.analysis(), unit, c.lines, c.lower_case_words)
         if named is not None:
             return named.text, () if named.line in unit.lines else ((unit.file, named.line),)
-    sentence = c.parse(unit)
-    pick = (
-        c.reader().pick(c.analysis(), sentence)[0] if c.use_reader else short_answer(c.analysis(), sentence)
-    )
-    return (whole_list(c.analysis(), sentence, pick) if c.lists else pick), ()
+    asks, sentence = c.analysis(), c.parse(unit)
+    pick = c.reader().pick(asks, sentence)[0] if c.use_reader else short_answer(asks, sentence)
+    return (whole_list(asks, sentence, pick) if c.lists else pick), ()
 
 
 @dataclass(frozen=True)

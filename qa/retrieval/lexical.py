@@ -139,8 +139,7 @@ class BM25:
         question word ("Shirly") still finds the chunks that spell it right ("Shirley")."""
         if len(term) < MIN_RESPELT_CHARS or term[0].isdigit():
             return []
-        alike = self._by_start.get(term[:1], ())
-        return [t for t in alike if abs(len(t) - len(term)) <= 1 and one_edit(term, t)]
+        return [t for t in self._by_start.get(term[:1], ()) if one_edit(term, t)]
 
     def scores(self, query: str) -> dict[int, float]:
         scores: dict[int, float] = {}
