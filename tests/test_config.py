@@ -22,7 +22,7 @@ def clean_env(monkeypatch):
 
 def test_defaults():
     s = load_settings()
-    assert (s.top_k, s.retrieval, s.chunk_chars, s.pipeline) == (5, "hybrid", 700, "verified")
+    assert (s.top_k, s.retrieval, s.chunk_chars, s.pipeline) == (8, "hybrid", 700, "verified")
     assert s.docs_dir == Path("seeds")
 
 
@@ -93,7 +93,7 @@ def test_settings_are_frozen_and_replace_returns_a_copy():
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.top_k = 3  # type: ignore[misc]
     t = s.replace(top_k=3)
-    assert (s.top_k, t.top_k) == (5, 3)
+    assert (s.top_k, t.top_k) == (8, 3)
 
 
 def test_the_model_cache_follows_xdg_cache_home(monkeypatch, tmp_path):
