@@ -6,7 +6,7 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
-from qa.answer.lists import MAX_LIST_TOKENS, whole_list
+from qa.answer.lists import MAX_LIST_TOKENS, counted_list, whole_list
 from qa.answer.question import QuestionAnalysis, analyse_question
 
 ONE = QuestionAnalysis("Which lake do they feed?", "thing", (), frozenset(), "lake")
@@ -72,3 +72,54 @@ def test_the_real_parse_gives_the_whole_list():
     asks = analyse_question("Which crops do farmers in the valley grow?", nlp)
     sentence = nlp("Farmers in the valley grow wheat, barley and oats.")[:]
     assert whole_list(asks, sentence, "barley") == "wheat, barley and oats"
+
+
+# "Oslo and Bergen run ferries and buses ." with the ports and the vehicles coordinated
+PORTS = Doc(
+    spacy.blank("en").vocab,
+    words="Oslo and Bergen run ferries and buses .".split(),
+    heads=[3, 0, 0, 3, 3, 4, 4, 3],
+    deps="nsubj cc conj ROOT dobj cc conj punct".split(),
+    pos="PROPN CCONJ PROPN VERB NOUN CCONJ NOUN PUNCT".split(),
+    ents=["B-GPE", "O", "B-GPE", "O", "O", "O", "O", "O"],
+)[:]
+TWO_PORTS = QuestionAnalysis(
+    "Which two ports run ferries?", "place", ("GPE",), frozenset({"run"}), "port", count=2
+)
+
+
+def test_a_counted_question_takes_the_coordination_of_that_many_things_of_its_kind():
+    assert counted_list(TWO_PORTS, PORTS) == "Oslo and Bergen"
+    # any two nouns answer a question that wants no entity type, unless it names them itself
+    two_things = replace(TWO_PORTS, text="What two things do they run?", labels=(), focus="thing")
+    assert counted_list(two_things, PORTS) == "Oslo and Bergen"
+    assert counted_list(replace(two_things, terms=frozenset({"oslo"})), PORTS) == "ferries and buses"
+
+
+def test_no_counted_list_without_a_count_or_a_list_of_that_size():
+    assert counted_list(replace(TWO_PORTS, count=0), PORTS) == ""
+    assert counted_list(replace(TWO_PORTS, count=3), PORTS) == ""
+    verbs = Doc(
+        spacy.blank("en").vocab,
+        words="They built and sold ships .".split(),
+        heads=[1, 1, 1, 1, 1, 1],
+        deps="nsubj ROOT cc conj dobj punct".split(),
+        pos="PRON VERB CCONJ VERB NOUN PUNCT".split(),
+    )[:]
+    assert counted_list(replace(TWO_PORTS, labels=()), verbs) == ""  # actions, not things
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("question", "count"),
+    [
+        ("Which two rivers feed the lake?", 2),
+        ("What 3 reasons did the mayor give?", 3),
+        ("Which rivers feed the lake?", 0),
+        ("How many rivers feed the lake?", 0),
+    ],
+)
+def test_the_number_a_question_gives_its_noun_is_its_count(question, count):
+    from qa.nlp import load_nlp
+
+    assert analyse_question(question, load_nlp()).count == count

@@ -83,3 +83,27 @@ def test_a_pronoun_glued_to_a_dash_still_points_back():
     from qa.answer.mismatch import points_back
 
     assert points_back("In the spring vote—its first—it won most seats.")
+
+
+def test_a_negated_sentence_states_the_opposite_of_a_plain_questions_word():
+    terms = question_terms("Which valves are nonoperational in winter?", frozenset())
+    said = "The upper valves are not operational in winter."
+    assert unit_mismatch(terms, said, said) == set()  # "not operational" says "nonoperational"
+    plain = "The upper valves are operational in winter."
+    assert unit_mismatch(terms, plain, plain) == {"nonoperational"}
+
+
+@pytest.mark.parametrize("asked, said", [(1764, 1864), (1570, 1750), (2030, 2020)])
+def test_a_year_of_any_century_is_contradicted_by_another(asked, said):
+    terms = question_terms(f"What did the guild build in {asked}?", frozenset())
+    unit = f"In {said} the guild built a hall."
+    assert unit_mismatch(terms, unit, unit) == {str(asked)}
+
+
+def test_a_year_its_document_never_mentions_is_missing_from_a_sentence_without_years():
+    terms = question_terms("Who explored the valley in 1570?", frozenset())
+    said = "The valley was explored by a party of trappers."
+    document = frozenset({"valley", "explor", "trapper", "1750"})
+    assert unit_mismatch(terms, said, said, document) == {"1570"}
+    assert unit_mismatch(terms, said, said, document | {"1570"}) == set()  # the dateline may give it
+    assert unit_mismatch(terms, said, said) == set()  # no document to read

@@ -5,6 +5,7 @@ import pytest
 
 from qa.answer import strategies as s
 from qa.answer.evidence import Evidence
+from qa.answer.question import QuestionAnalysis
 from qa.errors import InputError
 
 
@@ -58,7 +59,8 @@ def unit(text: str, score: float, start: int, file: str = "a.txt") -> Evidence:
 def context(query: str, answering: list[Evidence], runner_up: bool = True) -> s.Context:
     return s.Context(
         query, [], answering, answering, {}, {}, frozenset(), {}, frozenset(),
-        analysis=None, parse=None, reader=None, sentences=None,
+        analysis=lambda: QuestionAnalysis(query, "thing", (), frozenset()), parse=None, reader=None,
+        sentences=None,
         short_answers=False, runner_up=runner_up,
     )  # fmt: skip
 
@@ -97,3 +99,18 @@ def test_a_short_answer_spaced_out_by_justified_text_reads_with_single_spaces(mo
     draft = s.first_draft(c, frozenset())
     assert draft.short_answer == "GNU readline library"
     assert draft.text.startswith("GNU readline library. ")
+
+
+def test_a_question_counting_its_things_quotes_a_sentence_listing_that_many_first(monkeypatch):
+    one = unit("Ships of many kinds call at the harbour.", 0.80, 0)
+    two = unit("Oslo and Bergen run ferries.", 0.70, 60)
+    lists = {one.text: "", two.text: "Oslo and Bergen"}
+    monkeypatch.setattr(s, "counted_list", lambda asks, sentence: lists[sentence])
+    c = context("Which two ports run ferries?", [one, two], runner_up=False)
+    c.parse = lambda u: u.text
+    c.analysis = lambda: QuestionAnalysis(
+        "Which two ports run ferries?", "place", (), frozenset(), "port", count=2
+    )
+    assert s.first_draft(c, frozenset()).units == (two,)
+    c.lists = False
+    assert s.first_draft(c, frozenset()).units == (one,)

@@ -427,7 +427,7 @@ def test_a_when_question_is_answered_by_a_date_entity_of_the_unit_parse():
     e = Evidence("a.txt", 1, 0, len(text), text, 0.9, 0.9, 1)
     lines = {("a.txt", 1): text}
     question = "When was the first recorded eclipse seen by court astronomers?"
-    assert answering_units(question, [e], lines) == []  # no year of 1900-2099 or month in its words
+    assert answering_units(question, [e], lines) == []  # no four-digit year or month in its words
     parse = SimpleNamespace(ents=[SimpleNamespace(text="763 BC", label_="DATE")])
     assert answering_units(question, [e], lines, parse=lambda unit: parse) == [e]
     no_date = SimpleNamespace(ents=[SimpleNamespace(text="court", label_="ORG")])

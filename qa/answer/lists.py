@@ -3,6 +3,10 @@
 "Which provinces plan it?" against "Tianjin, Anhui and Yunnan plan it": the reader picks one phrase
 ("Yunnan"), but the question's plural noun asks for all of them. When the pick is one item of a
 coordination in the sentence's parse, the short answer becomes the whole coordination.
+
+"Which two provinces promote it?" also says how many: a sentence coordinating exactly two things
+the question does not name ("Jilin and Hainan promote it") answers before one that does not, and
+that coordination is the short answer.
 """
 
 from __future__ import annotations
@@ -54,3 +58,45 @@ def _conjunct_of(token, top) -> bool:
         if token.i == top.i:
             return True
     return False
+
+
+LIST_HEADS = frozenset({"NOUN", "PROPN"})  # items of a list of things; verbs coordinate actions
+
+
+def counted_list(question: QuestionAnalysis, sentence) -> str:
+    """The first coordination in the parsed `sentence` (a spaCy Span) of exactly `question.count`
+    nouns or names, none of them a word the question asks with and each an entity of the kind it
+    wants, if it wants one (places for "Which two provinces"); "" when the question gives no count or
+    the sentence has no such list.
+
+    >>> import spacy
+    >>> from dataclasses import replace
+    >>> from spacy.tokens import Doc
+    >>> words = "Jilin and Hainan promote care .".split()
+    >>> pos = "PROPN CCONJ PROPN VERB NOUN PUNCT".split()
+    >>> doc = Doc(spacy.blank("en").vocab, words=words, heads=[3, 0, 0, 3, 3, 3], pos=pos,
+    ...           deps="nsubj cc conj ROOT dobj punct".split(), ents=["B-GPE", "O", "B-GPE", "O", "O", "O"])
+    >>> asks = QuestionAnalysis("Which two provinces promote care?", "place", ("GPE",), frozenset({"care"}))
+    >>> counted_list(replace(asks, count=2), doc[:]), counted_list(replace(asks, count=3), doc[:])
+    ('Jilin and Hainan', '')
+    """
+    if question.count < 2:
+        return ""
+    for top in sentence:
+        if top.dep_ == "conj" or top.pos_ not in LIST_HEADS:
+            continue
+        items = [top] + [t for t in top.subtree if t.dep_ == "conj" and _conjunct_of(t, top)]
+        if len(items) != question.count or not all(_item(question, t) for t in items):
+            continue
+        first, last = top.left_edge.i, max(t.right_edge.i for t in items) + 1
+        if last - first <= MAX_LIST_TOKENS and sentence.start <= first and last <= sentence.end:
+            return sentence.doc[first:last].text.strip(" ,;:")
+    return ""
+
+
+def _item(question: QuestionAnalysis, token) -> bool:
+    """Whether a conjunct can be one of the things asked for: a noun or name the question does not
+    use, of an entity type it wants when it wants one."""
+    if token.pos_ not in LIST_HEADS or question.asks(token):
+        return False
+    return not question.labels or token.ent_type_ in question.labels

@@ -83,8 +83,12 @@ def unit_mismatch(
     line_years = set(YEAR.findall(line))
     line = f"{headings} {line}"  # headings name a paragraph's subject; their dates do not date it
     line_tokens = set(tokenize(line)) | unit_tokens
-    if terms["years"] - unit_tokens and (YEAR.search(unit) or (line_years and terms["years"] - line_years)):
-        missing |= terms["years"] - unit_tokens
+    # A year the unit does not state is missing when the unit states another, its paragraph states others,
+    # or its document never mentions it ("in 1570" against an article on the 1750s)
+    unstated = terms["years"] - unit_tokens
+    contradicted = YEAR.search(unit) or (line_years and unstated - line_years)
+    if unstated and (contradicted or (document and unstated - document)):
+        missing |= unstated
     if unit_names is None:
         unit_names = bool(key_terms("x " + unit)["names"])
     # Quoted speech names its speaker elsewhere on the line ('"… has declined," Long Guoying said'),
@@ -114,7 +118,8 @@ def unit_mismatch(
         # "What is not active?" is answered by "… are inactive": the opposite word says the negation
         if not (negated(unit) or opposite):
             missing |= terms["negation"]
-    else:
+    elif not negated(unit):
+        # "What is unknown?" is answered by "… it is not known": the negation says the opposite word
         missing |= opposite
     return missing
 

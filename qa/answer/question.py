@@ -13,6 +13,7 @@ wording instead: its key terms (years, numbers, names), the coarse kind of answe
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -73,6 +74,8 @@ class QuestionAnalysis:
     # The question asks for several things: its "what/which X" noun is plural ("Which provinces …?",
     # "What were the two theories?"), so a list answers it, not one of its items.
     several: bool = False
+    # How many things it asks for, when it says: "Which two provinces …?" 2; else 0.
+    count: int = 0
 
     def asks(self, token) -> bool:
         """Whether a spaCy token is one of the question's content words (by lemma or as written)."""
@@ -107,9 +110,50 @@ def analyse_question(question: str, nlp) -> QuestionAnalysis:
     )
     role, head = _wh_role(asking)
     several = any(lemma(t) == focus and t.tag_ in ("NNS", "NNPS") for t in asking) if focus else False
+    count = _count(asking, focus)
     return QuestionAnalysis(
-        question, kind, KIND_LABELS[kind], terms, focus, _names(doc, tokens), role, head, several
+        question,
+        kind,
+        KIND_LABELS[kind],
+        terms,
+        focus,
+        _names(doc, tokens),
+        role,
+        head,
+        several or count > 1,
+        count,
     )
+
+
+def _count(tokens, focus: str) -> int:
+    """How many of its "what/which X" things the question asks for: the number the noun's parse
+    gives it ("Which two provinces": 2, "What 3 reasons": 3); 0 when it gives none."""
+    for t in tokens:
+        if focus and lemma(t) == focus:
+            for child in t.children:
+                if child.dep_ == "nummod":
+                    return number_value(child.lower_)
+    return 0
+
+
+def number_value(word: str) -> int:
+    """A whole number written in digits or as an English word up to twenty; 0 for anything else.
+
+    >>> number_value("two"), number_value("12"), number_value("several"), number_value("1.5")
+    (2, 12, 0, 0)
+    """
+    if word.isdigit():
+        return int(word)
+    return _number_word_values().get(word, 0)
+
+
+@functools.cache
+def _number_word_values() -> dict[str, int]:
+    """spaCy's own English number words, in order from "zero": their place is their value (read
+    when first needed: a parse has loaded spaCy by then, and importing it costs seconds)."""
+    from spacy.lang.en.lex_attrs import _num_words
+
+    return {w: i for i, w in enumerate(_num_words[:21])}
 
 
 def _main_wh(tokens) -> int:
@@ -228,7 +272,7 @@ MONTHS = tuple(
     "January February March April May June July August September October November December".split()
 )
 MONTH_NAMES = frozenset(m.lower() for m in MONTHS)  # as lexical tokens
-YEAR_DIGITS = r"(?:19|20)\d\d"  # a four-digit year, 1900-2099
+YEAR_DIGITS = r"(?:1\d|20)\d\d"  # a four-digit year, 1000-2099
 YEAR = re.compile(rf"\b{YEAR_DIGITS}\b")
 # Numbers written as words, as lexical tokens: "ten aspects" counts, like "10 aspects".
 NUMBER_WORDS = frozenset(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from qa.answer.evidence import Evidence
 from qa.answer.extractive import extract_answer
-from qa.answer.lists import whole_list
+from qa.answer.lists import counted_list, whole_list
 from qa.answer.named import answer_name
 from qa.answer.question import QuestionAnalysis
 from qa.answer.reader import Reader
@@ -100,6 +100,8 @@ def _overlaps(a: Evidence, b: Evidence) -> bool:
 def _span_draft(c: Context, answering: list[Evidence]) -> Draft | None:
     if c.generate != "when-needed":
         return None
+    if c.lists and c.analysis().count > 1:  # "Which two provinces …": a sentence listing two first
+        answering = sorted(answering, key=lambda u: not counted_list(c.analysis(), c.parse(u)))
     span, unit = quoted_span(c, answering)
     if not informative(span, c.query):
         return None
@@ -131,6 +133,9 @@ def _short(c: Context, unit: Evidence) -> tuple[str, tuple[tuple[str, int], ...]
         if named is not None:
             return named.text, () if named.line in unit.lines else ((unit.file, named.line),)
     asks, sentence = c.analysis(), c.parse(unit)
+    counted = counted_list(asks, sentence) if c.lists else ""
+    if counted:
+        return counted, ()
     pick = c.reader().pick(asks, sentence)[0] if c.use_reader else short_answer(asks, sentence)
     return (whole_list(asks, sentence, pick) if c.lists else pick), ()
 
