@@ -107,3 +107,21 @@ def test_a_year_its_document_never_mentions_is_missing_from_a_sentence_without_y
     assert unit_mismatch(terms, said, said, document) == {"1570"}
     assert unit_mismatch(terms, said, said, document | {"1570"}) == set()  # the dateline may give it
     assert unit_mismatch(terms, said, said) == set()  # no document to read
+
+
+def test_a_sentence_counting_the_asked_thing_otherwise_contradicts_the_count():
+    terms = question_terms("Which rule holds for three coupled pendulums?", frozenset())
+    two = "A simple rule holds for two coupled pendulums."
+    assert unit_mismatch(terms, two, two) == {"3"}
+    three = "A simple rule holds for 3 coupled pendulums."
+    assert unit_mismatch(terms, three, three) == set()  # figures and words count alike
+    uncounted = "A simple rule holds for coupled pendulums of 2 metres."
+    assert unit_mismatch(terms, uncounted, uncounted) == set()  # the 2 counts metres
+
+
+def test_counts_start_at_two_and_stop_at_function_words():
+    from qa.answer.mismatch import counted_words
+
+    assert counted_words("one way to see it") == {}  # "one" is a pronoun as often as a number
+    assert counted_words("after 40 years of age") == {"year": {40}}
+    assert counted_words("the 1755 campaign") == {}  # a year, checked as one

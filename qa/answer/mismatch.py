@@ -17,7 +17,7 @@ from collections.abc import Container, Iterable
 from qa.answer.antonyms import opposed
 from qa.answer.evidence import acronyms
 from qa.answer.extractive import leaves_quote_open
-from qa.answer.question import MONTH_NAMES, YEAR, key_terms, negated
+from qa.answer.question import MONTH_NAMES, YEAR, key_terms, negated, number_value
 from qa.retrieval.lexical import one_edit, tokenize
 
 
@@ -40,7 +40,51 @@ def question_terms(
     terms["words"] = set(tokenize(question)) - terms["names"] - terms["years"] - terms["numbers"]
     terms["negation"] = {NEGATION} if negated(question) else set()
     terms["opposites"] = opposed(terms["words"]) if antonyms else {}
+    terms["counted"] = counted_words(question)
     return terms
+
+
+_WORD_OR_FIGURE = re.compile(r"[^\W\d_]+|\d+")
+COUNTED_SPAN = 3  # "two finite graphs": the words a number counts follow it closely
+MAX_COUNT = 999  # larger figures are years and amounts, checked as such
+
+
+def counted_words(text: str) -> dict[str, set[int]]:
+    """The words a small number counts in the text, as lexical tokens, with the numbers counting them
+    (written as words or in figures; "one" is a pronoun as often as a number, so counts start at 2).
+
+    >>> counted_words("Is it true for three finite graphs?")
+    {'finit': {3}, 'graph': {3}}
+    >>> counted_words("It divided them into three, later 4, classes, at 50 years of age.")
+    {'later': {3}, 'class': {4}, 'year': {50}}
+    """
+    words = _WORD_OR_FIGURE.findall(text.lower())
+    counted: dict[str, set[int]] = {}
+    for i, word in enumerate(words):
+        count = number_value(word)
+        if not 2 <= count <= MAX_COUNT:
+            continue
+        for following in words[i + 1 : i + 1 + COUNTED_SPAN]:
+            tokens = tokenize(following)
+            if not tokens or number_value(following):  # "50 years of age" counts years, not age
+                break
+            for token in tokens:
+                counted.setdefault(token, set()).add(count)
+    return counted
+
+
+def miscounted(asked: dict[str, set[int]], unit: str) -> set[str]:
+    """The numbers of the question that the unit counts otherwise: "three finite graphs" against
+    "two finite graphs" (a unit stating the asked number anywhere is no contradiction)."""
+    stated = counted_words(unit)
+    figures = {number_value(w) for w in _WORD_OR_FIGURE.findall(unit.lower())}
+    return {
+        str(n)
+        for word, numbers in asked.items()
+        if word in stated and not numbers & stated[word]
+        for n in numbers
+        if n not in figures
+    }
 
 
 NEGATION = "not"  # the term a negated question asks of a unit that states nothing negatively
@@ -108,6 +152,7 @@ def unit_mismatch(
         names -= set(tokenize(previous)) | acronyms(previous)
     missing |= {n for n in names if n in vocabulary or not loosely_in(n, scope)}
     missing |= terms["numbers"] - line_tokens
+    missing |= miscounted(terms.get("counted", {}), unit)
     # "What was not rebuilt?" against "The city was rebuilt in 1908": a negated question asks for
     # what a unit denies; a unit that denies nothing answers the question it was turned from
     asked_words = terms.get("words", set()) - unit_tokens  # an "outpatient" question against "inpatient"
