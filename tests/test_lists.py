@@ -90,10 +90,11 @@ TWO_PORTS = QuestionAnalysis(
 
 def test_a_counted_question_takes_the_coordination_of_that_many_things_of_its_kind():
     assert counted_list(TWO_PORTS, PORTS) == "Oslo and Bergen"
-    # any two nouns answer a question that wants no entity type, unless it names them itself
-    two_things = replace(TWO_PORTS, text="What two things do they run?", labels=(), focus="thing")
+    assert counted_list(replace(TWO_PORTS, terms=frozenset({"oslo"})), PORTS) == ""  # the question's own
+    # any two nouns would do for a question wanting no kind of entity: "ferries and buses" is no answer
+    two_things = replace(TWO_PORTS, text="What two things run ferries?", labels=(), focus="thing")
     assert counted_list(two_things, PORTS) == "Oslo and Bergen"
-    assert counted_list(replace(two_things, terms=frozenset({"oslo"})), PORTS) == "ferries and buses"
+    assert counted_list(replace(two_things, terms=frozenset({"oslo"})), PORTS) == ""
 
 
 def test_no_counted_list_without_a_count_or_a_list_of_that_size():
@@ -105,8 +106,9 @@ def test_no_counted_list_without_a_count_or_a_list_of_that_size():
         heads=[1, 1, 1, 1, 1, 1],
         deps="nsubj ROOT cc conj dobj punct".split(),
         pos="PRON VERB CCONJ VERB NOUN PUNCT".split(),
+        ents=["O", "B-GPE", "O", "B-GPE", "O", "O"],  # a tagger's slip does not make verbs places
     )[:]
-    assert counted_list(replace(TWO_PORTS, labels=()), verbs) == ""  # actions, not things
+    assert counted_list(TWO_PORTS, verbs) == ""  # actions, not things
 
 
 @pytest.mark.model

@@ -125,3 +125,17 @@ def test_counts_start_at_two_and_stop_at_function_words():
     assert counted_words("one way to see it") == {}  # "one" is a pronoun as often as a number
     assert counted_words("after 40 years of age") == {"year": {40}}
     assert counted_words("the 1755 campaign") == {}  # a year, checked as one
+
+
+def test_a_negated_question_needs_a_unit_denying_something_it_asks_about():
+    terms = question_terms("Which crops are not grown in the valley?", frozenset())
+    elsewhere = "Rice is grown in the valley, where farmers do not keep goats."
+    assert unit_mismatch(terms, elsewhere, elsewhere) == {"not"}  # it denies goats, not growing
+    denied = "Rice is not grown in the valley."
+    assert unit_mismatch(terms, denied, denied) == set()
+
+
+def test_a_negation_elsewhere_in_the_unit_does_not_excuse_a_stated_opposite():
+    terms = question_terms("Which valves are nonoperational in winter?", frozenset())
+    said = "The upper valves are operational in winter, not rusty."
+    assert unit_mismatch(terms, said, said) == {"nonoperational"}

@@ -65,9 +65,10 @@ LIST_HEADS = frozenset({"NOUN", "PROPN"})  # items of a list of things; verbs co
 
 def counted_list(question: QuestionAnalysis, sentence) -> str:
     """The first coordination in the parsed `sentence` (a spaCy Span) of exactly `question.count`
-    nouns or names, none of them a word the question asks with and each an entity of the kind it
-    wants, if it wants one (places for "Which two provinces"); "" when the question gives no count or
-    the sentence has no such list.
+    names, none of them a word the question asks with: entities of the kind it wants (places for
+    "Which two provinces"), or proper nouns when it wants no kind of entity (any two nouns would do
+    for "What two things": "structures and processes"); "" when the question gives no count or the
+    sentence has no such list.
 
     >>> import spacy
     >>> from dataclasses import replace
@@ -95,8 +96,8 @@ def counted_list(question: QuestionAnalysis, sentence) -> str:
 
 
 def _item(question: QuestionAnalysis, token) -> bool:
-    """Whether a conjunct can be one of the things asked for: a noun or name the question does not
-    use, of an entity type it wants when it wants one."""
+    """Whether a conjunct can be one of the things asked for: a name the question does not use, an
+    entity of a type it wants or, when it wants none, a proper noun."""
     if token.pos_ not in LIST_HEADS or question.asks(token):
         return False
-    return not question.labels or token.ent_type_ in question.labels
+    return token.ent_type_ in question.labels if question.labels else token.pos_ == "PROPN"

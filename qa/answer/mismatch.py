@@ -17,7 +17,7 @@ from collections.abc import Container, Iterable
 from qa.answer.antonyms import opposed
 from qa.answer.evidence import acronyms
 from qa.answer.extractive import leaves_quote_open
-from qa.answer.question import MONTH_NAMES, YEAR, key_terms, negated, number_value
+from qa.answer.question import MONTH_NAMES, YEAR, key_terms, negated, negated_words, number_value
 from qa.retrieval.lexical import one_edit, tokenize
 
 
@@ -39,6 +39,7 @@ def question_terms(
     terms["names"] -= generic
     terms["words"] = set(tokenize(question)) - terms["names"] - terms["years"] - terms["numbers"]
     terms["negation"] = {NEGATION} if negated(question) else set()
+    terms["denied"] = negated_words(question)  # "not directly attack": what the question's negation denies
     terms["opposites"] = opposed(terms["words"]) if antonyms else {}
     terms["counted"] = counted_words(question)
     return terms
@@ -156,16 +157,24 @@ def unit_mismatch(
     # "What was not rebuilt?" against "The city was rebuilt in 1908": a negated question asks for
     # what a unit denies; a unit that denies nothing answers the question it was turned from
     asked_words = terms.get("words", set()) - unit_tokens  # an "outpatient" question against "inpatient"
-    opposite = {t for t in asked_words if any(contrasts(t, u) for u in unit_tokens)}
     # "… inside Quebec City" against "… outside Quebec City": WordNet's antonyms (see question_terms)
-    opposite |= {t for t in asked_words if terms.get("opposites", {}).get(t, frozenset()) & unit_tokens}
+    antonyms = terms.get("opposites", {})
+    stated = {
+        t: {u for u in unit_tokens if contrasts(t, u)} | (antonyms.get(t, frozenset()) & unit_tokens)
+        for t in asked_words
+    }
+    opposite = {t for t, words in stated.items() if words}
+    denied = negated_words(unit)
     if terms.get("negation"):
-        # "What is not active?" is answered by "… are inactive": the opposite word says the negation
-        if not (negated(unit) or opposite):
+        # "What is not active?" is answered by "… are inactive": the opposite word says the negation;
+        # else the unit must deny something the question asks about: "What is not needed for immune
+        # responses?" is not answered by "invertebrates do not generate lymphocytes"
+        asked = terms.get("denied", set()) | terms.get("words", set()) | terms["names"]
+        if not (denied & asked or opposite):
             missing |= terms["negation"]
-    elif not negated(unit):
-        # "What is unknown?" is answered by "… it is not known": the negation says the opposite word
-        missing |= opposite
+    else:
+        # "What is unknown?" is answered by "… it is not known": the negation denies the opposite word
+        missing |= {t for t in opposite if not stated[t] <= denied}
     return missing
 
 

@@ -338,6 +338,24 @@ _NEGATIVE = re.compile(r"\b(?:not|never|no|none|nor|neither|cannot|without)\b|n[
 _OPEN_CHOICE = re.compile(r"\bor\s+not\b", re.I)  # "whether or not it can be solved" denies nothing
 
 
+NEGATED_SPAN = 4  # "was not directly attacked": the words a negation denies follow it closely
+
+
+def negated_words(text: str) -> set[str]:
+    """The lexical tokens of the words that the text's negations deny: those in the few words after
+    each "not", "no", "n't" ….
+
+    >>> sorted(negated_words("Which cells do not directly attack microbes?"))
+    ['attack', 'directly', 'microb']
+    """
+    text = _OPEN_CHOICE.sub(" ", text)
+    denied: set[str] = set()
+    for match in _NEGATIVE.finditer(text):
+        after = re.findall(r"[\w'-]+", text[match.end() :])[:NEGATED_SPAN]
+        denied.update(tokenize(" ".join(after)))
+    return denied
+
+
 def negated(text: str) -> bool:
     """Whether the text says something negatively, anywhere in it.
 
