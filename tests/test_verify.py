@@ -450,19 +450,3 @@ def test_the_negated_question_abstains_saying_so():
     assert (
         abstain_reason("When was the harbour not rebuilt?", [e], lines) == "none of them says what is not so"
     )
-
-
-def test_a_unit_far_from_the_question_in_meaning_does_not_answer_whatever_words_it_shares():
-    from dataclasses import replace
-
-    from qa.answer.verify import MIN_SIMILARITY
-
-    text = "There is a simple way to describe how the tides are measured."
-    lines = {("a.txt", 1): text}
-    unit = Evidence("a.txt", 1, 0, len(text), text, 0.9, 0.9, 1)
-    question = "How are the tides measured?"
-    close = replace(unit, similarity=MIN_SIMILARITY + 0.1)
-    far = replace(unit, similarity=MIN_SIMILARITY - 0.1)
-    assert answering_units(question, [close], lines) == [close]
-    assert answering_units(question, [far], lines) == []
-    assert answering_units(question, [unit], lines) == [unit]  # not embedded: words alone decide

@@ -32,12 +32,6 @@ MIN_WORD_SUPPORT = 0.5  # share of a claim's content words that must be on its c
 # Swept on the dev halves of the four eval corpora (0.25-0.40): 0.30 would answer 2 more SQuAD and 1 more
 # PDF question but miss 5 SQuAD and 1 seeds abstentions; 0.40 refuses 6 more SQuAD answers.
 MIN_COVERAGE = 0.35
-# A unit whose meaning is this far from the question's (embedding cosine) answers nothing, whatever
-# words it shares ("Deceleration can be described through what?" against "… a simple way to describe
-# such interactions"). SQuAD training sample (600): 0.25 / 0.30 / 0.35 abstain on 7 / 13 / 17 more of
-# 313 unanswerable questions for 0 / 1 / 2 answerable ones; dev halves at 0.30 lost a seeds answer and
-# a manuals one.
-MIN_SIMILARITY = 0.25
 RELEVANT_SHARE = 0.8  # a claim must cite a unit scoring at least this share of the best unit
 
 
@@ -159,8 +153,7 @@ def answering_units(
     """The evidence units that may answer the question, best first.
 
     A unit must match the question's names, years and numbers (see unit_mismatch),
-    cover at least MIN_COVERAGE of its terms, be at least MIN_SIMILARITY close to it in meaning
-    (when the evidence was embedded), and, when the question asks how many
+    cover at least MIN_COVERAGE of its terms, and, when the question asks how many
     or when, hold a number or date the question does not already give (in its words, or
     as a figure or date entity of its `parse`, a unit -> spaCy Span). `generic`
     names (found in nearly every document, like the country) constrain nothing. `asks`, the
@@ -183,7 +176,6 @@ def answering_units(
         for e in evidence
         if question_coverage(q_terms, e, line_text, vocabulary if isinstance(vocabulary, Mapping) else {})
         >= MIN_COVERAGE
-        and (e.similarity >= MIN_SIMILARITY or not e.similarity)
         and (kind not in _VALUE_LABELS or _states_value(kind, e, q_tokens, parse))
         and (not percentage or has_percentage(e.text))
         and not _mismatch(terms, e, line_text, generic, documents, vocabulary)
