@@ -77,6 +77,8 @@ def counted_words(text: str) -> dict[str, set[int]]:
 def miscounted(asked: dict[str, set[int]], unit: str) -> set[str]:
     """The numbers of the question that the unit counts otherwise: "three finite graphs" against
     "two finite graphs" (a unit stating the asked number anywhere is no contradiction)."""
+    if not asked:  # most questions count nothing: no need to read the unit
+        return set()
     stated = counted_words(unit)
     figures = {number_value(w) for w in _WORD_OR_FIGURE.findall(unit.lower())}
     return {

@@ -102,15 +102,15 @@ def _span_draft(c: Context, answering: list[Evidence]) -> Draft | None:
         return None
     listing = set()  # "Which two provinces …": a sentence listing two is quoted first, and alone
     if c.lists and c.analysis().count > 1:
-        listing = {id(u) for u in answering if counted_list(c.analysis(), c.parse(u))}
-        answering = sorted(answering, key=lambda u: id(u) not in listing)
+        listing = {u for u in answering if counted_list(c.analysis(), c.parse(u))}
+        answering = sorted(answering, key=lambda u: u not in listing)
     span, unit = quoted_span(c, answering)
     if not informative(span, c.query):
         return None
     short, also = _short(c, unit) if c.short_answers else ("", ())
     short = " ".join(short.split())  # justified man pages space words out: "GNU  read-line  library"
     quoted = [(span, unit)]
-    second = runner_up(c, answering, unit) if c.runner_up and id(unit) not in listing else None
+    second = runner_up(c, answering, unit) if c.runner_up and unit not in listing else None
     if second is not None:
         quoted.append(second)
         if second[1].file == unit.file:  # one file's sentences read in its order
