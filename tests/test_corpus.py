@@ -14,6 +14,7 @@ from qa.index.indexer import build_index
 from qa.index.store import IndexStore
 from qa.ingest.corpus import (
     ENCODINGS,
+    MIXED,
     Document,
     Skipped,
     decode,
@@ -66,7 +67,7 @@ def test_utf16_without_bom_is_not_guessed():
 @given(st.binary(max_size=200))
 def test_decode_never_fails_and_never_returns_carriage_returns(raw):
     text, encoding = decode(raw)
-    assert encoding in ENCODINGS
+    assert encoding in (*ENCODINGS, MIXED)  # MIXED: UTF-8 lines beside stray bytes, b"\xc2\x80\n\x80"
     assert "\r" not in text
     assert not text.startswith("\ufeff")
 
@@ -269,3 +270,7 @@ def test_the_size_limit_is_a_setting_that_the_index_build_uses(tmp_path: Path, d
     report = build_index(settings, fake_embedder, progress=False)
     assert {s.file: s.reason for s in report.skipped}["big.txt"].startswith("1.1 MB, over the 1 MB limit")
     assert report.files == 5
+
+
+def test_a_utf8_line_beside_a_stray_byte_line_decodes_as_mixed():
+    assert decode(b"\xc2\x80\n\x80") == ("\x80\n\x80", MIXED)
