@@ -27,6 +27,16 @@ def test_a_changed_pairs_file_fails_its_checksum(tmp_path, monkeypatch):
         antonyms.opposites.cache_clear()
 
 
+def test_a_missing_pairs_file_says_how_to_restore_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(antonyms, "PAIRS", tmp_path / "antonyms.json")
+    antonyms.opposites.cache_clear()
+    try:
+        with pytest.raises(ModelError, match="is missing: reinstall qa or run python -m evals"):
+            antonyms.opposites()
+    finally:
+        antonyms.opposites.cache_clear()
+
+
 def test_an_antonym_the_question_holds_itself_is_no_opposite():
     found = antonyms.opposed({"rise", "fall", "price"})
     assert "fall" not in found.get("rise", ()) and "rise" not in found.get("fall", ())
