@@ -1,4 +1,5 @@
-"""Cold and warm start of the chat: `python app.py` in a subprocess, timed until its page answers.
+"""Cold and warm start of the chat: `python app.py` in a subprocess, timed until its page answers
+and until it answers a question (a cold start builds the index after the page is up).
 
 Cold: an empty model cache and no index (the generator is converted, the index built).
 Warm: the same folders again. After the start one question goes through the HTTP API, then the
@@ -51,33 +52,47 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float) -> None:
     raise TimeoutError(f"the app was not ready within {timeout:.0f} s")
 
 
-GENERATOR_LOADED = ("generator ready", "the generator did not load")  # qa.answer.pipeline's log lines
-
-
-def _wait_for_log(
-    log, lines: tuple[str, ...], proc: subprocess.Popen, start: float, timeout: float
-) -> float | None:
-    """Seconds from start until the app logged one of these lines (the first one: success), else None."""
+def _wait_for_generator(url: str, proc: subprocess.Popen, start: float, timeout: float) -> float | None:
+    """Seconds from start until /api/status shows the generator step settled: loaded (or off), else
+    None when it failed or did not settle in time."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
-        log.seek(0)
-        text = log.read().decode(errors="replace")
-        if lines[0] in text:
+        try:
+            with urllib.request.urlopen(url + "api/status", timeout=2) as response:
+                steps = {s["name"]: s["state"] for s in json.load(response)["steps"]}
+        except (OSError, ValueError, KeyError):
+            steps = {}
+        state = steps.get("generator")
+        if state in ("done", "off"):
             return time.perf_counter() - start
-        if any(line in text for line in lines[1:]):
+        if state == "failed":
             return None
         time.sleep(0.2)
     return None
 
 
-def _ask(url: str) -> float:
-    """Seconds for one answer through the /ask endpoint."""
+NOT_READY = "still starting"  # qa.app.library.NotReady: the index or models are still loading
+
+
+def _ask(url: str, timeout: float) -> float:
+    """Seconds for one answer through the /ask endpoint, asked again while the app replies that it
+    is still starting (it serves its page before a cold index is built)."""
     from gradio_client import Client
+    from gradio_client.exceptions import AppError
 
     client = Client(url, verbose=False)
-    t = time.perf_counter()
-    client.predict(QUESTION, api_name="/ask")
-    return time.perf_counter() - t
+    deadline = time.monotonic() + timeout
+    while True:
+        t = time.perf_counter()
+        try:
+            client.predict(QUESTION, api_name="/ask")
+            return time.perf_counter() - t
+        except AppError as e:
+            if NOT_READY not in str(e):
+                raise RuntimeError(f"the app refused the question: {e}") from e
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the app was still starting after {timeout:.0f} s") from e
+        time.sleep(0.2)
 
 
 def start_app(env_overrides: dict[str, str], cache_dir: Path, index_dir: Path, timeout: float = 900) -> dict:
@@ -104,12 +119,14 @@ def start_app(env_overrides: dict[str, str], cache_dir: Path, index_dir: Path, t
     try:
         _wait_ready(url, proc, timeout)
         ready_s = time.perf_counter() - t
-        answer_s = _ask(url)
+        answer_s = _ask(url, timeout)
+        answering_s = time.perf_counter() - t
         # The page answers before the generator has loaded (in the background); memory peaks after.
-        loaded_s = _wait_for_log(log, GENERATOR_LOADED, proc, t, timeout)
+        loaded_s = _wait_for_generator(url, proc, t, timeout)
         return {
             "ready_s": ready_s,
             "first_answer_s": answer_s,
+            "answering_s": answering_s,
             "generator_loaded_s": loaded_s,
             "peak_rss_mb": peak_rss_mb(proc.pid),
         }
