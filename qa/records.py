@@ -25,12 +25,16 @@ class Chunk:
     page: int | None = None  # PDFs: page of first_line
     page_line: int | None = None  # PDFs: line of first_line on that page
     heading: str = ""  # the section headings the chunk sits under (qa/ingest/sections.py)
+    # The text as it reads where a word hyphenated across a line break is rejoined in it ("re-" /
+    # "tained": "retained"), the same length as `text`; "" where it reads as it is written.
+    reading: str = ""
 
     @property
     def search_text(self) -> str:
-        """What retrieval matches: the text under its headings (a manual's "AUTHOR" names what the
-        line below it is)."""
-        return f"{self.heading}\n{self.text}" if self.heading else self.text
+        """What retrieval matches: the text as it reads, under its headings (a manual's "AUTHOR"
+        names what the line below it is)."""
+        text = self.reading or self.text
+        return f"{self.heading}\n{text}" if self.heading else text
 
     @property
     def location(self) -> str:

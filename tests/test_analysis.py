@@ -13,6 +13,7 @@ from qa.ingest.analysis import (
     pack,
     paragraphs,
     parse_paragraphs,
+    reading_text,
     unpack,
     wrap_width,
 )
@@ -107,6 +108,37 @@ def test_a_sentence_over_a_line_break_is_whole_and_maps_to_both_lines(nlp):
     whole = found[1]
     assert whole.text == "The dredger arrived late in June, and the work on the channel began at once."
     assert doc.text[whole.start : whole.end].replace("\n", " ") == whole.text
+
+
+def test_a_word_hyphenated_across_a_line_break_is_read_whole(nlp):
+    text = (
+        "    The keepers of the lighthouse log every ship that passes, and the log is re-\n"
+        "    tained for a year after the ship has left the harbour for open sea. Ex-\n"
+        "    panded entries name the cargo and the port that the ship is bound for.\n"
+    )
+    doc = doc_of(text, "log.txt")
+    index = SentenceIndex(unpack(pack(parse_paragraphs(doc, nlp)), nlp.vocab))
+    first, second = index.within("log.txt", 0, len(text))
+    assert " ".join(first.text.split()).endswith(
+        "the log is retained for a year after the ship has left the harbour for open sea."
+    )
+    assert (first.first_line, first.last_line) == (1, 2)
+    # the next sentence starts with a broken word: at its first half, on the line that holds it
+    assert text[second.start :].startswith("Ex-\n") and (second.first_line, second.last_line) == (2, 3)
+    assert " ".join(second.text.split()).startswith("Expanded entries name the cargo")
+    span = index.span("log.txt", second.start, second.end)
+    assert span is not None and span[0].text == "Expanded"
+
+
+def test_reading_text_keeps_a_hyphen_the_document_writes_and_keeps_the_length():
+    assert reading_text("a well-\nknown fact", ({"well-known"}, set())) == ("a  well-known fact", {3: 2})
+    words = ({"the-two"}, {"french", "speaking", "in", "to", "into"})
+    assert (
+        reading_text("a French-\nspeaking town, in-\nto it", words)[0] == "a  French-speaking town,   into it"
+    )
+    text = "its co-\n  operation, and CO-\nOPERATIVE"
+    read, moved = reading_text(text, ({"co-operation"}, {"cooperation"}))  # both spellings: a break
+    assert read == "its     cooperation, and CO- OPERATIVE" and len(read) == len(text) and moved == {8: 4}
 
 
 def test_the_parse_round_trips_through_docbin_bytes(nlp):

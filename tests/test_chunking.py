@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from itertools import pairwise
 from pathlib import Path
 
@@ -80,6 +81,7 @@ def check_chunks(doc: Document, chunks: list[Chunk], chunk_chars: int) -> None:
         assert c.id == f"{doc.file}#{n}"
         assert c.file == doc.file
         assert c.text == doc.text[c.start : c.end]
+        assert not c.reading or len(c.reading) == len(c.text)
         assert c.text and c.text == c.text.strip()
         assert c.first_line == doc.line_of(c.start)
         assert c.last_line == doc.line_of(c.end - 1)
@@ -122,6 +124,32 @@ def test_chunk_corpus_keeps_files_apart_and_in_order(docs, chunk_chars, overlap)
     assert [c.file for c in chunks] == sorted(c.file for c in chunks)
     for doc in docs:
         check_chunks(doc, [c for c in chunks if c.file == doc.file], chunk_chars)
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(paragraphs(), st.integers(min_value=40, max_value=90), CHUNK_CHARS, st.randoms(use_true_random=False))
+def test_words_hyphenated_across_wrapped_lines_keep_every_invariant(body, width, chunk_chars, rnd):
+    # hard-wrapped, with some lines ending in the first half of a word broken by a hyphen
+    lines = textwrap.wrap(" ".join(body.split()) + " and a closing remark about the measurements", width)
+    for i in range(len(lines) - 1):
+        if rnd.random() < 0.5 and lines[i + 1][:1].isalpha() and lines[i + 1].split()[0].isalpha():
+            word = lines[i + 1].split()[0]
+            if len(word) > 3:
+                lines[i] += " " + word[:2].lower() + "-"
+                lines[i + 1] = "   " + word[2:].lower() + lines[i + 1][len(word) :]
+    doc = Document("wrapped.txt", "\n".join(lines) + "\n", "", "utf-8")
+    check_chunks(doc, chunks_of(doc, chunk_chars), chunk_chars)
+
+
+def test_a_chunk_reads_a_word_broken_over_a_line_whole():
+    text = (
+        "The survey of the estuary counted the birds that winter on the mud flats of the inter-\n"
+        "tidal zone, and it found the numbers of waders had fallen by a third since the last count.\n"
+    )
+    (chunk,) = chunks_of(Document("estuary.txt", text, "", "utf-8"))
+    assert "intertidal zone" in chunk.search_text and "inter-\ntidal" in chunk.text
+    (plain,) = chunks_of(Document("plain.txt", text.replace("inter-\n", "inter\n"), "", "utf-8"))
+    assert plain.reading == "" and plain.search_text == plain.text
 
 
 def test_blank_document_has_no_chunks():

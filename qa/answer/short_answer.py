@@ -112,7 +112,13 @@ def _gap(p: Phrase, offset: int) -> int:
 
 
 def _trim(phrase: str) -> str:
-    phrase = phrase.strip().strip(",;:")
+    """A phrase as it reads: spaces collapsed (justified text pads them), edge punctuation and a
+    leading article dropped.
+
+    >>> _trim("the  GNU   readline  library,")
+    'GNU readline library'
+    """
+    phrase = " ".join(phrase.split()).strip(",;:")
     lower = phrase.lower()
     for lead in _LEADING:
         if lower.startswith(lead) and len(phrase) > len(lead):

@@ -30,6 +30,12 @@ MIN_WRAP = 40  # text wrapped narrower than this is not prose (lists, tables, he
 SOFT_WRAP_SHARE = 0.6  # a line at least this share of the wrap width continues on the next line
 MAX_PARAGRAPH_CHARS = 20_000  # longer runs are parsed in pieces (spaCy's time grows with length)
 _CLOSES = (".", "!", "?", ":")  # a line ending a sentence may be followed by a heading
+# A word hyphenated across a line break, as typesetters break them ("re-\n    tained": man pages,
+# TeX PDFs): a lower-case letter and a hyphen end the line, a lower-case letter starts the next.
+# Capitals ("OP-\nTIONAL") are left as they are: codes and acronyms break at real hyphens.
+_BROKEN_WORD = re.compile(r"([A-Za-z]*[a-z])-\n([ \t]*)([a-z][a-z]*)(\S*)")
+_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+MIN_HALF = 3  # shorter halves of a broken word ("in-" / "formation") are too often words by chance
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·‣◦]|\d{1,3}[.)]|[a-zA-Z][.)])\s+")
 
 
@@ -158,16 +164,22 @@ def _paragraph(doc: Document, first: int, last: int) -> Paragraph:
 def parse_paragraphs(doc: Document, nlp, batch_size: int = 64) -> list:
     """spaCy Docs of the document's paragraphs, in order.
 
-    A paragraph's line breaks are read as spaces, so the Doc's text has the same length as the
-    file's span: an offset in it plus user_data["start"] is an offset in the file. user_data also
-    holds "file", "first_line", "breaks" (offsets of the line breaks in the Doc's text) and "indent"
-    (the columns before the paragraph's first character on its line: headings nest by it).
+    A paragraph is parsed as it reads (`reading_text`), which has the same length as the file's
+    span: an offset in it plus user_data["start"] is an offset in the file, except at the start of a
+    word rejoined across a line break (user_data["rejoined"]: [[start in the Doc, start in the
+    paragraph]...]). user_data also holds "file", "first_line", "breaks" (offsets of the line breaks
+    in the Doc's text) and "indent" (the columns before the paragraph's first character on its line:
+    headings nest by it).
     """
     found = paragraphs(doc)
     texts = [doc.text[p.start : p.end] for p in found]
+    vocabulary = _vocabulary(doc.text) if "-\n" in doc.text else None
+    read = [reading_text(text, vocabulary) for text in texts]
     parsed = []
-    flat = (text.replace("\n", " ") for text in texts)
-    for p, text, parsed_doc in zip(found, texts, nlp.pipe(flat, batch_size=batch_size), strict=True):
+    flat = (text for text, _ in read)
+    for p, text, (_, rejoined), parsed_doc in zip(
+        found, texts, read, nlp.pipe(flat, batch_size=batch_size), strict=True
+    ):
         parsed_doc.user_data.update(
             file=doc.file,
             start=p.start,
@@ -175,22 +187,74 @@ def parse_paragraphs(doc: Document, nlp, batch_size: int = 64) -> list:
             breaks=[i for i, ch in enumerate(text) if ch == "\n"],
             indent=p.start - doc.line_starts[p.first_line - 1],
         )
+        if rejoined:
+            parsed_doc.user_data["rejoined"] = [list(pair) for pair in rejoined.items()]
         parsed.append(parsed_doc)
     return parsed
+
+
+def reading_text(
+    text: str, vocabulary: tuple[set[str], set[str]] | None = None
+) -> tuple[str, dict[int, int]]:
+    """A paragraph's text as it reads: line breaks as spaces, and each word hyphenated across a
+    line break whole again. The rejoined word is moved right, to end where it ended, and the text
+    keeps its length: offsets are the file's except where a rejoined word starts. Also returns
+    {start in the reading text: start in `text`} of the rejoined words.
+
+    The hyphen goes (most breaks are a typesetter's: "re-" / "tained"), unless `vocabulary` (the
+    document's hyphenated and plain words, lower-cased) does not hold the word plain and holds it
+    hyphenated, or holds both halves as words of MIN_HALF letters or more ("French-" / "speaking":
+    text wrapped at hyphens; not "in-" / "formation").
+
+    >>> reading_text("are re-\\n   tained.")
+    ('are      retained.', {9: 4})
+    >>> reading_text("a well-\\nknown fact", ({"well-known"}, set()))[0]
+    'a  well-known fact'
+    """
+    hyphenated, plain = vocabulary or (set(), set())
+    out = text
+    starts: dict[int, int] = {}
+    for m in _BROKEN_WORD.finditer(text):
+        left, right, tail = m.group(1), m.group(3), m.group(4)
+        a, b = left.lower(), right.lower()
+        halves = min(len(a), len(b)) >= MIN_HALF and a in plain and b in plain
+        keep = a + b not in plain and (f"{a}-{b}" in hyphenated or halves)
+        word = f"{left}-{right}{tail}" if keep else f"{left}{right}{tail}"
+        begin = m.end() - len(word)
+        out = out[: m.start()] + " " * (begin - m.start()) + word + out[m.end() :]
+        starts[begin] = m.start()
+    return out.replace("\n", " "), starts
+
+
+def _vocabulary(text: str) -> tuple[set[str], set[str]]:
+    """A document's hyphenated words and plain words, lower-cased (words broken at a line's end are
+    neither)."""
+    hyphenated, plain = set(), set()
+    for m in _WORD.finditer(_BROKEN_WORD.sub(" ", text)):
+        word = m.group(0).lower()
+        (hyphenated if "-" in word else plain).add(word)
+    return hyphenated, plain
 
 
 def sentence_offsets(paragraph) -> list[tuple[int, int, object]]:
     """(start, end, spaCy sentence) in file offsets of every sentence of a parsed paragraph:
     trimmed, and cut at spaces where longer than MAX_SENTENCE_CHARS (the pieces share the sentence)."""
     offset, text = paragraph.user_data["start"], paragraph.text
+    rejoined = rejoined_starts(paragraph)
     out = []
     for sent in joined_sentences(paragraph):
         a, b = sent.start_char, sent.end_char
         piece = text[a:b]
         a, b = a + len(piece) - len(piece.lstrip()), b - (len(piece) - len(piece.rstrip()))
         if b > a:
-            out.extend((offset + x, offset + y, sent) for x, y in cut_long(text, a, b, MAX_SENTENCE_CHARS))
+            pieces = cut_long(text, a, b, MAX_SENTENCE_CHARS)
+            out.extend((offset + rejoined.get(x, x), offset + y, sent) for x, y in pieces)
     return out
+
+
+def rejoined_starts(paragraph) -> dict[int, int]:
+    """{start in the Doc: start in the file's paragraph} of the words rejoined across a line break."""
+    return {a: b for a, b in paragraph.user_data.get("rejoined", ())}
 
 
 def joined_sentences(paragraph) -> list:
@@ -311,7 +375,8 @@ class SentenceIndex:
         s = found[0]
         doc = s.span.doc
         base = doc.user_data["start"]
-        return doc.char_span(start - base, end - base, alignment_mode="expand")
+        moved = {b: a for a, b in rejoined_starts(doc).items()}
+        return doc.char_span(moved.get(start - base, start - base), end - base, alignment_mode="expand")
 
     def paragraphs_before(self, paragraph, count: int) -> list:
         """Up to `count` stored paragraphs (Docs) of the same file before `paragraph`, nearest first;

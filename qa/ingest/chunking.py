@@ -101,6 +101,7 @@ def chunk_document(doc: Document, parsed: list, chunk_chars: int = 700, overlap:
         paragraphs.setdefault(span.paragraph, []).append(span)
     sections = document_sections(parsed)
     groups = _groups(paragraphs, heading_paragraphs(parsed), chunk_chars, overlap)
+    reading = _reading(doc.text, parsed)
 
     chunks = []
     for n, g in enumerate(groups):
@@ -118,6 +119,24 @@ def chunk_document(doc: Document, parsed: list, chunk_chars: int = 700, overlap:
                 page=page,
                 page_line=page_line,
                 heading=heading_text(sections[g[0].paragraph]),
+                reading=_differing(reading[g[0].start : g[-1].end], doc.text[g[0].start : g[-1].end]),
             )
         )
     return chunks
+
+
+def _differing(reading: str, text: str) -> str:
+    """`reading` where it differs from `text` by more than line breaks read as spaces, else ""."""
+    return reading if reading and reading.replace("\n", " ") != text.replace("\n", " ") else ""
+
+
+def _reading(text: str, parsed: list) -> str:
+    """The document's text as it reads where a paragraph rejoined a word broken over a line
+    (analysis.reading_text keeps lengths, so offsets hold); "" where none was."""
+    pieces, done = [], 0
+    for paragraph in parsed:
+        if paragraph.user_data.get("rejoined"):
+            start = paragraph.user_data["start"]
+            pieces += [text[done:start], paragraph.text]
+            done = start + len(paragraph.text)
+    return "".join(pieces) + text[done:] if pieces else ""
