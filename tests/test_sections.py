@@ -36,6 +36,9 @@ SIGNALS
         "3.2 Reading the index",
         "A.1 Licence",
         "--quiet",
+        "-k, --keep-going",  # options, each one token: the comma lists them
+        "copy(src, dst, n)",  # a signature: the commas are inside its brackets
+        "'Q'",  # a quoted term is all word
     ],
 )
 def test_short_lines_that_name_a_section_are_headings(line):
@@ -47,6 +50,8 @@ def test_short_lines_that_name_a_section_are_headings(line):
     [
         "The build finished.",  # a sentence
         "Madrid, Spain",  # a comma: a place line, a dateline
+        "09:15, May 3, 2021",
+        "apples, pears (ripe)",  # words listed, not options or symbols
         "- one item",  # a list item
         "(continued)",
         "int main() {",  # code

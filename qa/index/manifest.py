@@ -16,8 +16,9 @@ from qa.index.builds import reading
 # lines no longer head sections (other chunks); 7: a sentence the parser cut before its closing mark
 # is joined to the next (other chunks); 8: a wrapped line opening with a number or letter and a dot
 # ("70.  Due to") goes on the sentence before it; 9: a word hyphenated across a line break is parsed
-# whole ("re-" / "tained" reads "retained"). An index of an older format is rebuilt in full.
-FORMAT_VERSION = 9
+# whole ("re-" / "tained" reads "retained"); 10: an option list or a signature heads its description
+# ("-h, --help", "read(fd, buf, n)"). An index of an older format is rebuilt in full.
+FORMAT_VERSION = 10
 EMBEDDINGS = "embeddings.npy"
 PAGES = "pages.json"
 ANALYSIS = "analysis.json"

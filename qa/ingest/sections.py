@@ -40,6 +40,11 @@ LABEL_MAX_WORDS = 3  # "Options:" is a heading, "The files it creates are:" a se
 _CODE_START = re.compile(r"^(?:[$#/*`%@]|\w+\$\s)")  # "$ make", "#endif", "/* x */", "```js", "eg$ ls"
 _BREADCRUMB = re.compile(r"\s[·|»›]\s")  # "News · Health", "Home | Sport": a site's trail or bar
 _FENCE = "```"
+# A comma is a sentence's or a dateline's ("15:37, July 29, 2023"), except inside brackets, a
+# signature's ("j (n,x)"), or between options or symbols, each one token ("-h, --help", "&&, ||")
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_SYMBOL_LIST = re.compile(r"^(?:-\S*|[^\w\s,]+)(?:,\s*(?:-\S*|[^\w\s,]+))+$")
+_QUOTES = "'\"`‘’“”"
 _SETEXT = re.compile(r"^(?:=+|-+)$")  # the line under a Markdown "Title" that makes it a heading
 _MARKDOWN_FILES = (".md", ".markdown")
 _SUBJECTS = {"nsubj", "nsubjpass", "csubj", "expl"}
@@ -65,15 +70,16 @@ def heading(text: str, indent: int = 0) -> tuple[int, str] | None:
         return None
     if (
         text.endswith(_SENTENCE_END[1 if markdown else 0 :])
-        or "," in text
+        or ("," in _BRACKETED.sub("", text) and not _SYMBOL_LIST.match(text))
         or text.startswith(("(", "[", '"'))
         or _LIST_ITEM.match(text)
     ):
         return None
     if _CODE.search(text) or (text.endswith(":") and len(words) > LABEL_MAX_WORDS):
         return None  # a line of code or markup; a sentence leading in to a list ("It offers:")
-    wordlike = sum(ch.isalnum() or ch in "_-" for ch in text)
-    if not any(ch.isalpha() for ch in text) or wordlike < 0.6 * len(text.replace(" ", "")):
+    bare = text.strip(_QUOTES).replace(" ", "")  # "'E'", a quoted term, is all word
+    wordlike = sum(ch.isalnum() or ch in "_-" for ch in bare)
+    if not any(ch.isalpha() for ch in text) or wordlike < 0.6 * len(bare):
         return None  # a rule line, a page number, a row of dots
     if markdown:
         return len(markdown.group(1)) - 1, text
