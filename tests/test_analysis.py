@@ -136,6 +136,8 @@ def test_reading_text_keeps_a_hyphen_the_document_writes_and_keeps_the_length():
     assert (
         reading_text("a French-\nspeaking town, in-\nto it", words)[0] == "a  French-speaking town,   into it"
     )
+    shaped = "an X-\nray, COVID-\n19 and state-\nof-the-art tools"
+    assert reading_text(shaped)[0] == "an  X-ray,  COVID-19 and  state-of-the-art tools"
     text = "its co-\n  operation, and CO-\nOPERATIVE"
     read, moved = reading_text(text, ({"co-operation"}, {"cooperation"}))  # both spellings: a break
     assert read == "its     cooperation, and CO- OPERATIVE" and len(read) == len(text) and moved == {8: 4}

@@ -17,8 +17,9 @@ from qa.index.builds import reading
 # is joined to the next (other chunks); 8: a wrapped line opening with a number or letter and a dot
 # ("70.  Due to") goes on the sentence before it; 9: a word hyphenated across a line break is parsed
 # whole ("re-" / "tained" reads "retained"); 10: an option list or a signature heads its description
-# ("-h, --help", "read(fd, buf, n)"). An index of an older format is rebuilt in full.
-FORMAT_VERSION = 10
+# ("-h, --help", "read(fd, buf, n)"); 11: a rejoined word keeps a hyphen its shape shows is real
+# ("X-ray", "COVID-19"). An index of an older format is rebuilt in full.
+FORMAT_VERSION = 11
 EMBEDDINGS = "embeddings.npy"
 PAGES = "pages.json"
 ANALYSIS = "analysis.json"

@@ -31,9 +31,9 @@ SOFT_WRAP_SHARE = 0.6  # a line at least this share of the wrap width continues 
 MAX_PARAGRAPH_CHARS = 20_000  # longer runs are parsed in pieces (spaCy's time grows with length)
 _CLOSES = (".", "!", "?", ":")  # a line ending a sentence may be followed by a heading
 # A word hyphenated across a line break, as typesetters break them ("re-\n    tained": man pages,
-# TeX PDFs): a lower-case letter and a hyphen end the line, a lower-case letter starts the next.
-# Capitals ("OP-\nTIONAL") are left as they are: codes and acronyms break at real hyphens.
-_BROKEN_WORD = re.compile(r"([A-Za-z]*[a-z])-\n([ \t]*)([a-z][a-z]*)(\S*)")
+# TeX PDFs): a letter and a hyphen end the line, a lower-case letter or a digit starts the next.
+# A line starting with a capital ("OP-\nTIONAL") is left as it is: codes and acronyms.
+_BROKEN_WORD = re.compile(r"([A-Za-z]*[A-Za-z])-\n([ \t]*)([a-z0-9][a-z]*)(\S*)")
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 MIN_HALF = 3  # shorter halves of a broken word ("in-" / "formation") are too often words by chance
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·‣◦]|\d{1,3}[.)]|[a-zA-Z][.)])\s+")
@@ -201,10 +201,12 @@ def reading_text(
     keeps its length: offsets are the file's except where a rejoined word starts. Also returns
     {start in the reading text: start in `text`} of the rejoined words.
 
-    The hyphen goes (most breaks are a typesetter's: "re-" / "tained"), unless `vocabulary` (the
-    document's hyphenated and plain words, lower-cased) does not hold the word plain and holds it
-    hyphenated, or holds both halves as words of MIN_HALF letters or more ("French-" / "speaking":
-    text wrapped at hyphens; not "in-" / "formation").
+    The hyphen goes (most breaks are a typesetter's: "re-" / "tained"), unless the word is a
+    compound by its shape (a capital before the hyphen, a digit after it, another hyphen in it:
+    "X-ray", "COVID-19", "state-of-the-art"), or `vocabulary` (the document's hyphenated and plain
+    words, lower-cased) does not hold the word plain and holds it hyphenated, or holds both halves
+    as words of MIN_HALF letters or more ("French-" / "speaking": text wrapped at hyphens; not
+    "in-" / "formation").
 
     >>> reading_text("are re-\\n   tained.")
     ('are      retained.', {9: 4})
@@ -218,7 +220,9 @@ def reading_text(
         left, right, tail = m.group(1), m.group(3), m.group(4)
         a, b = left.lower(), right.lower()
         halves = min(len(a), len(b)) >= MIN_HALF and a in plain and b in plain
-        keep = a + b not in plain and (f"{a}-{b}" in hyphenated or halves)
+        # "X-" / "ray", "COVID-" / "19", "state-" / "of-the-art": a hyphen no typesetter adds
+        compound = left[-1].isupper() or right[0].isdigit() or tail.startswith("-")
+        keep = compound or (a + b not in plain and (f"{a}-{b}" in hyphenated or halves))
         word = f"{left}-{right}{tail}" if keep else f"{left}{right}{tail}"
         begin = m.end() - len(word)
         out = out[: m.start()] + " " * (begin - m.start()) + word + out[m.end() :]
