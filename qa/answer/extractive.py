@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from qa.answer.evidence import Evidence
-from qa.answer.question import MONTHS, NUMBER_WORDS, YEAR_DIGITS, answer_kind, is_list_question, key_terms
+from qa.answer.question import MONTHS, YEAR_DIGITS, answer_kind, is_list_question, is_number_word, key_terms
 from qa.retrieval.lexical import tokenize
 
 _PERCENT = re.compile(r"\d\s*%|\bper ?cent\b", re.I)
@@ -43,7 +43,7 @@ def new_answer_tokens(kind: str, span: str, question_tokens: set[str]) -> int:
     """
     if kind == "number":
         days = set(_DAY.findall(span))
-        found = {t for t in tokenize(span) if (t[0].isdigit() and t not in days) or t in NUMBER_WORDS}
+        found = {t for t in tokenize(span) if (t[0].isdigit() and t not in days) or is_number_word(t)}
     elif kind == "name":
         found = key_terms("x " + span)["names"]
     elif kind == "date":

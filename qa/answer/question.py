@@ -156,6 +156,23 @@ def _number_word_values() -> dict[str, int]:
     return {w: i for i, w in enumerate(_num_words[:21])}
 
 
+def is_number_word(token: str) -> bool:
+    """Whether a lexical token is an English number word from "two" up (spaCy's own list): "ten
+    aspects" counts, like "10 aspects"; "one" is as often a pronoun ("one of them").
+
+    >>> is_number_word("ten"), is_number_word("million"), is_number_word("one"), is_number_word("tent")
+    (True, True, False, False)
+    """
+    return token in _number_word_tokens()
+
+
+@functools.cache
+def _number_word_tokens() -> frozenset[str]:
+    from spacy.lang.en.lex_attrs import _num_words
+
+    return frozenset(t for word in _num_words[2:] for t in tokenize(word))
+
+
 def _main_wh(tokens) -> int:
     """Index of the first token that may carry the question word: past an opening clause whose
     question word only sets the scene ("When a cell is infected, what does it release?": "when"
@@ -274,12 +291,6 @@ MONTHS = tuple(
 MONTH_NAMES = frozenset(m.lower() for m in MONTHS)  # as lexical tokens
 YEAR_DIGITS = r"(?:1\d|20)\d\d"  # a four-digit year, 1000-2099
 YEAR = re.compile(rf"\b{YEAR_DIGITS}\b")
-# Numbers written as words, as lexical tokens: "ten aspects" counts, like "10 aspects".
-NUMBER_WORDS = frozenset(
-    tokenize(
-        "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty hundred thousand"
-    )
-)
 
 _NUMBER_Q = re.compile(
     r"\b(how (much|many|long)|by how|amount|number of|figure"
@@ -422,7 +433,7 @@ def counts_asked_noun(question: str, text: str) -> bool:
         return False
     for count in re.finditer(r"(\d[\d,.]*|[A-Za-z]+)\s+(?:[a-z-]+\s+){0,2}?([a-z]+)", text):
         number = count.group(1).lower()
-        if (number[0].isdigit() or tokenize(number) and tokenize(number)[0] in NUMBER_WORDS) and (
+        if (number[0].isdigit() or tokenize(number) and is_number_word(tokenize(number)[0])) and (
             tokenize(count.group(2)) == noun
         ):
             return True
