@@ -15,26 +15,26 @@ def test_the_shipped_pairs_load_and_hold_common_opposites():
     assert "mother" in table["father"]
 
 
-def test_a_changed_pairs_file_fails_its_checksum(tmp_path, monkeypatch):
-    changed = tmp_path / "antonyms.json"
-    changed.write_text('{"pairs": [["hot", "cold"]]}\n')
-    monkeypatch.setattr(antonyms, "PAIRS", changed)
+@pytest.fixture
+def pairs_file(tmp_path, monkeypatch):
+    """The path the pairs are read from, moved into tmp_path, with the loaded table forgotten before
+    and after the test."""
+    path = tmp_path / "antonyms.json"
+    monkeypatch.setattr(antonyms, "PAIRS", path)
     antonyms.opposites.cache_clear()
-    try:
-        with pytest.raises(ModelError, match="checksum"):
-            antonyms.opposites()
-    finally:
-        antonyms.opposites.cache_clear()
+    yield path
+    antonyms.opposites.cache_clear()
 
 
-def test_a_missing_pairs_file_says_how_to_restore_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(antonyms, "PAIRS", tmp_path / "antonyms.json")
-    antonyms.opposites.cache_clear()
-    try:
-        with pytest.raises(ModelError, match="is missing: reinstall qa or run python -m evals"):
-            antonyms.opposites()
-    finally:
-        antonyms.opposites.cache_clear()
+def test_a_changed_pairs_file_fails_its_checksum(pairs_file):
+    pairs_file.write_text('{"pairs": [["hot", "cold"]]}\n')
+    with pytest.raises(ModelError, match="checksum"):
+        antonyms.opposites()
+
+
+def test_a_missing_pairs_file_says_how_to_restore_it(pairs_file):
+    with pytest.raises(ModelError, match="is missing: reinstall qa or run python -m evals"):
+        antonyms.opposites()
 
 
 def test_an_antonym_the_question_holds_itself_is_no_opposite():
