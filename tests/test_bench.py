@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from evals import bench, bench_answers, bench_report, bench_scaling
+from evals import bench, bench_answers, bench_report, bench_scaling, bench_startup
 from qa.config import Settings
 from qa.errors import QAError
 
@@ -108,3 +108,49 @@ def test_the_first_token_bound_is_prefill_at_the_best_measured_matmul_rate(tmp_p
     assert f"at least {expected_ms:,.0f} ms" in line and "about 200 tokens" in line
     assert "`verified-always` 1,606 ms" in line and "commit `abc1234`" in line
     assert bench_report.first_token_bound(result, tmp_path / "missing.json") == []
+
+
+class _FakeClient:
+    """gradio_client.Client answering from a script: an exception to raise, or None to answer."""
+
+    script: list = []
+    calls = 0
+
+    def __init__(self, url, verbose=False):
+        pass
+
+    def predict(self, question, api_name):
+        _FakeClient.calls += 1
+        outcome = _FakeClient.script.pop(0) if _FakeClient.script else None
+        if outcome is not None:
+            raise outcome
+
+
+@pytest.fixture
+def fake_client(monkeypatch):
+    import gradio_client
+
+    monkeypatch.setattr(gradio_client, "Client", _FakeClient)
+    monkeypatch.setattr(bench_startup.time, "sleep", lambda _: None)
+    _FakeClient.calls, _FakeClient.script = 0, []
+    return _FakeClient
+
+
+def test_the_startup_probe_asks_again_while_the_app_is_starting(fake_client):
+    from gradio_client.exceptions import AppError
+
+    starting = AppError("the chat is still starting (index and models); try again in a moment")
+    fake_client.script = [starting, starting]
+    assert bench_startup._ask("http://127.0.0.1:1/", timeout=60) >= 0
+    assert fake_client.calls == 3
+
+
+def test_the_startup_probe_reports_a_refusal_and_a_start_that_never_ends(fake_client):
+    from gradio_client.exceptions import AppError
+
+    fake_client.script = [AppError("the question is empty")]
+    with pytest.raises(RuntimeError, match="refused the question: the question is empty"):
+        bench_startup._ask("http://127.0.0.1:1/", timeout=60)
+    fake_client.script = [AppError("the chat is still starting")] * 50  # until the clock passes the deadline
+    with pytest.raises(TimeoutError, match="still starting after 0 s"):
+        bench_startup._ask("http://127.0.0.1:1/", timeout=0)
